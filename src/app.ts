@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Clock } from './domain/clock.js';
+import type { PasswordHasher } from './domain/passwords.js';
+import { registerAuthentication } from './http/authentication.js';
+import { registerErrorHandling } from './http/errors.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { healthRoutes } from './http/routes/health.js';
+import { orgRoutes } from './http/routes/orgs.js';
+import { projectRoutes } from './http/routes/projects.js';
+import { sessionRoutes } from './http/routes/session.js';
+import { setupRoutes } from './http/routes/setup.js';
+import { userRoutes } from './http/routes/users.js';
+import { validatorCompiler } from './http/validation.js';
+import type { ServiceDeps, SessionPolicy } from './services/context.js';
+import { FirstRunSetup } from './services/setup.js';
+import type { Store } from './store/db.js';
+
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  passwords: PasswordHasher;
+  sessions: SessionPolicy;
+  setup?: FirstRunSetup;
+  trustProxy?: boolean;
+  /** pino options, or false for no logs (tests). */
+  logger?: boolean | Record<string, unknown>;
+  version?: string;
+}
+
+/** Never logged: credentials travel in these. */
+export const redactedPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
+// JSON API bodies are small; the analysis upload route raises its own limit.
+const apiBodyLimit = 1024 * 1024;
+
+/** Builds the Fastify app with every plugin and route; tests call app.inject() on it. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      deps.logger === false || deps.logger === undefined
+        ? false
+        : { ...(deps.logger === true ? {} : deps.logger), redact: redactedPaths },
+    trustProxy: deps.trustProxy ?? false,
+    bodyLimit: apiBodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services: ServiceDeps = {
+    store: deps.store,
+    clock: deps.clock,
+    passwords: deps.passwords,
+    sessions: deps.sessions,
+  };
+  const setup = deps.setup ?? new FirstRunSetup(services);
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'orgtoken API',
+        description: 'Scoped organization tokens, organizations, members and projects.',
+        version: deps.version ?? '0.0.0',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'orgtoken_session' },
+        },
+      },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(deps.store));
+  await app.register(
+    async (api) => {
+      registerAuthentication(api, services);
+      await api.register(setupRoutes(setup));
+      await api.register(sessionRoutes(services));
+      await api.register(userRoutes(services));
+      await api.register(orgRoutes(services));
+      await api.register(projectRoutes(services));
+      await api.register(auditRoutes(services));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,88 @@
+/** Every setting orgtoken reads, parsed and validated in one place (SPEC.md §6). */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  admin: { email: string; password: string } | null;
+  publicUrl: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  sessionIdleSeconds: number;
+  sessionAbsoluteSeconds: number;
+}
+
+/** Names of the environment variables, with the `serve` flag that overrides each. */
+export const settings = {
+  port: { env: 'PORT', flag: 'port' },
+  host: { env: 'HOST', flag: 'host' },
+  databaseUrl: { env: 'DATABASE_URL', flag: 'database-url' },
+  publicUrl: { env: 'ORGTOKEN_PUBLIC_URL', flag: 'public-url' },
+  logLevel: { env: 'LOG_LEVEL', flag: 'log-level' },
+  trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
+  bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
+  sessionIdle: { env: 'ORGTOKEN_SESSION_IDLE_MINUTES', flag: 'session-idle-minutes' },
+  sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
+} as const;
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Source = Record<string, string | undefined>;
+
+function integer(source: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = source[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function flag(source: Source, name: string): boolean {
+  const raw = (source[name] ?? '').toLowerCase();
+  if (['', '0', 'false', 'off', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  throw new ConfigError(`${name} must be true or false (got "${source[name]}")`);
+}
+
+/** Parses the environment; throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Source = process.env): Config {
+  const email = env.ORGTOKEN_ADMIN_EMAIL?.trim() || '';
+  const password = env.ORGTOKEN_ADMIN_PASSWORD ?? '';
+  if ((email === '') !== (password === '')) {
+    throw new ConfigError('set both ORGTOKEN_ADMIN_EMAIL and ORGTOKEN_ADMIN_PASSWORD, or neither');
+  }
+  if (password !== '' && password.length < 12) {
+    throw new ConfigError('ORGTOKEN_ADMIN_PASSWORD must have at least 12 characters');
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevel}")`);
+  }
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/orgtoken.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+  }
+  const publicUrl = env.ORGTOKEN_PUBLIC_URL?.trim() || null;
+  if (publicUrl !== null && !URL.canParse(publicUrl)) {
+    throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL (got "${publicUrl}")`);
+  }
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    admin: email ? { email, password } : null,
+    publicUrl,
+    logLevel,
+    trustProxy: flag(env, 'TRUST_PROXY'),
+    bodyLimitBytes: integer(env, 'ORGTOKEN_BODY_LIMIT_MB', 50, 1, 1024) * 1024 * 1024,
+    sessionIdleSeconds: integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
+    sessionAbsoluteSeconds: integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', 24 * 7, 1, 24 * 90) * 3600,
+  };
+}

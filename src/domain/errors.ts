@@ -1,0 +1,42 @@
+/**
+ * The error catalogue: every code the API can answer with, its HTTP status and a default
+ * message. docs/api.md documents exactly these codes (test/error-catalogue.test.ts checks it).
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  AUTH_REQUIRED: { status: 401, message: 'Authentication is required.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The email or password is not correct.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  CSRF_FAILED: {
+    status: 403,
+    message: 'The X-CSRF-Token header is missing or does not match the session.',
+  },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  CONFLICT: { status: 409, message: 'This conflicts with an existing object.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached; try again later.' },
+  INTERNAL: { status: 500, message: 'An internal error occurred.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** An expected failure that the HTTP layer turns into the documented error body. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** The request field at fault, for VALIDATION_FAILED (e.g. `/body/email`). */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: { field?: string } = {}) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.field = options.field;
+  }
+}
+
+/** Shorthand for the 400 every bad field gets. */
+export function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', message, { field });
+}

@@ -1,0 +1,95 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/errors.js';
+import { translateStoreError } from '../store/errors.js';
+
+/** The error body of SPEC.md §3. */
+export function errorBody(error: AppError, requestId: string) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(error.field === undefined ? {} : { field: error.field }),
+    },
+  };
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Names the field of the first schema violation, e.g. `/body/email`. */
+function fromValidation(error: FastifyError): AppError {
+  const issue = (error.validation?.[0] ?? { instancePath: '', params: {} }) as ValidationIssue;
+  const part = error.validationContext ?? 'body';
+  const extra =
+    (issue.params.missingProperty as string | undefined) ??
+    (issue.params.additionalProperty as string | undefined);
+  const field = `/${part}${issue.instancePath}${extra ? `/${extra}` : ''}`;
+  const message =
+    issue.params.additionalProperty !== undefined
+      ? `${field} is not a known field`
+      : `${field} ${issue.message ?? 'is not valid'}`;
+  return new AppError('VALIDATION_FAILED', message, { field });
+}
+
+// Fastify's own client errors (parsing, content type, size) and what each means here.
+function fromFastify(error: FastifyError): AppError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError(
+        'VALIDATION_FAILED',
+        'The body must be JSON (Content-Type: application/json).',
+        {
+          field: '/headers/content-type',
+        },
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'The JSON body is empty.', { field: '/body' });
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Malformed JSON, __proto__ or constructor keys, bad Content-Length and the like.
+    return new AppError('VALIDATION_FAILED', `The request is malformed: ${error.message}`, {
+      field: '/body',
+    });
+  }
+  return null;
+}
+
+/** Maps anything thrown to the documented error body; never leaks details of a fault. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let known: AppError | null;
+    if (error instanceof AppError) known = error;
+    else if (error.validation) known = fromValidation(error);
+    else known = translateStoreError(error) ?? fromFastify(error);
+
+    if (!known) {
+      request.log.error({ err: error }, 'unhandled error');
+      known = new AppError('INTERNAL');
+    } else if (known.code === 'STORE_UNAVAILABLE') {
+      request.log.warn({ err: { message: error.message, code: error.code } }, 'store unavailable');
+    }
+    if (known.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="orgtoken"');
+    if (known.status === 503) reply.header('Retry-After', '5');
+    return reply.code(known.status).send(errorBody(known, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          new AppError(
+            'NOT_FOUND',
+            `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+          ),
+          request.id,
+        ),
+      ),
+  );
+}

@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../domain/errors.js';
+import type { Store } from '../../store/db.js';
+import { migrationsApplied } from '../../store/migrate.js';
+import { errors } from '../schemas.js';
+
+/** /healthz (the process is up) and /readyz (the store answers and is migrated). */
+export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      {
+        config: { auth: 'none' },
+        schema: {
+          tags: ['operations'],
+          summary: 'The process is up',
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        config: { auth: 'none' },
+        schema: {
+          tags: ['operations'],
+          summary: 'The store is reachable and every migration is applied',
+          response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errors() },
+        },
+      },
+      async () => {
+        try {
+          await store.ping();
+          if (!(await migrationsApplied(store))) throw new Error('migrations pending');
+        } catch {
+          throw new AppError('STORE_UNAVAILABLE', 'The store is not ready.');
+        }
+        return { status: 'ready' as const };
+      },
+    );
+  };
+}

@@ -1,0 +1,165 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ServiceDeps } from '../../services/context.js';
+import {
+  createOrg,
+  getOrg,
+  pageMembers,
+  pageOrgs,
+  putMember,
+  removeMember,
+  updateOrg,
+} from '../../services/orgs.js';
+import { actorOf, metaOf } from '../authentication.js';
+import {
+  authErrors,
+  errors,
+  Id,
+  MemberSchema,
+  Name,
+  OrganizationSchema,
+  OrgKey,
+  Page,
+  PageQuery,
+  PlanSchema,
+  RoleSchema,
+  Strict,
+} from '../schemas.js';
+
+const OrgParams = Strict({ org: OrgKey });
+const MemberParams = Strict({ org: OrgKey, userId: Id });
+
+/** Organizations and their members. */
+export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/orgs',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'Create an organization (instance admins)',
+          body: Strict({ key: OrgKey, name: Name, plan: PlanSchema }),
+          response: {
+            201: OrganizationSchema,
+            ...errors(...authErrors, 'FORBIDDEN', 'CONFLICT'),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(await createOrg(deps, actorOf(request), request.body, metaOf(request))),
+    );
+
+    app.get(
+      '/orgs',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: "The caller's organizations by key (every one for an instance admin)",
+          querystring: PageQuery,
+          response: { 200: Page(OrganizationSchema), ...errors(...authErrors) },
+        },
+      },
+      async (request) => pageOrgs(deps, actorOf(request), request.query),
+    );
+
+    app.get(
+      '/orgs/:org',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'One organization',
+          params: OrgParams,
+          response: { 200: OrganizationSchema, ...errors(...authErrors, 'NOT_FOUND') },
+        },
+      },
+      async (request) => getOrg(deps, actorOf(request), request.params.org),
+    );
+
+    app.patch(
+      '/orgs/:org',
+      {
+        schema: {
+          tags: ['organizations'],
+          summary: 'Rename (org admins) or change the plan (instance admins)',
+          params: OrgParams,
+          body: Type.Object(
+            { name: Type.Optional(Name), plan: Type.Optional(PlanSchema) },
+            { additionalProperties: false, minProperties: 1 },
+          ),
+          response: {
+            200: OrganizationSchema,
+            ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND'),
+          },
+        },
+      },
+      async (request) =>
+        updateOrg(deps, actorOf(request), request.params.org, request.body, metaOf(request)),
+    );
+
+    app.get(
+      '/orgs/:org/members',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Members of the organization by email (members)',
+          params: OrgParams,
+          querystring: PageQuery,
+          response: { 200: Page(MemberSchema), ...errors(...authErrors, 'NOT_FOUND') },
+        },
+      },
+      async (request) => pageMembers(deps, actorOf(request), request.params.org, request.query),
+    );
+
+    app.put(
+      '/orgs/:org/members/:userId',
+      {
+        schema: {
+          tags: ['members'],
+          summary: "Add a member or change a member's role (org admins)",
+          params: MemberParams,
+          body: Strict({ role: RoleSchema }),
+          response: {
+            200: MemberSchema,
+            ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+          },
+        },
+      },
+      async (request) =>
+        putMember(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.userId,
+          request.body.role,
+          metaOf(request),
+        ),
+    );
+
+    app.delete(
+      '/orgs/:org/members/:userId',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Remove a member; its access ends with the next request (org admins)',
+          params: MemberParams,
+          response: {
+            204: Type.Null(),
+            ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+          },
+        },
+      },
+      async (request, reply) => {
+        await removeMember(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.userId,
+          metaOf(request),
+        );
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ServiceDeps } from '../../services/context.js';
+import { signIn, signOut } from '../../services/sessions.js';
+import { clearSessionCookie, metaOf, sessionOf, setSessionCookie } from '../authentication.js';
+import { authErrors, Email, errors, Strict, UserSchema } from '../schemas.js';
+
+const SessionBody = Type.Object({ user: UserSchema, csrfToken: Type.String() });
+
+/** Sign-in, the current session with its CSRF token, sign-out, and /me. */
+export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/session',
+      {
+        config: { auth: 'none' },
+        schema: {
+          tags: ['session'],
+          summary: 'Sign in with email and password; sets the session cookie',
+          body: Strict({
+            email: Email,
+            // Any length is checked against the hash; only the upper bound guards the server.
+            password: Type.String({ minLength: 1, maxLength: 256 }),
+          }),
+          response: { 200: SessionBody, ...errors('INVALID_CREDENTIALS') },
+        },
+      },
+      async (request, reply) => {
+        const session = await signIn(deps, request.body, metaOf(request));
+        setSessionCookie(request, reply, session.cookieValue, deps.sessions.absoluteSeconds);
+        return { user: session.user, csrfToken: session.csrfToken };
+      },
+    );
+
+    app.get(
+      '/session',
+      {
+        schema: {
+          tags: ['session'],
+          summary: 'The signed-in user and the CSRF token to send with state-changing requests',
+          response: { 200: SessionBody, ...errors(...authErrors) },
+        },
+      },
+      async (request) => {
+        const session = sessionOf(request);
+        return { user: session.user, csrfToken: session.csrfToken };
+      },
+    );
+
+    app.delete(
+      '/session',
+      {
+        schema: {
+          tags: ['session'],
+          summary: 'Sign out: ends this session',
+          response: { 204: Type.Null(), ...errors(...authErrors) },
+        },
+      },
+      async (request, reply) => {
+        await signOut(deps, sessionOf(request));
+        clearSessionCookie(request, reply);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/me',
+      {
+        schema: {
+          tags: ['session'],
+          summary: 'The caller',
+          response: {
+            200: Type.Object({
+              type: Type.Literal('user'),
+              user: UserSchema,
+            }),
+            ...errors(...authErrors),
+          },
+        },
+      },
+      async (request) => {
+        return { type: 'user' as const, user: sessionOf(request).user };
+      },
+    );
+  };
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { PasswordHasher } from './domain/passwords.js';
+import type { ServiceDeps } from './services/context.js';
+import { purgeExpiredSessions } from './services/sessions.js';
+import { FirstRunSetup } from './services/setup.js';
+import { openStore } from './store/db.js';
+import { migrateToLatest } from './store/migrate.js';
+
+/** The package version, served in the OpenAPI document and by the CLI. */
+export const version: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+const sessionPurgeIntervalMs = 10 * 60 * 1000;
+
+/**
+ * Starts orgtoken: opens the store, applies migrations, creates the configured admin or
+ * prints the first-run setup link, and listens. Returns a function that shuts down cleanly.
+ */
+export async function startServer(config: Config): Promise<{
+  app: FastifyInstance;
+  url: string;
+  close: () => Promise<void>;
+}> {
+  const store = openStore(config.databaseUrl);
+  await migrateToLatest(store);
+
+  const deps: ServiceDeps = {
+    store,
+    clock: systemClock,
+    passwords: new PasswordHasher(),
+    sessions: {
+      idleSeconds: config.sessionIdleSeconds,
+      absoluteSeconds: config.sessionAbsoluteSeconds,
+    },
+  };
+  const setup = new FirstRunSetup(deps);
+  const app = await buildApp({
+    ...deps,
+    setup,
+    trustProxy: config.trustProxy,
+    logger: { level: config.logLevel },
+    version,
+  });
+
+  const url = await app.listen({ port: config.port, host: config.host });
+  const code = await setup.start(config.admin);
+  if (code) {
+    const base = config.publicUrl ?? url;
+    // Printed on purpose, once: whoever reads the server's output creates the first admin.
+    process.stdout.write(
+      `\norgtoken has no users yet. Create the first instance admin at:\n  ${new URL(`/setup?code=${code}`, base)}\n\n`,
+    );
+  }
+
+  // Expired sessions are refused when presented; this only reclaims their rows.
+  const purge = setInterval(() => {
+    purgeExpiredSessions(deps).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'session purge failed'),
+    );
+  }, sessionPurgeIntervalMs);
+  purge.unref();
+
+  return {
+    app,
+    url,
+    close: async () => {
+      clearInterval(purge);
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
+import type { Database } from '../store/schema.js';
+import { orgAccess, requireOrgAdmin } from './access.js';
+import type { Actor, RequestMeta, ServiceDeps } from './context.js';
+
+/** The actions recorded so far; token actions arrive with organization tokens. */
+export const auditActions = [
+  'member.added',
+  'member.role_changed',
+  'member.removed',
+  'project.created',
+  'project.updated',
+  'project.deleted',
+  'org.created',
+  'org.updated',
+  'plan.changed',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditTarget {
+  type: 'organization' | 'project' | 'user';
+  id: string;
+  name: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  action: string;
+  actor: { type: string; id: string | null; name: string | null };
+  target: { type: string; id: string | null; name: string | null };
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Appends one event, inside the caller's transaction so it lands with the change or not at all. */
+export function recordAudit(
+  db: Kysely<Database>,
+  event: {
+    orgId: string;
+    at: string;
+    action: AuditAction;
+    actor: Actor;
+    target: AuditTarget;
+    meta: RequestMeta;
+    details?: Record<string, unknown>;
+  },
+): Promise<unknown> {
+  return insertAuditEvent(db, {
+    id: randomUUID(),
+    org_id: event.orgId,
+    at: event.at,
+    action: event.action,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id,
+    actor_name: event.actor.name,
+    target_type: event.target.type,
+    target_id: event.target.id,
+    target_name: event.target.name,
+    ip: event.meta.ip,
+    user_agent: event.meta.userAgent,
+    details: JSON.stringify(event.details ?? {}),
+  });
+}
+
+function present(row: AuditEventRow): AuditEvent {
+  return {
+    id: row.id,
+    at: row.at,
+    action: row.action,
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_name },
+    target: { type: row.target_type, id: row.target_id, name: row.target_name },
+    ip: row.ip,
+    userAgent: row.user_agent,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+}
+
+/** One page of an organization's audit log, newest first (org admins). */
+export async function pageAuditEvents(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<AuditEvent>> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const after = page.cursor ? (decodeCursor(page.cursor, 2) as [string, string]) : undefined;
+  const rows = await listAuditEvents(
+    deps.store.db,
+    { ...filter, orgId: access.org.id },
+    { limit: page.limit, after },
+  );
+  return toPage(rows, page.limit, (row) => [row.at, row.id], present);
+}

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import type { Plan, Role } from '../domain/organizations.js';
+import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import {
+  countAdmins,
+  deleteMembership,
+  findMembership,
+  insertOrg,
+  listMembers,
+  listOrgs,
+  type MemberRow,
+  type OrgRow,
+  updateOrg as updateOrgRow,
+  upsertMembership,
+} from '../store/orgs.js';
+import { findUserById, type UserRow } from '../store/users.js';
+import { orgAccess, requireInstanceAdmin, requireOrgAdmin } from './access.js';
+import { recordAudit } from './audit.js';
+import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+
+/** An organization as the API shows it, with the caller's role in it. */
+export interface Organization {
+  id: string;
+  key: string;
+  name: string;
+  plan: Plan;
+  createdAt: string;
+  role: Role | null;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  active: boolean;
+  role: Role;
+  addedAt: string;
+}
+
+export function presentOrg(row: OrgRow, role: Role | null): Organization {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    plan: row.plan as Plan,
+    createdAt: row.created_at,
+    role,
+  };
+}
+
+function presentMember(row: MemberRow): Member {
+  return {
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    active: row.active === 1,
+    role: row.role as Role,
+    addedAt: row.created_at,
+  };
+}
+
+function pickUser(user: UserRow): Pick<MemberRow, 'email' | 'name' | 'active'> {
+  return { email: user.email, name: user.name, active: user.active };
+}
+
+function orgTarget(org: OrgRow) {
+  return { type: 'organization' as const, id: org.id, name: org.key };
+}
+
+/** Creates an organization (instance admins only). */
+export async function createOrg(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { key: string; name: string; plan: Plan },
+  meta: RequestMeta,
+): Promise<Organization> {
+  requireInstanceAdmin(actor);
+  const now = isoNow(deps);
+  const row: OrgRow = {
+    id: randomUUID(),
+    key: input.key,
+    name: input.name.trim(),
+    plan: input.plan,
+    created_at: now,
+    updated_at: now,
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await insertOrg(trx, row);
+    await recordAudit(trx, {
+      orgId: row.id,
+      at: now,
+      action: 'org.created',
+      actor,
+      target: orgTarget(row),
+      meta,
+      details: { plan: row.plan },
+    });
+  });
+  return presentOrg(row, null);
+}
+
+/** The caller's organizations by key; an instance admin sees them all. */
+export async function pageOrgs(
+  deps: ServiceDeps,
+  actor: Actor,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<Organization>> {
+  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  const rows = await listOrgs(deps.store.db, {
+    userId: actor.id,
+    all: actor.instanceAdmin,
+    limit: page.limit,
+    after,
+  });
+  return toPage(
+    rows,
+    page.limit,
+    (row) => [row.key],
+    ({ role, ...org }) => presentOrg(org, role as Role | null),
+  );
+}
+
+/** One organization the caller can see. */
+export async function getOrg(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+): Promise<Organization> {
+  const access = await orgAccess(deps, actor, orgKey);
+  return presentOrg(access.org, access.role);
+}
+
+/**
+ * Renames an organization (org admins) or changes its plan (instance admins only). Both
+ * changes are audited in the transaction that makes them.
+ */
+export async function updateOrg(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  input: { name?: string | undefined; plan?: Plan | undefined },
+  meta: RequestMeta,
+): Promise<Organization> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  if (input.plan !== undefined) requireInstanceAdmin(actor);
+  const org = access.org;
+  const now = isoNow(deps);
+  const changed: OrgRow = {
+    ...org,
+    name: input.name?.trim() ?? org.name,
+    plan: input.plan ?? org.plan,
+    updated_at: now,
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await updateOrgRow(trx, org.id, {
+      name: changed.name,
+      plan: changed.plan,
+      updated_at: now,
+    });
+    const target = orgTarget(org);
+    if (changed.name !== org.name) {
+      await recordAudit(trx, {
+        orgId: org.id,
+        at: now,
+        action: 'org.updated',
+        actor,
+        target,
+        meta,
+        details: { name: { from: org.name, to: changed.name } },
+      });
+    }
+    if (changed.plan !== org.plan) {
+      await recordAudit(trx, {
+        orgId: org.id,
+        at: now,
+        action: 'plan.changed',
+        actor,
+        target,
+        meta,
+        details: { from: org.plan, to: changed.plan },
+      });
+    }
+  });
+  return presentOrg(changed, access.role);
+}
+
+/** Members of an organization by email; any member may list them. */
+export async function pageMembers(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<Member>> {
+  const access = await orgAccess(deps, actor, orgKey);
+  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  const rows = await listMembers(deps.store.db, access.org.id, { limit: page.limit, after });
+  return toPage(rows, page.limit, (row) => [row.email], presentMember);
+}
+
+/** Raises CONFLICT when the change would leave the organization without an admin. */
+async function keepOneAdmin(
+  trx: ServiceDeps['store']['db'],
+  orgId: string,
+  current: Role | undefined,
+): Promise<void> {
+  if (current === 'admin' && (await countAdmins(trx, orgId)) <= 1) {
+    throw new AppError('CONFLICT', 'An organization needs at least one admin.');
+  }
+}
+
+/** Adds a user to an organization or changes its role (org admins). */
+export async function putMember(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  userId: string,
+  role: Role,
+  meta: RequestMeta,
+): Promise<Member> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const org = access.org;
+  const now = isoNow(deps);
+  return deps.store.db.transaction().execute(async (trx) => {
+    const user = await findUserById(trx, userId);
+    if (!user) throw new AppError('NOT_FOUND', 'User not found.');
+    const existing = await findMembership(trx, org.id, userId);
+    const member = (created_at: string): Member =>
+      presentMember({ org_id: org.id, user_id: user.id, role, created_at, ...pickUser(user) });
+    if (existing?.role === role) return member(existing.created_at);
+    if (role !== 'admin') await keepOneAdmin(trx, org.id, existing?.role as Role | undefined);
+    await upsertMembership(trx, { org_id: org.id, user_id: userId, role, created_at: now });
+    await recordAudit(trx, {
+      orgId: org.id,
+      at: now,
+      action: existing ? 'member.role_changed' : 'member.added',
+      actor,
+      target: { type: 'user', id: user.id, name: user.email },
+      meta,
+      details: existing ? { from: existing.role, to: role } : { role },
+    });
+    return member(existing?.created_at ?? now);
+  });
+}
+
+/** Removes a member (org admins); its access ends with the next request. */
+export async function removeMember(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  userId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const org = access.org;
+  const now = isoNow(deps);
+  await deps.store.db.transaction().execute(async (trx) => {
+    const existing = await findMembership(trx, org.id, userId);
+    if (!existing) throw new AppError('NOT_FOUND', 'This user is not a member.');
+    await keepOneAdmin(trx, org.id, existing.role as Role);
+    const user = await findUserById(trx, userId);
+    await deleteMembership(trx, org.id, userId);
+    await recordAudit(trx, {
+      orgId: org.id,
+      at: now,
+      action: 'member.removed',
+      actor,
+      target: { type: 'user', id: userId, name: user?.email ?? userId },
+      meta,
+      details: { role: existing.role },
+    });
+  });
+}

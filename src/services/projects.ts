@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import {
+  deleteProject as deleteProjectRow,
+  findProject,
+  insertProject,
+  listProjects,
+  type ProjectRow,
+  updateProject as updateProjectRow,
+} from '../store/projects.js';
+import { type OrgAccess, orgAccess, requireOrgAdmin } from './access.js';
+import { recordAudit } from './audit.js';
+import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+
+export interface Project {
+  id: string;
+  key: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function presentProject(row: ProjectRow): Project {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function projectTarget(row: ProjectRow) {
+  return { type: 'project' as const, id: row.id, name: row.key };
+}
+
+async function projectIn(deps: ServiceDeps, access: OrgAccess, key: string): Promise<ProjectRow> {
+  const project = await findProject(deps.store.db, access.org.id, key);
+  if (!project) throw new AppError('NOT_FOUND', 'Project not found.');
+  return project;
+}
+
+/** Projects of an organization by key; any member may browse them. */
+export async function pageProjects(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<Project>> {
+  const access = await orgAccess(deps, actor, orgKey);
+  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  const rows = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
+  return toPage(rows, page.limit, (row) => [row.key], presentProject);
+}
+
+/** One project; any member may read it. */
+export async function getProject(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  projectKey: string,
+): Promise<Project> {
+  const access = await orgAccess(deps, actor, orgKey);
+  return presentProject(await projectIn(deps, access, projectKey));
+}
+
+/** Creates a project (org admins); a taken key is a CONFLICT decided by the store. */
+export async function createProject(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  input: { key: string; name: string },
+  meta: RequestMeta,
+): Promise<Project> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const now = isoNow(deps);
+  const row: ProjectRow = {
+    id: randomUUID(),
+    org_id: access.org.id,
+    key: input.key,
+    name: input.name.trim(),
+    created_at: now,
+    updated_at: now,
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await insertProject(trx, row);
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: now,
+      action: 'project.created',
+      actor,
+      target: projectTarget(row),
+      meta,
+    });
+  });
+  return presentProject(row);
+}
+
+/** Renames a project (org admins). */
+export async function updateProject(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  projectKey: string,
+  input: { name: string },
+  meta: RequestMeta,
+): Promise<Project> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const project = await projectIn(deps, access, projectKey);
+  const now = isoNow(deps);
+  const changed: ProjectRow = { ...project, name: input.name.trim(), updated_at: now };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await updateProjectRow(trx, project.id, { name: changed.name, updated_at: now });
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: now,
+      action: 'project.updated',
+      actor,
+      target: projectTarget(project),
+      meta,
+      details: { name: { from: project.name, to: changed.name } },
+    });
+  });
+  return presentProject(changed);
+}
+
+/** Deletes a project and, through the foreign keys, everything stored under it (org admins). */
+export async function deleteProject(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  projectKey: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  const project = await projectIn(deps, access, projectKey);
+  await deps.store.db.transaction().execute(async (trx) => {
+    await deleteProjectRow(trx, project.id);
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: isoNow(deps),
+      action: 'project.deleted',
+      actor,
+      target: projectTarget(project),
+      meta,
+    });
+  });
+}

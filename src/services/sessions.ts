@@ -1,0 +1,124 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  findSessionWithUser,
+  insertSession,
+  touchSession,
+} from '../store/sessions.js';
+import { findUserByEmail } from '../store/users.js';
+import type { RequestMeta, ServiceDeps, UserActor } from './context.js';
+import { normalizeEmail, presentUser, type User } from './users.js';
+
+/** A signed-in session as the HTTP layer needs it. */
+export interface ResolvedSession {
+  actor: UserActor;
+  user: User;
+  sessionId: string;
+  csrfToken: string;
+}
+
+// last_seen_at is refreshed at most this often, so browsing does not write on every request.
+const touchIntervalMs = 60_000;
+
+function digest(cookieValue: string): string {
+  return createHash('sha256').update(cookieValue).digest('hex');
+}
+
+function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function addSeconds(date: Date, seconds: number): string {
+  return new Date(date.getTime() + seconds * 1000).toISOString();
+}
+
+/**
+ * Checks an email and password and opens a session. An unknown email costs the same scrypt
+ * work as a wrong password, and a deactivated user gets the same answer as a wrong password.
+ */
+export async function signIn(
+  deps: ServiceDeps,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+): Promise<{ cookieValue: string; csrfToken: string; user: User }> {
+  const user = await findUserByEmail(deps.store.db, normalizeEmail(input.email));
+  const valid = user
+    ? await deps.passwords.verify(user.password_hash, input.password)
+    : await deps.passwords.verifyDecoy(input.password);
+  if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
+
+  const now = deps.clock.now();
+  const cookieValue = randomSecret();
+  const csrfToken = randomSecret();
+  await insertSession(deps.store.db, {
+    id: digest(cookieValue),
+    user_id: user.id,
+    csrf_token: csrfToken,
+    created_at: now.toISOString(),
+    last_seen_at: now.toISOString(),
+    expires_at: addSeconds(now, deps.sessions.absoluteSeconds),
+    ip: meta.ip,
+    user_agent: meta.userAgent,
+  });
+  return { cookieValue, csrfToken, user: presentUser(user) };
+}
+
+/**
+ * The session behind a cookie value, or null when it does not exist, has expired (idle or
+ * absolute), or belongs to a deactivated user.
+ */
+export async function resolveSession(
+  deps: ServiceDeps,
+  cookieValue: string,
+): Promise<ResolvedSession | null> {
+  const id = digest(cookieValue);
+  const found = await findSessionWithUser(deps.store.db, id);
+  if (found?.user.active !== 1) return null;
+  const now = deps.clock.now();
+  const idleDeadline = Date.parse(found.session.last_seen_at) + deps.sessions.idleSeconds * 1000;
+  if (now.getTime() >= Date.parse(found.session.expires_at) || now.getTime() >= idleDeadline) {
+    await deleteSession(deps.store.db, id);
+    return null;
+  }
+  if (now.getTime() - Date.parse(found.session.last_seen_at) >= touchIntervalMs) {
+    await touchSession(deps.store.db, id, now.toISOString());
+  }
+  const user = presentUser(found.user);
+  return {
+    actor: {
+      type: 'user',
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      instanceAdmin: user.instanceAdmin,
+    },
+    user,
+    sessionId: id,
+    csrfToken: found.session.csrf_token,
+  };
+}
+
+/** Constant-time comparison of a presented CSRF header with the session's token. */
+export function csrfMatches(session: ResolvedSession, header: string | undefined): boolean {
+  if (!header) return false;
+  const expected = createHash('sha256').update(session.csrfToken).digest();
+  const presented = createHash('sha256').update(header).digest();
+  return timingSafeEqual(expected, presented);
+}
+
+/** Ends one session. */
+export async function signOut(deps: ServiceDeps, session: ResolvedSession): Promise<void> {
+  await deleteSession(deps.store.db, session.sessionId);
+}
+
+/** Deletes sessions that can no longer be used; safe to run on every instance at once. */
+export async function purgeExpiredSessions(deps: ServiceDeps): Promise<void> {
+  const now = deps.clock.now();
+  await deleteExpiredSessions(
+    deps.store.db,
+    now.toISOString(),
+    addSeconds(now, -deps.sessions.idleSeconds),
+  );
+}

@@ -1,0 +1,61 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import { countUsers } from '../store/users.js';
+import type { ServiceDeps } from './context.js';
+import { insertNewUser, type NewUser, type User } from './users.js';
+
+/**
+ * First-run state. With no user in the store and no admin configured, the server prints a
+ * one-time setup link; its code creates the first instance admin, once.
+ */
+export class FirstRunSetup {
+  private codeDigest: Buffer | null = null;
+
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /**
+   * Run at start: creates the configured admin when the store has no user, or, with no admin
+   * configured and no user, returns a fresh setup code to print. Returns null otherwise.
+   */
+  async start(admin: { email: string; password: string } | null): Promise<string | null> {
+    if ((await countUsers(this.deps.store.db)) > 0) return null;
+    if (admin) {
+      await this.createAdmin({
+        email: admin.email,
+        name: 'Administrator',
+        password: admin.password,
+      });
+      return null;
+    }
+    const code = randomBytes(24).toString('base64url');
+    this.codeDigest = sha256(code);
+    return code;
+  }
+
+  /** True while the store has no user and a setup code is outstanding. */
+  async pending(): Promise<boolean> {
+    return this.codeDigest !== null && (await countUsers(this.deps.store.db)) === 0;
+  }
+
+  /** Creates the first instance admin with the printed code; the code works once. */
+  async complete(code: string, input: Omit<NewUser, 'instanceAdmin'>): Promise<User> {
+    const expected = this.codeDigest;
+    if (!expected || !timingSafeEqual(expected, sha256(code))) {
+      throw new AppError('FORBIDDEN', 'The setup code is not valid.');
+    }
+    if ((await countUsers(this.deps.store.db)) > 0) {
+      this.codeDigest = null;
+      throw new AppError('CONFLICT', 'Setup is already complete.');
+    }
+    this.codeDigest = null;
+    return this.createAdmin(input);
+  }
+
+  private createAdmin(input: Omit<NewUser, 'instanceAdmin'>): Promise<User> {
+    return insertNewUser(this.deps, { ...input, instanceAdmin: true });
+  }
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

@@ -1,0 +1,85 @@
+import { AppError } from '../domain/errors.js';
+
+// The one place where a database's unique-constraint violation becomes a CONFLICT. Services
+// insert and let the constraint decide, instead of checking first and racing.
+const conflictMessages: Record<string, string> = {
+  uq_users_email: 'A user with this email already exists.',
+  uq_orgs_key: 'An organization with this key already exists.',
+  uq_projects_org_id_key: 'A project with this key already exists in the organization.',
+  pk_memberships: 'This user is already a member of the organization.',
+};
+
+interface DriverError {
+  code?: unknown;
+  constraint?: unknown;
+  message?: unknown;
+}
+
+/** The unique constraint a driver error violated, as named in the migrations, or null. */
+export function violatedConstraint(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const e = error as DriverError;
+  // PostgreSQL: SQLSTATE 23505 carries the constraint's name.
+  if (e.code === '23505' && typeof e.constraint === 'string') return e.constraint;
+  // SQLite names the columns instead: "UNIQUE constraint failed: projects.org_id, projects.key".
+  if (
+    (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') &&
+    typeof e.message === 'string'
+  ) {
+    const columns = e.message.split(': ')[1]?.split(', ') ?? [];
+    const table = columns[0]?.split('.')[0];
+    if (!table) return null;
+    const names = columns.map((c) => c.split('.')[1]).join('_');
+    if (`uq_${table}_${names}` in conflictMessages) return `uq_${table}_${names}`;
+    if (`pk_${table}` in conflictMessages) return `pk_${table}`;
+    return `uq_${table}_${names}`;
+  }
+  return null;
+}
+
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown,
+// terminated backends), plus the errors the pg driver and Node raise when a socket fails.
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+]);
+const unavailableMessages = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'driver has already been destroyed',
+];
+
+function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as DriverError;
+  if (typeof e.code === 'string' && (unavailableCodes.has(e.code) || e.code.startsWith('08'))) {
+    return true;
+  }
+  const message = typeof e.message === 'string' ? e.message : '';
+  return unavailableMessages.some((m) => message.includes(m));
+}
+
+/**
+ * Maps a store failure to the API error it means: a known unique violation to CONFLICT, a
+ * lost or refused connection to STORE_UNAVAILABLE. Anything else stays unknown (null).
+ */
+export function translateStoreError(error: unknown): AppError | null {
+  const constraint = violatedConstraint(error);
+  if (constraint) {
+    return new AppError('CONFLICT', conflictMessages[constraint] ?? 'This already exists.');
+  }
+  if (isUnavailable(error)) return new AppError('STORE_UNAVAILABLE');
+  return null;
+}

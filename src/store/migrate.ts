@@ -1,0 +1,30 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Store } from './db.js';
+import * as foundation from './migrations/20261129-0001-foundation.js';
+
+// Listed statically so the build needs no file-system scan and the order is explicit.
+const migrations: Record<string, Migration> = {
+  '20261129-0001-foundation': foundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+function migrator(store: Store): Migrator {
+  return new Migrator({ db: store.db, provider });
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const { error, results } = await migrator(store).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+/** True when every known migration has been applied (used by /readyz). */
+export async function migrationsApplied(store: Store): Promise<boolean> {
+  const known = await migrator(store).getMigrations();
+  return known.every((m) => m.executedAt !== undefined);
+}
