@@ -1,0 +1,151 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { Clock } from '../../src/domain/clock.js';
+import type { Plan, Role } from '../../src/domain/organizations.js';
+import { PasswordHasher } from '../../src/domain/passwords.js';
+import type { ServiceDeps } from '../../src/services/context.js';
+import { type User, insertNewUser } from '../../src/services/users.js';
+import type { Engine, Store } from '../../src/store/db.js';
+import { freshStore } from './engines.js';
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  private ms: number;
+  constructor(start = Date.now()) {
+    this.ms = start;
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** scrypt at test strength: same code path, a fraction of the work. */
+export const testScryptParams = { N: 2 ** 10, r: 8, p: 1 };
+
+export interface TestSession {
+  cookie: string;
+  csrf: string;
+  user: User;
+}
+
+let counter = 0;
+/** A value unique within the test run, for emails, keys and names. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}${process.pid.toString(36)}${counter.toString(36)}`;
+}
+
+export const password = 'correct horse battery staple';
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  clock: TestClock;
+  deps: ServiceDeps;
+  close(): Promise<void>;
+  /** Sends a request, as `session` when given (cookie plus CSRF header). */
+  request(
+    session: TestSession | null,
+    options: InjectOptions & { csrf?: boolean },
+  ): Promise<LightMyRequestResponse>;
+  createUser(options?: { instanceAdmin?: boolean; email?: string }): Promise<User>;
+  signIn(email: string, secret?: string): Promise<TestSession>;
+  /** A new user, signed in. */
+  newSession(options?: { instanceAdmin?: boolean }): Promise<TestSession>;
+  /** A new organization created by `admin` (an instance admin), with `orgAdmin` as its admin. */
+  createOrg(
+    admin: TestSession,
+    options?: { plan?: Plan; orgAdmin?: TestSession },
+  ): Promise<{ key: string; id: string }>;
+  addMember(admin: TestSession, orgKey: string, userId: string, role: Role): Promise<void>;
+}
+
+/** The app on a fresh, migrated store of `engine`, with a test clock and fast scrypt. */
+export async function createTestApp(engine: Engine): Promise<TestApp> {
+  const { store, drop } = await freshStore(engine);
+  const clock = new TestClock();
+  const deps: ServiceDeps = {
+    store,
+    clock,
+    passwords: new PasswordHasher(testScryptParams),
+    sessions: { idleSeconds: 2 * 3600, absoluteSeconds: 7 * 24 * 3600 },
+  };
+  const app = await buildApp({ ...deps, logger: false });
+
+  const request: TestApp['request'] = (session, { csrf = true, headers, ...options }) =>
+    app.inject({
+      ...options,
+      headers: {
+        ...(session ? { cookie: `orgtoken_session=${session.cookie}` } : {}),
+        ...(session && csrf ? { 'x-csrf-token': session.csrf } : {}),
+        ...headers,
+      },
+    });
+
+  const createUser: TestApp['createUser'] = (options = {}) =>
+    insertNewUser(deps, {
+      email: options.email ?? `${unique('user')}@example.test`,
+      name: 'Test User',
+      password,
+      instanceAdmin: options.instanceAdmin ?? false,
+    });
+
+  const signIn: TestApp['signIn'] = async (email, secret = password) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { email, password: secret },
+    });
+    if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.body}`);
+    const cookie = response.cookies.find((c) => c.name === 'orgtoken_session');
+    if (!cookie) throw new Error('sign-in set no session cookie');
+    const body = response.json() as { user: User; csrfToken: string };
+    return { cookie: cookie.value, csrf: body.csrfToken, user: body.user };
+  };
+
+  const newSession: TestApp['newSession'] = async (options) => {
+    const user = await createUser(options);
+    return signIn(user.email);
+  };
+
+  const addMember: TestApp['addMember'] = async (admin, orgKey, userId, role) => {
+    const response = await request(admin, {
+      method: 'PUT',
+      url: `/api/v1/orgs/${orgKey}/members/${userId}`,
+      payload: { role },
+    });
+    if (response.statusCode !== 200) throw new Error(`add member failed: ${response.body}`);
+  };
+
+  const createOrg: TestApp['createOrg'] = async (admin, options = {}) => {
+    const key = unique('org-');
+    const response = await request(admin, {
+      method: 'POST',
+      url: '/api/v1/orgs',
+      payload: { key, name: `Org ${key}`, plan: options.plan ?? 'team' },
+    });
+    if (response.statusCode !== 201) throw new Error(`create org failed: ${response.body}`);
+    if (options.orgAdmin) await addMember(admin, key, options.orgAdmin.user.id, 'admin');
+    return { key, id: (response.json() as { id: string }).id };
+  };
+
+  return {
+    app,
+    store,
+    clock,
+    deps,
+    request,
+    createUser,
+    signIn,
+    newSession,
+    createOrg,
+    addMember,
+    close: async () => {
+      await app.close();
+      await drop();
+    },
+  };
+}

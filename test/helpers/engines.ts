@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { type Engine, type Store, openStore } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? null;
+
+/** Every engine the integration suites run on; PostgreSQL only with TEST_DATABASE_URL. */
+export const engines: Engine[] = ['sqlite', 'postgres'];
+
+/**
+ * Declares `body` once per engine. Without TEST_DATABASE_URL the PostgreSQL block is
+ * declared skipped, so the reporter counts it (global-setup.ts fails the run under CI).
+ */
+export function describeEachEngine(name: string, body: (engine: Engine) => void): void {
+  for (const engine of engines) {
+    describe.skipIf(engine === 'postgres' && !testDatabaseUrl)(`${name} [${engine}]`, () =>
+      body(engine),
+    );
+  }
+}
+
+/** A PostgreSQL URL whose connections use `schema` as their search path. */
+export function withSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database URL of its own for one test: a fresh schema on PostgreSQL. */
+export async function freshDatabaseUrl(
+  engine: Engine,
+  sqliteFile?: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    return { url: `sqlite:${sqliteFile ?? ':memory:'}`, drop: async () => {} };
+  }
+  if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  return {
+    url: withSchema(testDatabaseUrl, schema),
+    drop: () => adminQuery(`drop schema ${schema} cascade`),
+  };
+}
+
+/** A migrated store on a fresh database; `drop` closes it and removes the database. */
+export async function freshStore(engine: Engine): Promise<{ store: Store; drop: () => Promise<void> }> {
+  const database = await freshDatabaseUrl(engine);
+  const store = openStore(database.url, { maxConnections: 4 });
+  await migrateToLatest(store);
+  return {
+    store,
+    drop: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
+}
