@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
@@ -51,7 +51,7 @@ export function recordAudit(
   },
 ): Promise<unknown> {
   return insertAuditEvent(db, {
-    id: randomUUID(),
+    id: newId(Date.parse(event.at)),
     org_id: event.orgId,
     at: event.at,
     action: event.action,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
 import type { Plan, Role } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import {
@@ -78,7 +78,7 @@ export async function createOrg(
   requireInstanceAdmin(actor);
   const now = isoNow(deps);
   const row: OrgRow = {
-    id: randomUUID(),
+    id: newId(),
     key: input.key,
     name: input.name.trim(),
     plan: input.plan,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import {
   deleteProject as deleteProjectRow,
@@ -77,7 +77,7 @@ export async function createProject(
   requireOrgAdmin(access);
   const now = isoNow(deps);
   const row: ProjectRow = {
-    id: randomUUID(),
+    id: newId(),
     org_id: access.org.id,
     key: input.key,
     name: input.name.trim(),

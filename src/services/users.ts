@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
 import {
@@ -50,7 +50,7 @@ export interface NewUser {
 export async function insertNewUser(deps: ServiceDeps, input: NewUser): Promise<User> {
   const now = isoNow(deps);
   const row: UserRow = {
-    id: randomUUID(),
+    id: newId(),
     email: normalizeEmail(input.email),
     name: input.name.trim(),
     password_hash: await deps.passwords.hash(input.password),

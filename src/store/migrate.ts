@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Store } from './db.js';
 import * as foundation from './migrations/20261129-0001-foundation.js';
 
@@ -9,13 +9,24 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-function migrator(store: Store): Migrator {
-  return new Migrator({ db: store.db, provider });
+async function migrator(store: Store): Promise<Migrator> {
+  // Kysely looks for its bookkeeping tables across every schema unless told which one;
+  // on PostgreSQL that is the connection's current schema (the search_path's first).
+  const schema =
+    store.engine === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db)).rows[0]
+          ?.schema
+      : undefined;
+  return new Migrator({
+    db: store.db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const { error, results } = await migrator(store).migrateToLatest();
+  const { error, results } = await (await migrator(store)).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
@@ -25,6 +36,6 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 
 /** True when every known migration has been applied (used by /readyz). */
 export async function migrationsApplied(store: Store): Promise<boolean> {
-  const known = await migrator(store).getMigrations();
+  const known = await (await migrator(store)).getMigrations();
   return known.every((m) => m.executedAt !== undefined);
 }

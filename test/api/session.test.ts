@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, type TestSession, createTestApp, password } from '../helpers/app.js';
+import { createTestApp, password, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 
 describeEachEngine('sessions', (engine) => {

@@ -4,7 +4,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { Plan, Role } from '../../src/domain/organizations.js';
 import { PasswordHasher } from '../../src/domain/passwords.js';
 import type { ServiceDeps } from '../../src/services/context.js';
-import { type User, insertNewUser } from '../../src/services/users.js';
+import { insertNewUser, type User } from '../../src/services/users.js';
 import type { Engine, Store } from '../../src/store/db.js';
 import { freshStore } from './engines.js';
 

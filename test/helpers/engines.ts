@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { type Engine, type Store, openStore } from '../../src/store/db.js';
+import { type Engine, openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? null;
@@ -57,7 +57,9 @@ export async function freshDatabaseUrl(
 }
 
 /** A migrated store on a fresh database; `drop` closes it and removes the database. */
-export async function freshStore(engine: Engine): Promise<{ store: Store; drop: () => Promise<void> }> {
+export async function freshStore(
+  engine: Engine,
+): Promise<{ store: Store; drop: () => Promise<void> }> {
   const database = await freshDatabaseUrl(engine);
   const store = openStore(database.url, { maxConnections: 4 });
   await migrateToLatest(store);

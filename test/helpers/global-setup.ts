@@ -2,11 +2,14 @@ import pg from 'pg';
 
 // Runs once before every suite. PostgreSQL suites need TEST_DATABASE_URL; without it they
 // are skipped on a laptop, loudly, and under CI=true the whole run fails.
-export default async function setup(): Promise<void> {
+export async function setup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL;
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (!url) {
-    if (ci) throw new Error('CI=true but TEST_DATABASE_URL is not set: PostgreSQL suites cannot be skipped in CI');
+    if (ci)
+      throw new Error(
+        'CI=true but TEST_DATABASE_URL is not set: PostgreSQL suites cannot be skipped in CI',
+      );
     console.warn(
       [
         '',
