@@ -4,6 +4,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { Plan, Role } from '../../src/domain/organizations.js';
 import { PasswordHasher } from '../../src/domain/passwords.js';
 import type { ServiceDeps } from '../../src/services/context.js';
+import { FirstRunSetup } from '../../src/services/setup.js';
 import { insertNewUser, type User } from '../../src/services/users.js';
 import type { Engine, Store } from '../../src/store/db.js';
 import { freshStore } from './engines.js';
@@ -45,6 +46,8 @@ export interface TestApp {
   store: Store;
   clock: TestClock;
   deps: ServiceDeps;
+  /** The app's first-run setup; `start(null)` on an empty store returns the code. */
+  setup: FirstRunSetup;
   close(): Promise<void>;
   /** Sends a request, as `session` when given (cookie plus CSRF header). */
   request(
@@ -73,7 +76,8 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
     passwords: new PasswordHasher(testScryptParams),
     sessions: { idleSeconds: 2 * 3600, absoluteSeconds: 7 * 24 * 3600 },
   };
-  const app = await buildApp({ ...deps, logger: false });
+  const setup = new FirstRunSetup(deps);
+  const app = await buildApp({ ...deps, setup, logger: false });
 
   const request: TestApp['request'] = (session, { csrf = true, headers, ...options }) =>
     app.inject({
@@ -137,6 +141,7 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
     store,
     clock,
     deps,
+    setup,
     request,
     createUser,
     signIn,

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+
+describeEachEngine('audit events', (engine) => {
+  let t: TestApp;
+  let root: TestSession;
+  let admin: TestSession;
+  let org: { key: string; id: string };
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    root = await t.newSession({ instanceAdmin: true });
+    admin = await t.newSession();
+    org = await t.createOrg(root, { orgAdmin: admin });
+    for (const key of ['one', 'two', 'three']) {
+      t.clock.advance(1000);
+      await t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${org.key}/projects`,
+        payload: { key, name: key },
+        headers: { 'user-agent': 'audit-test/1.0' },
+      });
+    }
+  });
+  afterAll(() => t.close());
+
+  const list = (query = '') =>
+    t.request(admin, { method: 'GET', url: `/api/v1/orgs/${org.key}/audit-events${query}` });
+
+  describe('happy path', () => {
+    it('lists events newest first with actor, target, ip and user agent', async () => {
+      const response = await list();
+      expect(response.statusCode).toBe(200);
+      const items = response.json().items;
+      expect(items.map((e: { action: string }) => e.action)).toEqual([
+        'project.created',
+        'project.created',
+        'project.created',
+        'member.added',
+        'org.created',
+      ]);
+      expect(items[0]).toMatchObject({
+        actor: { type: 'user', id: admin.user.id, name: admin.user.name },
+        target: { type: 'project', name: 'three' },
+        ip: '127.0.0.1',
+        userAgent: 'audit-test/1.0',
+        details: {},
+      });
+    });
+
+    it('filters by action and by time', async () => {
+      const byAction = (await list('?action=member.added')).json().items;
+      expect(byAction).toHaveLength(1);
+      const all = (await list()).json().items;
+      const since = all[1].at;
+      const recent = (await list(`?since=${encodeURIComponent(since)}`)).json().items;
+      expect(recent.map((e: { target: { name: string } }) => e.target.name)).toEqual([
+        'three',
+        'two',
+      ]);
+      const older = (
+        await list(`?until=${encodeURIComponent(since)}&action=project.created`)
+      ).json().items;
+      expect(older.map((e: { target: { name: string } }) => e.target.name)).toEqual(['one']);
+    });
+
+    it('pages with a cursor without skipping or repeating events', async () => {
+      const all = (await list()).json().items.map((e: { id: string }) => e.id);
+      const seen: string[] = [];
+      let query = '?limit=2';
+      for (let i = 0; i < 10; i += 1) {
+        const body = (await list(query)).json();
+        seen.push(...body.items.map((e: { id: string }) => e.id));
+        if (!body.nextCursor) break;
+        query = `?limit=2&cursor=${body.nextCursor}`;
+      }
+      expect(seen).toEqual(all);
+    });
+  });
+
+  describe('errors', () => {
+    it.each([
+      ['?cursor=not-a-cursor', '/querystring/cursor'],
+      ['?limit=0', '/querystring/limit'],
+      ['?limit=201', '/querystring/limit'],
+      ['?since=yesterday', '/querystring/since'],
+      ['?action=DROP%20TABLE', '/querystring/action'],
+      ['?unknown=1', '/querystring/unknown'],
+    ])('refuses %s', async (query, field) => {
+      const response = await list(query);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    });
+  });
+
+  describe('security', () => {
+    it('is for org admins only: 403 for a member, 404 for an outsider', async () => {
+      const member = await t.newSession();
+      await t.addMember(admin, org.key, member.user.id, 'member');
+      const outsider = await t.newSession();
+      const url = `/api/v1/orgs/${org.key}/audit-events`;
+      expect((await t.request(member, { method: 'GET', url })).statusCode).toBe(403);
+      expect((await t.request(outsider, { method: 'GET', url })).statusCode).toBe(404);
+      expect((await t.request(null, { method: 'GET', url })).statusCode).toBe(401);
+    });
+
+    it('offers no route that changes or deletes an audit event', async () => {
+      const event = (await list()).json().items[0];
+      for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+        const response = await t.request(admin, {
+          method,
+          url: `/api/v1/orgs/${org.key}/audit-events/${event.id}`,
+          payload: {},
+        });
+        expect(response.statusCode).toBe(404);
+      }
+    });
+  });
+});

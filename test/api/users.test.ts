@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, password, type TestApp, type TestSession, unique } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+
+describeEachEngine('users', (engine) => {
+  let t: TestApp;
+  let root: TestSession;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    root = await t.newSession({ instanceAdmin: true });
+  });
+  afterAll(() => t.close());
+
+  const post = (session: TestSession | null, payload: Record<string, unknown>) =>
+    t.request(session, { method: 'POST', url: '/api/v1/users', payload });
+
+  describe('happy path', () => {
+    it('an instance admin creates a user who can then sign in', async () => {
+      const email = `${unique('new')}@Example.TEST`;
+      const response = await post(root, { email, name: ' Ada Lovelace ', password });
+      expect(response.statusCode).toBe(201);
+      expect(response.json()).toMatchObject({
+        email: email.toLowerCase(),
+        name: 'Ada Lovelace',
+        instanceAdmin: false,
+        active: true,
+      });
+      const stored = await t.store.db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('id', '=', response.json().id)
+        .executeTakeFirstOrThrow();
+      expect(stored.password_hash).toMatch(/^scrypt\$1024\$8\$1\$/);
+      expect(stored.password_hash).not.toContain(password);
+      await expect(t.signIn(email)).resolves.toMatchObject({ user: { id: response.json().id } });
+    });
+
+    it('lists users by email with pagination', async () => {
+      const response = await t.request(root, { method: 'GET', url: '/api/v1/users?limit=1' });
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body.items).toHaveLength(1);
+      expect(body.nextCursor).toEqual(expect.any(String));
+      const next = await t.request(root, {
+        method: 'GET',
+        url: `/api/v1/users?limit=1&cursor=${body.nextCursor}`,
+      });
+      expect(next.json().items[0].email > body.items[0].email).toBe(true);
+    });
+
+    it('reactivates a deactivated user', async () => {
+      const user = await t.createUser();
+      for (const active of [false, true]) {
+        const response = await t.request(root, {
+          method: 'PATCH',
+          url: `/api/v1/users/${user.id}`,
+          payload: { active },
+        });
+        expect(response.json().active).toBe(active);
+      }
+      await expect(t.signIn(user.email)).resolves.toBeDefined();
+    });
+  });
+
+  describe('errors', () => {
+    it('refuses a duplicate email, whatever its case', async () => {
+      const user = await t.createUser();
+      const response = await post(root, {
+        email: user.email.toUpperCase(),
+        name: 'Twin',
+        password,
+      });
+      expect(response.statusCode).toBe(409);
+      expect(response.json().error.code).toBe('CONFLICT');
+    });
+
+    it.each([
+      [{ email: 'not-an-email', name: 'X', password }, '/body/email'],
+      [{ email: 'a@example.test', name: 'X', password: 'short' }, '/body/password'],
+      [{ email: 'a@example.test', name: '', password }, '/body/name'],
+      [{ email: 'a@example.test', password }, '/body/name'],
+      [
+        { email: 'a@example.test', name: 'X', password, instanceAdmin: 'yes' },
+        '/body/instanceAdmin',
+      ],
+    ])('refuses %j at %s', async (payload, field) => {
+      const response = await post(root, payload);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+    });
+
+    it('answers 404 for an unknown user id and 400 for a malformed one', async () => {
+      const missing = await t.request(root, {
+        method: 'PATCH',
+        url: '/api/v1/users/00000000-0000-4000-8000-000000000000',
+        payload: { active: false },
+      });
+      expect(missing.statusCode).toBe(404);
+      const malformed = await t.request(root, {
+        method: 'PATCH',
+        url: '/api/v1/users/42',
+        payload: { active: false },
+      });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().error.field).toBe('/params/userId');
+    });
+
+    it('refuses to deactivate the last active instance admin', async () => {
+      const alone = await createTestApp(engine);
+      try {
+        const only = await alone.newSession({ instanceAdmin: true });
+        const response = await alone.request(only, {
+          method: 'PATCH',
+          url: `/api/v1/users/${only.user.id}`,
+          payload: { active: false },
+        });
+        expect(response.statusCode).toBe(409);
+        const me = await alone.request(only, { method: 'GET', url: '/api/v1/me' });
+        expect(me.statusCode).toBe(200);
+      } finally {
+        await alone.close();
+      }
+    });
+  });
+
+  describe('security', () => {
+    it('refuses every user route to anyone but an instance admin', async () => {
+      const user = await t.newSession();
+      const attempts = [
+        {
+          method: 'POST',
+          url: '/api/v1/users',
+          payload: { email: 'x@example.test', name: 'X', password },
+        },
+        { method: 'GET', url: '/api/v1/users' },
+        { method: 'PATCH', url: `/api/v1/users/${root.user.id}`, payload: { active: false } },
+      ] as const;
+      for (const attempt of attempts) {
+        const response = await t.request(user, attempt);
+        expect(response.statusCode, attempt.method).toBe(403);
+        const anonymous = await t.request(null, attempt);
+        expect(anonymous.statusCode, attempt.method).toBe(401);
+      }
+      const rootRow = await t.store.db
+        .selectFrom('users')
+        .select('active')
+        .where('id', '=', root.user.id)
+        .executeTakeFirstOrThrow();
+      expect(rootRow.active).toBe(1);
+    });
+
+    it('refuses a non-admin who tries to make itself an instance admin', async () => {
+      const user = await t.newSession();
+      const response = await post(user, {
+        email: `${unique('sneaky')}@example.test`,
+        name: 'Sneaky',
+        password,
+        instanceAdmin: true,
+      });
+      expect(response.statusCode).toBe(403);
+    });
+  });
+});
