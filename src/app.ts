@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from './domain/clock.js';
 import type { PasswordHasher } from './domain/passwords.js';
 import { registerAuthentication } from './http/authentication.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { healthRoutes } from './http/routes/health.js';
 import { orgRoutes } from './http/routes/orgs.js';
@@ -55,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500 },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services: ServiceDeps = {

@@ -60,6 +60,25 @@ function fromFastify(error: FastifyError): AppError | null {
   return null;
 }
 
+/**
+ * Fastify's router refuses some URLs before any route or hook runs (a parameter over the
+ * length limit, bad percent-encoding); those get the same error body as everything else.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const known = new AppError(
+    'VALIDATION_FAILED',
+    `The URL is not valid: ${error.message.slice(0, 200)}`,
+    {
+      field: '/url',
+    },
+  );
+  reply.code(known.status).send(errorBody(known, request.id));
+}
+
 /** Maps anything thrown to the documented error body; never leaks details of a fault. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

@@ -32,8 +32,16 @@ export const authErrors: ErrorCode[] = ['AUTH_REQUIRED', 'CSRF_FAILED'];
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Id = Type.String({ format: 'uuid' });
 
-/** A display name: 1 to 100 characters, not only spaces. */
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+// Printable text: no control characters, no lone UTF-16 surrogates (ajv compiles patterns
+// with the `u` flag, where a surrogate range matches only unpaired ones).
+const printable = '[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]';
+
+/** A display name: 1 to 100 printable characters, not only spaces. */
+export const Name = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: `^${printable}*[^\\s\\u0000-\\u001f\\u007f\\ud800-\\udfff]${printable}*$`,
+});
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: passwordMinLength, maxLength: passwordMaxLength });
 export const OrgKey = Type.String({ pattern: orgKeyPattern, maxLength: 39 });

@@ -15,7 +15,7 @@ export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['operations'],
           summary: 'The process is up',
-          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+          response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errors() },
         },
       },
       async () => ({ status: 'ok' as const }),

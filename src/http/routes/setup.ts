@@ -13,7 +13,7 @@ export function setupRoutes(setup: FirstRunSetup): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['setup'],
           summary: 'Whether first-run setup is waiting for its code',
-          response: { 200: Type.Object({ required: Type.Boolean() }) },
+          response: { 200: Type.Object({ required: Type.Boolean() }), ...errors() },
         },
       },
       async () => ({ required: await setup.pending() }),

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, password, type TestApp, type TestSession } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
+
+/**
+ * Who may call each documented route. A route that is registered but missing here fails the
+ * suite, so every new route has to state its access rule.
+ * - auth: 'none' routes are open; 'required' ones need a session.
+ * - scope: 'org' routes belong to an organization (outsiders get 404).
+ * - admin: 'org' needs an org admin, 'instance' an instance admin (others get 403).
+ */
+interface Rule {
+  auth: 'none' | 'required';
+  scope?: 'org';
+  admin?: 'org' | 'instance';
+  body?: Record<string, unknown>;
+}
+
+const rules: Record<string, Rule> = {
+  'GET /healthz': { auth: 'none' },
+  'GET /readyz': { auth: 'none' },
+  'GET /api/v1/setup': { auth: 'none' },
+  'POST /api/v1/setup': {
+    auth: 'none',
+    body: { code: 'x', email: 'x@example.test', name: 'X', password },
+  },
+  'POST /api/v1/session': { auth: 'none', body: { email: 'x@example.test', password } },
+  'GET /api/v1/session': { auth: 'required' },
+  'DELETE /api/v1/session': { auth: 'required' },
+  'GET /api/v1/me': { auth: 'required' },
+  'POST /api/v1/users': {
+    auth: 'required',
+    admin: 'instance',
+    body: { email: 'made@example.test', name: 'Made', password },
+  },
+  'GET /api/v1/users': { auth: 'required', admin: 'instance' },
+  'PATCH /api/v1/users/{userId}': { auth: 'required', admin: 'instance', body: { active: true } },
+  'POST /api/v1/orgs': {
+    auth: 'required',
+    admin: 'instance',
+    body: { key: 'made-org', name: 'Made', plan: 'free' },
+  },
+  'GET /api/v1/orgs': { auth: 'required' },
+  'GET /api/v1/orgs/{org}': { auth: 'required', scope: 'org' },
+  'PATCH /api/v1/orgs/{org}': { auth: 'required', scope: 'org', admin: 'org', body: { name: 'N' } },
+  'GET /api/v1/orgs/{org}/members': { auth: 'required', scope: 'org' },
+  'PUT /api/v1/orgs/{org}/members/{userId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { role: 'member' },
+  },
+  'DELETE /api/v1/orgs/{org}/members/{userId}': { auth: 'required', scope: 'org', admin: 'org' },
+  'GET /api/v1/orgs/{org}/projects': { auth: 'required', scope: 'org' },
+  'POST /api/v1/orgs/{org}/projects': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { key: 'made-project', name: 'Made' },
+  },
+  'GET /api/v1/orgs/{org}/projects/{projectKey}': { auth: 'required', scope: 'org' },
+  'PATCH /api/v1/orgs/{org}/projects/{projectKey}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { name: 'N' },
+  },
+  'DELETE /api/v1/orgs/{org}/projects/{projectKey}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'GET /api/v1/orgs/{org}/audit-events': { auth: 'required', scope: 'org', admin: 'org' },
+};
+
+describeEachEngine('access rules of every route', (engine) => {
+  let t: TestApp;
+  let ops: Operation[];
+  let member: TestSession;
+  let outsider: TestSession;
+  let params: Record<string, string>;
+  let snapshot: () => Promise<string>;
+
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    ops = await operations(t.app);
+    const root = await t.newSession({ instanceAdmin: true });
+    const admin = await t.newSession();
+    member = await t.newSession();
+    outsider = await t.newSession();
+    const org = await t.createOrg(root, { orgAdmin: admin });
+    await t.addMember(root, org.key, member.user.id, 'member');
+    await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects`,
+      payload: { key: 'existing', name: 'Existing' },
+    });
+    params = { org: org.key, projectKey: 'existing', userId: member.user.id };
+    snapshot = async () => {
+      const tables = ['users', 'orgs', 'memberships', 'projects', 'audit_events'] as const;
+      const rows = await Promise.all(
+        tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),
+      );
+      return JSON.stringify(rows.map((r) => r.map((row) => JSON.stringify(row)).sort()));
+    };
+  });
+  afterAll(() => t.close());
+
+  const send = (operation: Operation, session: TestSession | null, csrf = true) =>
+    t.request(session, {
+      method: operation.method as 'GET',
+      url: fillPath(operation.path, params),
+      csrf,
+      ...(rules[operationKey(operation)]?.body
+        ? { payload: rules[operationKey(operation)]?.body }
+        : {}),
+    });
+
+  it('has an access rule for every documented route, and no rule for a route that does not exist', () => {
+    const documented = ops.map(operationKey).sort();
+    expect(documented).toEqual(Object.keys(rules).sort());
+  });
+
+  describe('denials', () => {
+    it('answers 401 AUTH_REQUIRED with WWW-Authenticate to anonymous callers of protected routes', async () => {
+      for (const operation of ops.filter((o) => rules[operationKey(o)]?.auth === 'required')) {
+        const response = await send(operation, null);
+        expect(response.statusCode, operationKey(operation)).toBe(401);
+        expect(response.json().error.code).toBe('AUTH_REQUIRED');
+        expect(response.headers['www-authenticate']).toBe('Bearer realm="orgtoken"');
+      }
+    });
+
+    it('answers 403 CSRF_FAILED to cookie-authenticated state changes without the header', async () => {
+      const before = await snapshot();
+      const unsafe = ops.filter(
+        (o) => rules[operationKey(o)]?.auth === 'required' && o.method !== 'GET',
+      );
+      expect(unsafe.length).toBeGreaterThan(5);
+      for (const operation of unsafe) {
+        const response = await send(operation, member, false);
+        expect(response.statusCode, operationKey(operation)).toBe(403);
+        expect(response.json().error.code).toBe('CSRF_FAILED');
+      }
+      expect(await snapshot()).toBe(before);
+    });
+
+    it("answers 404 NOT_FOUND to an outsider on every organization's route", async () => {
+      const before = await snapshot();
+      for (const operation of ops.filter((o) => rules[operationKey(o)]?.scope === 'org')) {
+        const response = await send(operation, outsider);
+        expect(response.statusCode, operationKey(operation)).toBe(404);
+        expect(response.json().error.code).toBe('NOT_FOUND');
+      }
+      expect(await snapshot()).toBe(before);
+    });
+
+    it('answers 403 FORBIDDEN to a member on every admin route', async () => {
+      const before = await snapshot();
+      for (const operation of ops.filter((o) => rules[operationKey(o)]?.admin !== undefined)) {
+        const response = await send(operation, member);
+        expect(response.statusCode, operationKey(operation)).toBe(403);
+        expect(response.json().error.code).toBe('FORBIDDEN');
+      }
+      expect(await snapshot()).toBe(before);
+    });
+  });
+
+  it('lets a member through on every route that needs no admin', async () => {
+    for (const operation of ops.filter(
+      (o) => rules[operationKey(o)]?.auth === 'required' && !rules[operationKey(o)]?.admin,
+    )) {
+      if (operationKey(operation) === 'DELETE /api/v1/session') continue; // would end the session
+      const response = await send(operation, member);
+      expect(response.statusCode, operationKey(operation)).toBeLessThan(300);
+    }
+  });
+});
