@@ -49,8 +49,9 @@ export async function startServer(config: Config): Promise<{
     version,
   });
 
-  const url = await app.listen({ port: config.port, host: config.host });
+  // Before listening, so that a ready server already has its configured admin.
   const code = await setup.start(config.admin);
+  const url = await app.listen({ port: config.port, host: config.host });
   if (code) {
     const base = config.publicUrl ?? url;
     // Printed on purpose, once: whoever reads the server's output creates the first admin.

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
+import { violatedConstraint } from '../store/errors.js';
 import { countUsers } from '../store/users.js';
 import type { ServiceDeps } from './context.js';
 import { insertNewUser, type NewUser, type User } from './users.js';
@@ -20,11 +21,16 @@ export class FirstRunSetup {
   async start(admin: { email: string; password: string } | null): Promise<string | null> {
     if ((await countUsers(this.deps.store.db)) > 0) return null;
     if (admin) {
-      await this.createAdmin({
-        email: admin.email,
-        name: 'Administrator',
-        password: admin.password,
-      });
+      try {
+        await this.createAdmin({
+          email: admin.email,
+          name: 'Administrator',
+          password: admin.password,
+        });
+      } catch (error) {
+        // Several instances starting at once on one database: another one created it.
+        if (violatedConstraint(error) !== 'uq_users_email') throw error;
+      }
       return null;
     }
     const code = randomBytes(24).toString('base64url');

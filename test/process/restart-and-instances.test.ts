@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeEachEngine, freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
+import { SessionClient, startServerProcess } from '../helpers/server-process.js';
+
+const admin = { email: 'root@example.test', password: 'a long admin password' };
+const adminEnv = { ORGTOKEN_ADMIN_EMAIL: admin.email, ORGTOKEN_ADMIN_PASSWORD: admin.password };
+
+describeEachEngine('a real server process', (engine) => {
+  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-restart-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps data and sessions across a restart', async () => {
+    const database = await freshDatabaseUrl(engine, join(dir, 'restart.db'));
+    try {
+      const first = await startServerProcess({ ...adminEnv, DATABASE_URL: database.url });
+      const client = new SessionClient(first.url);
+      await client.signIn(admin.email, admin.password);
+      expect(
+        (await client.call('POST', '/api/v1/orgs', { key: 'kept', name: 'Kept', plan: 'team' }))
+          .status,
+      ).toBe(201);
+      expect(
+        (await client.call('POST', '/api/v1/orgs/kept/projects', { key: 'api', name: 'API' }))
+          .status,
+      ).toBe(201);
+      expect(await first.stop('SIGTERM')).toBe(0);
+
+      const second = await startServerProcess({ ...adminEnv, DATABASE_URL: database.url });
+      try {
+        const again = client.on(second.url);
+        const projects = await again.call('GET', '/api/v1/orgs/kept/projects');
+        expect(projects.status).toBe(200);
+        expect(projects.body.items).toEqual([expect.objectContaining({ key: 'api', name: 'API' })]);
+        // The admin from the environment was created once, not again at the second start.
+        const users = await again.call('GET', '/api/v1/users');
+        expect(users.body.items).toHaveLength(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe.skipIf(!testDatabaseUrl)('two server processes on one PostgreSQL database', () => {
+  it('see the same data and sessions, and a removal on one holds on the other at once', async () => {
+    const database = await freshDatabaseUrl('postgres');
+    const env = { ...adminEnv, DATABASE_URL: database.url };
+    // Both start at once: migrations and the first admin must not collide.
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    try {
+      const onA = new SessionClient(a.url);
+      await onA.signIn(admin.email, admin.password);
+      const onB = onA.on(b.url);
+
+      expect(
+        (await onA.call('POST', '/api/v1/orgs', { key: 'shared', name: 'Shared', plan: 'team' }))
+          .status,
+      ).toBe(201);
+      expect((await onB.call('GET', '/api/v1/orgs/shared')).body).toMatchObject({ key: 'shared' });
+      expect(
+        (await onB.call('POST', '/api/v1/orgs/shared/projects', { key: 'web', name: 'Web' }))
+          .status,
+      ).toBe(201);
+      expect((await onA.call('GET', '/api/v1/orgs/shared/projects/web')).status).toBe(200);
+
+      const users = await onA.call('GET', '/api/v1/users');
+      expect(users.body.items).toHaveLength(1);
+
+      const created = await onA.call('POST', '/api/v1/users', {
+        email: 'member@example.test',
+        name: 'Member',
+        password: 'member password 123',
+      });
+      const memberId = created.body.id as string;
+      await onA.call('PUT', `/api/v1/orgs/shared/members/${memberId}`, { role: 'member' });
+      const member = new SessionClient(b.url);
+      await member.signIn('member@example.test', 'member password 123');
+      expect((await member.call('GET', '/api/v1/orgs/shared')).status).toBe(200);
+      expect((await onA.call('DELETE', `/api/v1/orgs/shared/members/${memberId}`)).status).toBe(
+        204,
+      );
+      expect((await member.call('GET', '/api/v1/orgs/shared')).status).toBe(404);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await database.drop();
+    }
+  });
+});
