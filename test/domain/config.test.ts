@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has the defaults of SPEC.md §6', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/orgtoken.db',
+      admin: null,
+      publicUrl: null,
+      logLevel: 'info',
+      trustProxy: false,
+      bodyLimitBytes: 50 * 1024 * 1024,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u@h/db',
+      ORGTOKEN_ADMIN_EMAIL: 'a@example.test',
+      ORGTOKEN_ADMIN_PASSWORD: 'twelve chars!',
+      ORGTOKEN_PUBLIC_URL: 'https://orgtoken.example.test',
+      LOG_LEVEL: 'debug',
+      TRUST_PROXY: 'true',
+      ORGTOKEN_BODY_LIMIT_MB: '5',
+      ORGTOKEN_SESSION_IDLE_MINUTES: '30',
+      ORGTOKEN_SESSION_MAX_HOURS: '12',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u@h/db',
+      admin: { email: 'a@example.test', password: 'twelve chars!' },
+      publicUrl: 'https://orgtoken.example.test',
+      logLevel: 'debug',
+      trustProxy: true,
+      bodyLimitBytes: 5 * 1024 * 1024,
+      sessionIdleSeconds: 30 * 60,
+      sessionAbsoluteSeconds: 12 * 3600,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test' }, /ORGTOKEN_ADMIN_PASSWORD/],
+    [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'short' }, /12/],
+    [{ ORGTOKEN_PUBLIC_URL: 'not a url' }, /ORGTOKEN_PUBLIC_URL/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
