@@ -56,6 +56,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 500 },
     frameworkErrors,
+    // While closing, requests on open connections are served normally; Fastify's own 503
+    // would not have the documented error body.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services: ServiceDeps = {

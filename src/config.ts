@@ -58,8 +58,11 @@ export function loadConfig(env: Source = process.env): Config {
   if ((email === '') !== (password === '')) {
     throw new ConfigError('set both ORGTOKEN_ADMIN_EMAIL and ORGTOKEN_ADMIN_PASSWORD, or neither');
   }
-  if (password !== '' && password.length < 12) {
-    throw new ConfigError('ORGTOKEN_ADMIN_PASSWORD must have at least 12 characters');
+  if (password !== '' && (password.length < 12 || password.length > 256)) {
+    throw new ConfigError('ORGTOKEN_ADMIN_PASSWORD must have 12 to 256 characters');
+  }
+  if (email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new ConfigError(`ORGTOKEN_ADMIN_EMAIL is not an email address (got "${email}")`);
   }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!logLevels.includes(logLevel)) {

@@ -55,8 +55,10 @@ export async function startServer(config: Config): Promise<{
   if (code) {
     const base = config.publicUrl ?? url;
     // Printed on purpose, once: whoever reads the server's output creates the first admin.
+    // The code travels in the URL fragment, which browsers never send: it cannot end up in
+    // this server's request log or a proxy's.
     process.stdout.write(
-      `\norgtoken has no users yet. Create the first instance admin at:\n  ${new URL(`/setup?code=${code}`, base)}\n\n`,
+      `\norgtoken has no users yet. Create the first instance admin at:\n  ${new URL(`/setup#code=${code}`, base)}\n\n`,
     );
   }
 

@@ -9,6 +9,7 @@ import {
   insertOrg,
   listMembers,
   listOrgs,
+  lockOrg,
   type MemberRow,
   type OrgRow,
   updateOrg as updateOrgRow,
@@ -224,6 +225,7 @@ export async function putMember(
   const org = access.org;
   const now = isoNow(deps);
   return deps.store.db.transaction().execute(async (trx) => {
+    await lockOrg(trx, org.id);
     const user = await findUserById(trx, userId);
     if (!user) throw new AppError('NOT_FOUND', 'User not found.');
     const existing = await findMembership(trx, org.id, userId);
@@ -258,6 +260,7 @@ export async function removeMember(
   const org = access.org;
   const now = isoNow(deps);
   await deps.store.db.transaction().execute(async (trx) => {
+    await lockOrg(trx, org.id);
     const existing = await findMembership(trx, org.id, userId);
     if (!existing) throw new AppError('NOT_FOUND', 'This user is not a member.');
     await keepOneAdmin(trx, org.id, existing.role as Role);

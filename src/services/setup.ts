@@ -49,11 +49,11 @@ export class FirstRunSetup {
     if (!expected || !timingSafeEqual(expected, sha256(code))) {
       throw new AppError('FORBIDDEN', 'The setup code is not valid.');
     }
+    // Spent before any await, so two requests racing with the same code cannot both pass.
+    this.codeDigest = null;
     if ((await countUsers(this.deps.store.db)) > 0) {
-      this.codeDigest = null;
       throw new AppError('CONFLICT', 'Setup is already complete.');
     }
-    this.codeDigest = null;
     return this.createAdmin(input);
   }
 

@@ -64,8 +64,10 @@ const unavailableMessages = [
 function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as DriverError;
-  if (typeof e.code === 'string' && (unavailableCodes.has(e.code) || e.code.startsWith('08'))) {
-    return true;
+  if (typeof e.code === 'string') {
+    // better-sqlite3 reports extended codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT, ...).
+    const base = e.code.startsWith('SQLITE_') ? e.code.split('_').slice(0, 2).join('_') : e.code;
+    if (unavailableCodes.has(base) || e.code.startsWith('08')) return true;
   }
   const message = typeof e.message === 'string' ? e.message : '';
   return unavailableMessages.some((m) => message.includes(m));

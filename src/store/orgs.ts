@@ -47,6 +47,19 @@ export function updateOrg(
   return db.updateTable('orgs').set(changes).where('id', '=', id).execute();
 }
 
+/**
+ * Serializes membership changes of one organization until the transaction ends: a no-op
+ * update takes the row lock on PostgreSQL, and SQLite runs one writer at a time anyway. It
+ * keeps two concurrent demotions from both passing the "one admin left" check.
+ */
+export function lockOrg(db: Kysely<Database>, orgId: string): Promise<unknown> {
+  return db
+    .updateTable('orgs')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', orgId)
+    .execute();
+}
+
 export function findMembership(
   db: Kysely<Database>,
   orgId: string,

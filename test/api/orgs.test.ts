@@ -249,6 +249,29 @@ describeEachEngine('organizations and members', (engine) => {
       expect(membership?.role).toBe('admin');
     });
 
+    it('keeps one admin when two admins demote each other at the same moment', async () => {
+      const a = await t.newSession();
+      const b = await t.newSession();
+      const org = await t.createOrg(root, { orgAdmin: a });
+      await t.addMember(root, org.key, b.user.id, 'admin');
+      const demote = (by: TestSession, who: TestSession) =>
+        t.request(by, {
+          method: 'PUT',
+          url: `/api/v1/orgs/${org.key}/members/${who.user.id}`,
+          payload: { role: 'member' },
+        });
+      const statuses = (await Promise.all([demote(a, b), demote(b, a)])).map((r) => r.statusCode);
+      // One wins; the other is refused, either as no longer an admin (403) or as the last (409).
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      const admins = await t.store.db
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('org_id', '=', org.id)
+        .where('role', '=', 'admin')
+        .execute();
+      expect(admins).toHaveLength(1);
+    });
+
     it('refuses an empty PATCH', async () => {
       const org = await t.createOrg(root);
       const response = await t.request(root, {

@@ -51,6 +51,8 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test' }, /ORGTOKEN_ADMIN_PASSWORD/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'short' }, /12/],
+    [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'x'.repeat(257) }, /256/],
+    [{ ORGTOKEN_ADMIN_EMAIL: 'not-an-email', ORGTOKEN_ADMIN_PASSWORD: 'long enough pw' }, /EMAIL/],
     [{ ORGTOKEN_PUBLIC_URL: 'not a url' }, /ORGTOKEN_PUBLIC_URL/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

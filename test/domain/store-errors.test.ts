@@ -28,6 +28,8 @@ describe('store error translation', () => {
       { code: '08006' },
       { message: 'Connection terminated unexpectedly' },
       { code: 'SQLITE_BUSY' },
+      { code: 'SQLITE_IOERR_WRITE' },
+      { code: 'SQLITE_BUSY_SNAPSHOT' },
     ]) {
       expect(translateStoreError(error)?.code, JSON.stringify(error)).toBe('STORE_UNAVAILABLE');
     }
@@ -36,6 +38,7 @@ describe('store error translation', () => {
   it('leaves anything else unknown, to become INTERNAL', () => {
     expect(translateStoreError(new TypeError('bug'))).toBeNull();
     expect(translateStoreError({ code: '42P01' })).toBeNull();
+    expect(translateStoreError({ code: 'SQLITE_ERROR' })).toBeNull();
     expect(translateStoreError(null)).toBeNull();
   });
 });
