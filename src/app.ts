@@ -8,17 +8,37 @@ import type { Clock } from './domain/clock.js';
 import type { PasswordHasher } from './domain/passwords.js';
 import { registerAuthentication } from './http/authentication.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { createMetrics, registerMetrics } from './http/metrics.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { healthRoutes } from './http/routes/health.js';
+import { orgTokenRoutes } from './http/routes/org-tokens.js';
 import { orgRoutes } from './http/routes/orgs.js';
+import { personalTokenRoutes } from './http/routes/personal-tokens.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { setupRoutes } from './http/routes/setup.js';
 import { userRoutes } from './http/routes/users.js';
-import { validatorCompiler } from './http/validation.js';
+import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { FirstRunSetup } from './services/setup.js';
+import { TokenVerifier } from './services/token-auth.js';
+import { UsageRecorder } from './services/usage.js';
+import { VerificationCache } from './services/verification-cache.js';
 import type { Store } from './store/db.js';
+
+/** The token machinery of one app, reachable for tests and benchmarks. */
+export interface Runtime {
+  cache: VerificationCache;
+  usage: UsageRecorder;
+  verifier: TokenVerifier;
+  services: ServiceDeps;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime;
+  }
+}
 
 export interface AppDeps {
   store: Store;
@@ -26,7 +46,11 @@ export interface AppDeps {
   passwords: PasswordHasher;
   sessions: SessionPolicy;
   setup?: FirstRunSetup;
-  trustProxy?: boolean;
+  trustProxy?: boolean | string[];
+  /** Usage flush interval in ms; 0 flushes only on close (tests call flush themselves). */
+  usageFlushMs?: number;
+  /** Verification cache bound. */
+  cacheMaxEntries?: number;
   /** pino options, or false for no logs (tests). */
   logger?: boolean | Record<string, unknown>;
   version?: string;
@@ -61,15 +85,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const { registry, telemetry } = createMetrics();
+  const cache = new VerificationCache(deps.cacheMaxEntries);
+  const usage = new UsageRecorder(deps.store, telemetry, (error) =>
+    app.log.warn({ err: error }, 'usage flush failed; kept for the next one'),
+  );
+  const verifier = new TokenVerifier({
+    store: deps.store,
+    clock: deps.clock,
+    cache,
+    usage,
+    telemetry,
+    onError: (error) => app.log.warn({ err: error }, 'audit of a denied token failed'),
+  });
   const services: ServiceDeps = {
     store: deps.store,
     clock: deps.clock,
     passwords: deps.passwords,
     sessions: deps.sessions,
+    invalidate: cache,
   };
+  app.decorate('runtime', { cache, usage, verifier, services });
+  if (deps.usageFlushMs) usage.start(deps.usageFlushMs);
+  // Usage still in memory is written before the process lets go of the store.
+  app.addHook('onClose', async () => {
+    await usage.stop();
+  });
   const setup = deps.setup ?? new FirstRunSetup(services);
 
   app.setValidatorCompiler(validatorCompiler);
+  registerCharsetCheck(app);
   registerErrorHandling(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -95,16 +140,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  registerMetrics(app, registry);
   await app.register(healthRoutes(deps.store));
   await app.register(
     async (api) => {
-      registerAuthentication(api, services);
+      registerAuthentication(api, services, verifier);
       await api.register(setupRoutes(setup));
       await api.register(sessionRoutes(services));
       await api.register(userRoutes(services));
       await api.register(orgRoutes(services));
       await api.register(projectRoutes(services));
       await api.register(auditRoutes(services));
+      await api.register(orgTokenRoutes(services));
+      await api.register(personalTokenRoutes(services));
     },
     { prefix: '/api/v1' },
   );

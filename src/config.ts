@@ -6,7 +6,10 @@ export interface Config {
   admin: { email: string; password: string } | null;
   publicUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  /** Off, on (trust every hop), or the addresses/CIDRs of the trusted proxies. */
+  trustProxy: boolean | string[];
+  /** How often coalesced token usage is written, in ms. */
+  usageFlushMs: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   sessionIdleSeconds: number;
@@ -22,6 +25,7 @@ export const settings = {
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level' },
   trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
   bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
+  usageFlush: { env: 'ORGTOKEN_USAGE_FLUSH_SECONDS', flag: 'usage-flush-seconds' },
   sessionIdle: { env: 'ORGTOKEN_SESSION_IDLE_MINUTES', flag: 'session-idle-minutes' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
 } as const;
@@ -44,11 +48,25 @@ function integer(source: Source, name: string, fallback: number, min: number, ma
   return value;
 }
 
-function flag(source: Source, name: string): boolean {
+function flag(source: Source, name: string): boolean | null {
   const raw = (source[name] ?? '').toLowerCase();
   if (['', '0', 'false', 'off', 'no'].includes(raw)) return false;
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
-  throw new ConfigError(`${name} must be true or false (got "${source[name]}")`);
+  return null;
+}
+
+// TRUST_PROXY: a flag, or a comma-separated list of trusted proxy addresses and CIDRs (then
+// X-Forwarded-For is read only up to the first hop that is not one of them).
+function trustProxy(source: Source): boolean | string[] {
+  const asFlag = flag(source, 'TRUST_PROXY');
+  if (asFlag !== null) return asFlag;
+  const list = (source.TRUST_PROXY ?? '').split(',').map((part) => part.trim());
+  if (list.some((part) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(part))) {
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false or a comma-separated list of addresses/CIDRs (got "${source.TRUST_PROXY}")`,
+    );
+  }
+  return list;
 }
 
 /** Parses the environment; throws ConfigError naming the variable at fault. */
@@ -83,7 +101,8 @@ export function loadConfig(env: Source = process.env): Config {
     admin: email ? { email, password } : null,
     publicUrl,
     logLevel,
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    trustProxy: trustProxy(env),
+    usageFlushMs: integer(env, 'ORGTOKEN_USAGE_FLUSH_SECONDS', 10, 1, 3600) * 1000,
     bodyLimitBytes: integer(env, 'ORGTOKEN_BODY_LIMIT_MB', 50, 1, 1024) * 1024 * 1024,
     sessionIdleSeconds: integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
     sessionAbsoluteSeconds: integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', 24 * 7, 1, 24 * 90) * 3600,

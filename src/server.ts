@@ -4,7 +4,6 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { PasswordHasher } from './domain/passwords.js';
-import type { ServiceDeps } from './services/context.js';
 import { purgeExpiredSessions } from './services/sessions.js';
 import { FirstRunSetup } from './services/setup.js';
 import { openStore } from './store/db.js';
@@ -31,7 +30,7 @@ export async function startServer(config: Config): Promise<{
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store);
 
-  const deps: ServiceDeps = {
+  const deps = {
     store,
     clock: systemClock,
     passwords: new PasswordHasher(),
@@ -45,6 +44,7 @@ export async function startServer(config: Config): Promise<{
     ...deps,
     setup,
     trustProxy: config.trustProxy,
+    usageFlushMs: config.usageFlushMs,
     logger: { level: config.logLevel },
     version,
   });
@@ -64,7 +64,7 @@ export async function startServer(config: Config): Promise<{
 
   // Expired sessions are refused when presented; this only reclaims their rows.
   const purge = setInterval(() => {
-    purgeExpiredSessions(deps).catch((error: unknown) =>
+    purgeExpiredSessions(app.runtime.services).catch((error: unknown) =>
       app.log.warn({ err: error }, 'session purge failed'),
     );
   }, sessionPurgeIntervalMs);

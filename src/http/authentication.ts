@@ -1,62 +1,128 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
+import { expiresSoon } from '../domain/token-status.js';
 import type { Actor, RequestMeta, ServiceDeps } from '../services/context.js';
 import { csrfMatches, type ResolvedSession, resolveSession } from '../services/sessions.js';
+import type { TokenVerifier } from '../services/token-auth.js';
+import type { CachedToken } from '../services/verification-cache.js';
 
 export const sessionCookie = 'orgtoken_session';
 
+/** SonarScanner reads this header to warn that the token it used expires soon. */
+export const expirationHeader = 'SonarQube-Authentication-Token-Expiration';
+
 /** `required` (the default: fail closed), or `none` for routes anyone may call. */
 export type AuthMode = 'required' | 'none';
+
+/** Who is calling, and how: a session cookie or a token. */
+export interface Principal {
+  actor: Actor;
+  session: ResolvedSession | null;
+  token: CachedToken | null;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode;
   }
   interface FastifyRequest {
-    session: ResolvedSession | null;
+    principal: Principal | null;
   }
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Resolves the session cookie before the body is even read. A route needs a signed-in caller
- * unless it says `config: { auth: 'none' }`. A state-changing request authenticated by the
- * cookie must echo the session's CSRF token in X-CSRF-Token.
+ * The secret of an `Authorization` header: `Bearer <token>`, or `Basic base64(<token>:)` as
+ * SonarQube scanners send it (the token as login, empty password). Null when malformed.
  */
-export function registerAuthentication(app: FastifyInstance, deps: ServiceDeps): void {
-  app.decorateRequest('session', null);
-  app.addHook('onRequest', async (request) => {
-    // Routes open to anyone never look at the cookie, so they cannot be steered by it.
-    if ((request.routeOptions.config.auth ?? 'required') === 'none') return;
-    const cookie = request.cookies[sessionCookie];
-    const session = cookie ? await resolveSession(deps, cookie) : null;
-    if (session && !safeMethods.has(request.method)) {
-      const header = request.headers['x-csrf-token'];
-      if (!csrfMatches(session, typeof header === 'string' ? header : undefined)) {
-        throw new AppError('CSRF_FAILED');
-      }
-    }
-    request.session = session;
-    if (!session) throw new AppError('AUTH_REQUIRED');
-  });
+export function secretFrom(header: string): string | null {
+  const space = header.indexOf(' ');
+  if (space < 0) return null;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value || null;
+  if (scheme !== 'basic') return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  // A password beside the token is refused rather than ignored: it is not what it seems.
+  if (colon < 0 || colon !== decoded.length - 1) return null;
+  return decoded.slice(0, colon) || null;
 }
 
-/** The session of a route that requires authentication. */
-export function sessionOf(request: FastifyRequest): ResolvedSession {
-  if (!request.session) throw new AppError('AUTH_REQUIRED');
-  return request.session;
-}
-
-/** The caller of a route that requires authentication. */
-export function actorOf(request: FastifyRequest): Actor {
-  return sessionOf(request).actor;
-}
-
-/** Where the request came from, for the audit trail. */
+/** Where the request came from, for the audit trail and IP allowlists. */
 export function metaOf(request: FastifyRequest): RequestMeta {
   const agent = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: agent ? agent.slice(0, 512) : null };
+}
+
+async function authenticateToken(
+  deps: ServiceDeps,
+  verifier: TokenVerifier,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  header: string,
+): Promise<Principal> {
+  const secret = secretFrom(header);
+  if (!secret) {
+    throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
+  }
+  const result = await verifier.verify(secret, metaOf(request));
+  if (!result.ok) throw new AppError(result.code);
+  const token = result.token;
+  if (token.expiresAt && expiresSoon(token.expiresAt, deps.clock.now())) {
+    reply.header(expirationHeader, token.expiresAt);
+  }
+  return { actor: token.actor, session: null, token };
+}
+
+/**
+ * Authenticates before the body is even read: a token in `Authorization`, else the session
+ * cookie. A route needs an authenticated caller unless it says `config: { auth: 'none' }`.
+ * A state-changing request authenticated by the cookie must echo the session's CSRF token.
+ */
+export function registerAuthentication(
+  app: FastifyInstance,
+  deps: ServiceDeps,
+  verifier: TokenVerifier,
+): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request, reply) => {
+    // Routes open to anyone never look at credentials, so they cannot be steered by them.
+    if ((request.routeOptions.config.auth ?? 'required') === 'none') return;
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      request.principal = await authenticateToken(deps, verifier, request, reply, header);
+      return;
+    }
+    const cookie = request.cookies[sessionCookie];
+    const session = cookie ? await resolveSession(deps, cookie) : null;
+    if (!session) throw new AppError('AUTH_REQUIRED');
+    if (!safeMethods.has(request.method)) {
+      const csrf = request.headers['x-csrf-token'];
+      if (!csrfMatches(session, typeof csrf === 'string' ? csrf : undefined)) {
+        throw new AppError('CSRF_FAILED');
+      }
+    }
+    request.principal = { actor: session.actor, session, token: null };
+  });
+}
+
+/** The caller of a route that requires authentication. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('AUTH_REQUIRED');
+  return request.principal;
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  return principalOf(request).actor;
+}
+
+/** The browser session of a route that only makes sense with one. */
+export function sessionOf(request: FastifyRequest): ResolvedSession {
+  const { session } = principalOf(request);
+  if (!session) throw new AppError('FORBIDDEN', 'This needs a signed-in session, not a token.');
+  return session;
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS. */

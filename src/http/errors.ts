@@ -79,6 +79,13 @@ export function frameworkErrors(
   reply.code(known.status).send(errorBody(known, request.id));
 }
 
+/** RFC 6750: a refused token is an `invalid_token`; a missing one gets the bare challenge. */
+function challenge(error: AppError): string {
+  if (!error.code.startsWith('TOKEN_')) return 'Bearer realm="orgtoken"';
+  const description = error.message.replace(/["\\]/g, '');
+  return `Bearer realm="orgtoken", error="invalid_token", error_description="${description}"`;
+}
+
 /** Maps anything thrown to the documented error body; never leaks details of a fault. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -93,7 +100,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (known.code === 'STORE_UNAVAILABLE') {
       request.log.warn({ err: { message: error.message, code: error.code } }, 'store unavailable');
     }
-    if (known.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="orgtoken"');
+    if (known.status === 401) reply.header('WWW-Authenticate', challenge(known));
     if (known.status === 503) reply.header('Retry-After', '5');
     return reply.code(known.status).send(errorBody(known, request.id));
   });

@@ -1,8 +1,11 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import { type ErrorCode, errorCatalogue } from '../domain/errors.js';
 import { orgKeyPattern, plans, projectKeyPattern, roles } from '../domain/organizations.js';
 import { defaultPageLimit, maxPageLimit } from '../domain/pagination.js';
 import { passwordMaxLength, passwordMinLength } from '../domain/passwords.js';
+import { permissions } from '../domain/permissions.js';
+import { projectPatternPattern } from '../domain/project-scope.js';
+import { tokenStatuses } from '../domain/token-status.js';
 
 // Shared TypeBox schemas: validation, serialization and the OpenAPI document all come from
 // these. Every object refuses unknown properties.
@@ -32,15 +35,17 @@ export const authErrors: ErrorCode[] = ['AUTH_REQUIRED', 'CSRF_FAILED'];
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Id = Type.String({ format: 'uuid' });
 
-// Printable text: no control characters, no lone UTF-16 surrogates (ajv compiles patterns
-// with the `u` flag, where a surrogate range matches only unpaired ones).
-const printable = '[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]';
+// Printable text: no control characters, no bidirectional overrides (they make text read
+// differently than it is stored), no lone UTF-16 surrogates (ajv compiles patterns with the
+// `u` flag, where a surrogate range matches only unpaired ones).
+const refused = '\\u007f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff';
+const printable = `[^\\u0000-\\u001f${refused}]`;
 
 /** A display name: 1 to 100 printable characters, not only spaces. */
 export const Name = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: `^${printable}*[^\\s\\u0000-\\u001f\\u007f\\ud800-\\udfff]${printable}*$`,
+  pattern: `^${printable}*[^\\s\\u0000-\\u001f${refused}]${printable}*$`,
 });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: passwordMinLength, maxLength: passwordMaxLength });
@@ -121,3 +126,82 @@ export const AuditEventSchema = Type.Object({
   userAgent: Type.Union([Type.String(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Unknown()),
 });
+
+export const PermissionSchema = Type.Union(permissions.map((p) => Type.Literal(p)));
+
+export const ProjectScopeSchema = Type.Union([
+  Type.Object({ mode: Type.Literal('all') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      mode: Type.Literal('selected'),
+      keys: Type.Array(ProjectKey, { maxItems: 1000, default: [] }),
+      patterns: Type.Array(Type.String({ pattern: projectPatternPattern, maxLength: 100 }), {
+        maxItems: 100,
+        default: [],
+      }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+/** Free text: up to 500 characters, line breaks and tabs allowed, other control characters not. */
+export const Description = Type.String({
+  maxLength: 500,
+  pattern: `^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f${refused}]*$`,
+});
+
+export const TokenStatusSchema = Type.Union(tokenStatuses.map((s) => Type.Literal(s)));
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const PersonRef = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
+
+export const OrgTokenSchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  description: Type.String(),
+  hint: Type.String({ description: 'Prefix and first 4 random characters of the secret' }),
+  status: TokenStatusSchema,
+  permissions: Type.Array(PermissionSchema),
+  projects: ProjectScopeSchema,
+  expiresAt: Nullable(Timestamp),
+  allowedCidrs: Type.Array(Type.String()),
+  createdAt: Timestamp,
+  createdBy: PersonRef,
+  lastUsedAt: Nullable(Timestamp),
+  lastUsedIp: Nullable(Type.String()),
+  lastUsedUserAgent: Nullable(Type.String()),
+  revokedAt: Nullable(Timestamp),
+  revokedBy: PersonRef,
+  rotatedAt: Nullable(Timestamp),
+  dailyUsage: Type.Array(Type.Integer(), {
+    description: 'Uses per day, last 30 days, oldest first',
+  }),
+});
+
+/** A token with its secret: only in the answers to create and rotate. */
+export function WithSecret<T extends TProperties>(schema: TObject<T>) {
+  return Type.Object({
+    ...schema.properties,
+    token: Type.String({ description: 'The secret. Shown once: store it securely.' }),
+  });
+}
+
+export const PersonalTokenSchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  hint: Type.String(),
+  status: TokenStatusSchema,
+  expiresAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+  lastUsedIp: Nullable(Type.String()),
+  lastUsedUserAgent: Nullable(Type.String()),
+  revokedAt: Nullable(Timestamp),
+});
+
+export const TokenPolicySchema = Type.Object(
+  {
+    maxLifetimeDays: Nullable(Type.Integer({ minimum: 1, maximum: 3650 })),
+    requireExpiry: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { AppError } from '../domain/errors.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -27,3 +28,20 @@ const textAjv = build({ coerceTypes: 'array' });
 /** Fastify validator compiler: strict for bodies, coercing for everything that arrives as text. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+
+/**
+ * JSON bodies must be UTF-8 (RFC 8259). Fastify would parse a body declared as another
+ * charset as UTF-8 anyway; refusing it keeps "what the client meant" and "what we stored"
+ * the same.
+ */
+export function registerCharsetCheck(app: FastifyInstance): void {
+  app.addHook('preParsing', async (request) => {
+    const type = request.headers['content-type'];
+    const charset = type ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1] : undefined;
+    if (charset && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+      throw new AppError('VALIDATION_FAILED', 'JSON bodies must be UTF-8.', {
+        field: '/headers/content-type',
+      });
+    }
+  });
+}

@@ -17,11 +17,24 @@ export const auditActions = [
   'org.created',
   'org.updated',
   'plan.changed',
+  'token.created',
+  'token.updated',
+  'token.rotated',
+  'token.revoked',
+  'token.auth_denied',
+  'policy.updated',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
 export interface AuditTarget {
-  type: 'organization' | 'project' | 'user';
+  type: 'organization' | 'project' | 'user' | 'organization_token' | 'personal_access_token';
+  id: string;
+  name: string;
+}
+
+/** Who acted: a user or a token, by id and name (an Actor is one). */
+export interface AuditParty {
+  type: string;
   id: string;
   name: string;
 }
@@ -41,10 +54,10 @@ export interface AuditEvent {
 export function recordAudit(
   db: Kysely<Database>,
   event: {
-    orgId: string;
+    orgId: string | null;
     at: string;
     action: AuditAction;
-    actor: Actor;
+    actor: AuditParty;
     target: AuditTarget;
     meta: RequestMeta;
     details?: Record<string, unknown>;

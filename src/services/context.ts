@@ -1,5 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { PasswordHasher } from '../domain/passwords.js';
+import type { Permission } from '../domain/permissions.js';
+import type { ProjectScope } from '../domain/project-scope.js';
 import type { Store } from '../store/db.js';
 
 /** Session lifetimes (SPEC.md §3 "Sessions"). */
@@ -10,25 +12,55 @@ export interface SessionPolicy {
   absoluteSeconds: number;
 }
 
+/**
+ * Evicts cached token verifications when something that decides validity changes; every
+ * service that makes such a change calls it in the same request.
+ */
+export interface TokenInvalidation {
+  token(tokenId: string): void;
+  org(orgId: string): void;
+  user(userId: string): void;
+}
+
+/** Counters the services report to; /metrics exposes them. */
+export interface Telemetry {
+  authentication(result: string): void;
+  cacheLookup(hit: boolean): void;
+  usageFlush(tokens: number): void;
+}
+
 /** What every service works with; built once in app.ts, injected, never imported. */
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
   passwords: PasswordHasher;
   sessions: SessionPolicy;
+  invalidate: TokenInvalidation;
 }
 
-/** A signed-in person acting through a session. */
+/** A person: signed in with a session, or acting through one of its personal access tokens. */
 export interface UserActor {
   type: 'user';
   id: string;
   email: string;
   name: string;
   instanceAdmin: boolean;
+  via: 'session' | 'personal_access_token';
 }
 
-/** Who is making a request; more kinds (organization tokens) join with the token issue. */
-export type Actor = UserActor;
+/** An organization token: acts only in its organization, within its permissions and scope. */
+export interface OrgTokenActor {
+  type: 'organization_token';
+  id: string;
+  name: string;
+  orgId: string;
+  orgKey: string;
+  permissions: Permission[];
+  projects: ProjectScope;
+}
+
+/** Who is making a request. */
+export type Actor = UserActor | OrgTokenActor;
 
 /** Where a request came from, for the audit trail. */
 export interface RequestMeta {

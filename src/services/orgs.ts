@@ -16,7 +16,7 @@ import {
   upsertMembership,
 } from '../store/orgs.js';
 import { findUserById, type UserRow } from '../store/users.js';
-import { orgAccess, requireInstanceAdmin, requireOrgAdmin } from './access.js';
+import { orgAccess, requireInstanceAdmin, requireOrgAdmin, requirePerson } from './access.js';
 import { recordAudit } from './audit.js';
 import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
 
@@ -107,6 +107,11 @@ export async function pageOrgs(
   actor: Actor,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Organization>> {
+  if (actor.type === 'organization_token') {
+    // A token sees its own organization only.
+    const access = await orgAccess(deps, actor, actor.orgKey);
+    return { items: page.cursor ? [] : [presentOrg(access.org, null)], nextCursor: null };
+  }
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listOrgs(deps.store.db, {
     userId: actor.id,
@@ -184,6 +189,8 @@ export async function updateOrg(
       });
     }
   });
+  // The plan decides whether organization tokens authenticate at all.
+  if (changed.plan !== org.plan) deps.invalidate.org(org.id);
   return presentOrg(changed, access.role);
 }
 
@@ -195,6 +202,7 @@ export async function pageMembers(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Member>> {
   const access = await orgAccess(deps, actor, orgKey);
+  requirePerson(access);
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listMembers(deps.store.db, access.org.id, { limit: page.limit, after });
   return toPage(rows, page.limit, (row) => [row.email], presentMember);
@@ -276,4 +284,5 @@ export async function removeMember(
       details: { role: existing.role },
     });
   });
+  deps.invalidate.user(userId);
 }

@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import { scopeIncludes } from '../domain/project-scope.js';
 import {
   deleteProject as deleteProjectRow,
   findProject,
@@ -9,7 +10,13 @@ import {
   type ProjectRow,
   updateProject as updateProjectRow,
 } from '../store/projects.js';
-import { type OrgAccess, orgAccess, requireOrgAdmin } from './access.js';
+import {
+  type OrgAccess,
+  orgAccess,
+  requireOrgAdmin,
+  requirePermission,
+  requireProjectAccess,
+} from './access.js';
 import { recordAudit } from './audit.js';
 import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
 
@@ -49,8 +56,22 @@ export async function pageProjects(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Project>> {
   const access = await orgAccess(deps, actor, orgKey);
-  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
-  const rows = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
+  requirePermission(access, 'project:browse');
+  const token = access.token;
+  let after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  if (!token) {
+    const rows = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
+    return toPage(rows, page.limit, (row) => [row.key], presentProject);
+  }
+  // A token sees only the projects in its scope: read on until the page is full.
+  const rows: ProjectRow[] = [];
+  for (;;) {
+    const batch = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
+    rows.push(...batch.filter((row) => scopeIncludes(token.projects, row.key)));
+    const last = batch.at(-1);
+    if (rows.length > page.limit || batch.length <= page.limit || !last) break;
+    after = last.key;
+  }
   return toPage(rows, page.limit, (row) => [row.key], presentProject);
 }
 
@@ -62,6 +83,7 @@ export async function getProject(
   projectKey: string,
 ): Promise<Project> {
   const access = await orgAccess(deps, actor, orgKey);
+  requireProjectAccess(access, 'project:browse', projectKey);
   return presentProject(await projectIn(deps, access, projectKey));
 }
 

@@ -93,6 +93,7 @@ export async function resolveSession(
       email: user.email,
       name: user.name,
       instanceAdmin: user.instanceAdmin,
+      via: 'session',
     },
     user,
     sessionId: id,

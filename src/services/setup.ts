@@ -12,7 +12,7 @@ import { insertNewUser, type NewUser, type User } from './users.js';
 export class FirstRunSetup {
   private codeDigest: Buffer | null = null;
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly deps: Pick<ServiceDeps, 'store' | 'clock' | 'passwords'>) {}
 
   /**
    * Run at start: creates the configured admin when the store has no user, or, with no admin

@@ -47,7 +47,10 @@ export interface NewUser {
 }
 
 /** Inserts a user with a fresh password hash; a taken email is a CONFLICT from the store. */
-export async function insertNewUser(deps: ServiceDeps, input: NewUser): Promise<User> {
+export async function insertNewUser(
+  deps: Pick<ServiceDeps, 'store' | 'clock' | 'passwords'>,
+  input: NewUser,
+): Promise<User> {
   const now = isoNow(deps);
   const row: UserRow = {
     id: newId(),
@@ -92,7 +95,7 @@ export async function setUserActive(
   active: boolean,
 ): Promise<User> {
   requireInstanceAdmin(actor);
-  return deps.store.db.transaction().execute(async (trx) => {
+  const user = await deps.store.db.transaction().execute(async (trx) => {
     const user = await findUserById(trx, userId);
     if (!user) throw new AppError('NOT_FOUND', 'User not found.');
     if (!active && user.instance_admin === 1 && user.active === 1) {
@@ -105,4 +108,7 @@ export async function setUserActive(
     if (!active) await deleteSessionsOfUser(trx, userId);
     return presentUser(changed);
   });
+  // A deactivated user's personal access tokens stop working with the next request.
+  if (!active) deps.invalidate.user(userId);
+  return user;
 }

@@ -7,6 +7,8 @@ const conflictMessages: Record<string, string> = {
   uq_orgs_key: 'An organization with this key already exists.',
   uq_projects_org_id_key: 'A project with this key already exists in the organization.',
   pk_memberships: 'This user is already a member of the organization.',
+  uq_tokens_org_id_name: 'A token with this name already exists in the organization.',
+  uq_tokens_user_id_name: 'You already have a token with this name.',
 };
 
 interface DriverError {

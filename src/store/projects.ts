@@ -47,3 +47,18 @@ export function updateProject(
 export function deleteProject(db: Kysely<Database>, id: string): Promise<unknown> {
   return db.deleteFrom('projects').where('id', '=', id).execute();
 }
+
+/** Which of `keys` exist as projects of the organization. */
+export async function findProjectKeys(
+  db: Kysely<Database>,
+  orgId: string,
+  keys: string[],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .select('key')
+    .where('org_id', '=', orgId)
+    .where('key', 'in', keys)
+    .execute();
+  return rows.map((row) => row.key);
+}

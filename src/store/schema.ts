@@ -68,6 +68,53 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface TokensTable {
+  id: string;
+  /** 'organization' or 'personal'. */
+  kind: string;
+  org_id: string | null;
+  user_id: string | null;
+  name: string;
+  description: string;
+  /** JSON array of permission names. */
+  permissions: string;
+  /** JSON project scope. */
+  projects: string;
+  /** JSON array of CIDRs; empty means any address. */
+  allowed_cidrs: string;
+  /** SHA-256 of the secret, hex. */
+  digest: string;
+  hint: string;
+  /** The secret replaced by the last rotation, valid until previous_valid_until. */
+  previous_digest: string | null;
+  previous_valid_until: string | null;
+  expires_at: string | null;
+  created_at: string;
+  created_by: string | null;
+  created_by_name: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  last_used_user_agent: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoked_by_name: string | null;
+  rotated_at: string | null;
+}
+
+export interface TokenUsageDailyTable {
+  token_id: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  count: number;
+}
+
+export interface TokenPoliciesTable {
+  org_id: string;
+  max_lifetime_days: number | null;
+  require_expiry: number;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   orgs: OrgsTable;
@@ -75,4 +122,7 @@ export interface Database {
   projects: ProjectsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  tokens: TokensTable;
+  token_usage_daily: TokenUsageDailyTable;
+  token_policies: TokenPoliciesTable;
 }

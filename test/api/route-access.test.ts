@@ -72,6 +72,42 @@ const rules: Record<string, Rule> = {
     admin: 'org',
   },
   'GET /api/v1/orgs/{org}/audit-events': { auth: 'required', scope: 'org', admin: 'org' },
+  'GET /api/v1/orgs/{org}/tokens': { auth: 'required', scope: 'org', admin: 'org' },
+  'POST /api/v1/orgs/{org}/tokens': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: {
+      name: 'made-token',
+      permissions: ['analysis:execute'],
+      projects: { mode: 'all' },
+      expiresAt: null,
+    },
+  },
+  'GET /api/v1/orgs/{org}/tokens/{tokenId}': { auth: 'required', scope: 'org', admin: 'org' },
+  'PATCH /api/v1/orgs/{org}/tokens/{tokenId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { name: 'renamed-token' },
+  },
+  'DELETE /api/v1/orgs/{org}/tokens/{tokenId}': { auth: 'required', scope: 'org', admin: 'org' },
+  'POST /api/v1/orgs/{org}/tokens/{tokenId}/rotate': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: {},
+  },
+  'GET /api/v1/orgs/{org}/token-policy': { auth: 'required', scope: 'org', admin: 'org' },
+  'PUT /api/v1/orgs/{org}/token-policy': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { maxLifetimeDays: null, requireExpiry: false },
+  },
+  'GET /api/v1/user/tokens': { auth: 'required' },
+  'POST /api/v1/user/tokens': { auth: 'required', body: { name: 'my-token', expiresAt: null } },
+  'DELETE /api/v1/user/tokens/{tokenId}': { auth: 'required' },
 };
 
 describeEachEngine('access rules of every route', (engine) => {
@@ -96,9 +132,38 @@ describeEachEngine('access rules of every route', (engine) => {
       url: `/api/v1/orgs/${org.key}/projects`,
       payload: { key: 'existing', name: 'Existing' },
     });
-    params = { org: org.key, projectKey: 'existing', userId: member.user.id };
+    const token = await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/tokens`,
+      payload: {
+        name: 'existing-token',
+        permissions: ['project:browse'],
+        projects: { mode: 'all' },
+        expiresAt: null,
+      },
+    });
+    const personal = await t.request(member, {
+      method: 'POST',
+      url: '/api/v1/user/tokens',
+      payload: { name: 'member-token', expiresAt: null },
+    });
+    params = {
+      org: org.key,
+      projectKey: 'existing',
+      userId: member.user.id,
+      tokenId: token.json().id,
+      personalTokenId: personal.json().id,
+    };
     snapshot = async () => {
-      const tables = ['users', 'orgs', 'memberships', 'projects', 'audit_events'] as const;
+      const tables = [
+        'users',
+        'orgs',
+        'memberships',
+        'projects',
+        'audit_events',
+        'tokens',
+        'token_policies',
+      ] as const;
       const rows = await Promise.all(
         tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),
       );
@@ -110,7 +175,10 @@ describeEachEngine('access rules of every route', (engine) => {
   const send = (operation: Operation, session: TestSession | null, csrf = true) =>
     t.request(session, {
       method: operation.method as 'GET',
-      url: fillPath(operation.path, params),
+      url: fillPath(
+        operation.path.replace('/user/tokens/{tokenId}', '/user/tokens/{personalTokenId}'),
+        params,
+      ),
       csrf,
       ...(rules[operationKey(operation)]?.body
         ? { payload: rules[operationKey(operation)]?.body }

@@ -59,7 +59,15 @@ describeEachEngine('sessions', (engine) => {
       const session = await t.newSession();
       const response = await t.request(session, { method: 'GET', url: '/api/v1/me' });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ type: 'user', user: session.user });
+      expect(response.json()).toEqual({
+        type: 'user',
+        id: session.user.id,
+        email: session.user.email,
+        name: session.user.name,
+        instanceAdmin: false,
+        authenticatedBy: 'session',
+        tokenExpiresAt: null,
+      });
     });
 
     it('signs out: the session stops working and its row is gone', async () => {

@@ -28,6 +28,7 @@ describe('configuration', () => {
       ORGTOKEN_BODY_LIMIT_MB: '5',
       ORGTOKEN_SESSION_IDLE_MINUTES: '30',
       ORGTOKEN_SESSION_MAX_HOURS: '12',
+      ORGTOKEN_USAGE_FLUSH_SECONDS: '3',
     });
     expect(config).toEqual({
       port: 9000,
@@ -40,7 +41,17 @@ describe('configuration', () => {
       bodyLimitBytes: 5 * 1024 * 1024,
       sessionIdleSeconds: 30 * 60,
       sessionAbsoluteSeconds: 12 * 3600,
+      usageFlushMs: 3000,
     });
+  });
+
+  it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
+    expect(loadConfig({ TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+    ]);
   });
 
   it.each([
@@ -49,6 +60,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.1,evil.example' }, /TRUST_PROXY/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test' }, /ORGTOKEN_ADMIN_PASSWORD/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'short' }, /12/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'x'.repeat(257) }, /256/],

@@ -1,4 +1,12 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { Plan, Role } from '../../src/domain/organizations.js';
@@ -20,6 +28,21 @@ export class TestClock implements Clock {
   }
   advance(ms: number): void {
     this.ms += ms;
+  }
+}
+
+/** Counts queries (and remembers their SQL) as a Kysely plugin. */
+export class QueryCounter implements KyselyPlugin {
+  readonly sql: string[] = [];
+  get count(): number {
+    return this.sql.length;
+  }
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.sql.push(args.node.kind);
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
   }
 }
 
@@ -46,6 +69,8 @@ export interface TestApp {
   store: Store;
   clock: TestClock;
   deps: ServiceDeps;
+  /** Counts the store queries made through `store`. */
+  queries: QueryCounter;
   /** The app's first-run setup; `start(null)` on an empty store returns the code. */
   setup: FirstRunSetup;
   close(): Promise<void>;
@@ -68,16 +93,21 @@ export interface TestApp {
 
 /** The app on a fresh, migrated store of `engine`, with a test clock and fast scrypt. */
 export async function createTestApp(engine: Engine): Promise<TestApp> {
-  const { store, drop } = await freshStore(engine);
+  const fresh = await freshStore(engine);
+  const queries = new QueryCounter();
+  // Every query the services make passes the counter; tests read it to prove a path is free.
+  const store: Store = { ...fresh.store, db: fresh.store.db.withPlugin(queries) };
+  const drop = fresh.drop;
   const clock = new TestClock();
-  const deps: ServiceDeps = {
+  const base = {
     store,
     clock,
     passwords: new PasswordHasher(testScryptParams),
     sessions: { idleSeconds: 2 * 3600, absoluteSeconds: 7 * 24 * 3600 },
   };
-  const setup = new FirstRunSetup(deps);
-  const app = await buildApp({ ...deps, setup, logger: false });
+  const setup = new FirstRunSetup(base);
+  const app = await buildApp({ ...base, setup, logger: false });
+  const deps = app.runtime.services;
 
   const request: TestApp['request'] = (session, { csrf = true, headers, ...options }) =>
     app.inject({
@@ -141,6 +171,7 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
     store,
     clock,
     deps,
+    queries,
     setup,
     request,
     createUser,

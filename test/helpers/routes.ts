@@ -5,7 +5,7 @@ export interface Operation {
   /** OpenAPI path, e.g. `/api/v1/orgs/{org}`. */
   path: string;
   /** The operation's request body schema, when it takes one. */
-  bodySchema: { properties?: Record<string, { type?: string }>; required?: string[] } | null;
+  bodySchema: { properties?: Record<string, object>; required?: string[] } | null;
 }
 
 interface OpenApiDocument {

@@ -2,10 +2,46 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ServiceDeps } from '../../services/context.js';
 import { signIn, signOut } from '../../services/sessions.js';
-import { clearSessionCookie, metaOf, sessionOf, setSessionCookie } from '../authentication.js';
-import { authErrors, Email, errors, Strict, UserSchema } from '../schemas.js';
+import {
+  clearSessionCookie,
+  metaOf,
+  principalOf,
+  sessionOf,
+  setSessionCookie,
+} from '../authentication.js';
+import {
+  authErrors,
+  Email,
+  errors,
+  PermissionSchema,
+  ProjectScopeSchema,
+  Strict,
+  Timestamp,
+  UserSchema,
+} from '../schemas.js';
 
 const SessionBody = Type.Object({ user: UserSchema, csrfToken: Type.String() });
+
+const MeSchema = Type.Union([
+  Type.Object({
+    type: Type.Literal('user'),
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    instanceAdmin: Type.Boolean(),
+    authenticatedBy: Type.Union([Type.Literal('session'), Type.Literal('personal_access_token')]),
+    tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
+  }),
+  Type.Object({
+    type: Type.Literal('organization_token'),
+    id: Type.String(),
+    name: Type.String(),
+    organization: Type.Object({ id: Type.String(), key: Type.String() }),
+    permissions: Type.Array(PermissionSchema),
+    projects: ProjectScopeSchema,
+    tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
+  }),
+]);
 
 /** Sign-in, the current session with its CSRF token, sign-out, and /me. */
 export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -68,18 +104,33 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['session'],
-          summary: 'The caller',
-          response: {
-            200: Type.Object({
-              type: Type.Literal('user'),
-              user: UserSchema,
-            }),
-            ...errors(...authErrors),
-          },
+          summary:
+            'The caller: a user (by session or personal access token) or an organization token',
+          response: { 200: MeSchema, ...errors(...authErrors) },
         },
       },
       async (request) => {
-        return { type: 'user' as const, user: sessionOf(request).user };
+        const { actor, token } = principalOf(request);
+        if (actor.type === 'user') {
+          return {
+            type: 'user' as const,
+            id: actor.id,
+            email: actor.email,
+            name: actor.name,
+            instanceAdmin: actor.instanceAdmin,
+            authenticatedBy: actor.via,
+            tokenExpiresAt: token?.expiresAt ?? null,
+          };
+        }
+        return {
+          type: 'organization_token' as const,
+          id: actor.id,
+          name: actor.name,
+          organization: { id: actor.orgId, key: actor.orgKey },
+          permissions: actor.permissions,
+          projects: actor.projects,
+          tokenExpiresAt: token?.expiresAt ?? null,
+        };
       },
     );
   };

@@ -1,0 +1,474 @@
+import { parseCidrs } from '../domain/cidr.js';
+import { AppError, invalid } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import type { Permission } from '../domain/permissions.js';
+import { checkScope, type ProjectScope } from '../domain/project-scope.js';
+import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
+import { checkExpiry, defaultTokenPolicy, type TokenPolicy } from '../domain/token-policy.js';
+import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
+import type { Store } from '../store/db.js';
+import { findProjectKeys } from '../store/projects.js';
+import {
+  dailyUsage,
+  findPolicy,
+  findToken,
+  insertToken,
+  listTokens,
+  type TokenRow,
+  updateToken,
+  upsertPolicy,
+} from '../store/tokens.js';
+import {
+  type OrgAccess,
+  orgAccess,
+  requireOrgAdmin,
+  requirePlan,
+  requireSessionUser,
+} from './access.js';
+import { recordAudit } from './audit.js';
+import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+
+/** An organization token as the API shows it: never its secret or digest. */
+export interface OrgToken {
+  id: string;
+  name: string;
+  description: string;
+  hint: string;
+  status: TokenStatus;
+  permissions: Permission[];
+  projects: ProjectScope;
+  expiresAt: string | null;
+  allowedCidrs: string[];
+  createdAt: string;
+  createdBy: { id: string; name: string } | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  lastUsedUserAgent: string | null;
+  revokedAt: string | null;
+  revokedBy: { id: string; name: string } | null;
+  rotatedAt: string | null;
+  /** Uses per day for the last 30 days, oldest first, today last. */
+  dailyUsage: number[];
+}
+
+export const usageDays = 30;
+
+function person(id: string | null, name: string | null) {
+  return id ? { id, name: name ?? '' } : null;
+}
+
+export function presentOrgToken(row: TokenRow, now: Date, usage: number[]): OrgToken {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    hint: row.hint,
+    status: tokenStatus({ revokedAt: row.revoked_at, expiresAt: row.expires_at }, now),
+    permissions: JSON.parse(row.permissions) as Permission[],
+    projects: JSON.parse(row.projects) as ProjectScope,
+    expiresAt: row.expires_at,
+    allowedCidrs: JSON.parse(row.allowed_cidrs) as string[],
+    createdAt: row.created_at,
+    createdBy: person(row.created_by, row.created_by_name),
+    lastUsedAt: row.last_used_at,
+    lastUsedIp: row.last_used_ip,
+    lastUsedUserAgent: row.last_used_user_agent,
+    revokedAt: row.revoked_at,
+    revokedBy: person(row.revoked_by, row.revoked_by_name),
+    rotatedAt: row.rotated_at,
+    dailyUsage: usage,
+  };
+}
+
+/** The daily use counts of the last 30 days for each token, oldest first. */
+export async function usageSeries(
+  store: Store,
+  tokenIds: string[],
+  now: Date,
+): Promise<Map<string, number[]>> {
+  const days = Array.from({ length: usageDays }, (_, i) =>
+    new Date(now.getTime() - (usageDays - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+  const rows = await dailyUsage(store.db, tokenIds, days[0] ?? '');
+  const series = new Map(tokenIds.map((id) => [id, days.map(() => 0)]));
+  for (const row of rows) {
+    const index = days.indexOf(row.day);
+    const values = series.get(row.token_id);
+    if (values && index >= 0) values[index] = Number(row.count);
+  }
+  return series;
+}
+
+async function present(deps: ServiceDeps, row: TokenRow): Promise<OrgToken> {
+  const now = deps.clock.now();
+  const usage = await usageSeries(deps.store, [row.id], now);
+  return presentOrgToken(row, now, usage.get(row.id) ?? []);
+}
+
+/** Token management: a person signed in with a session, admin of the organization. */
+async function adminAccess(deps: ServiceDeps, actor: Actor, orgKey: string): Promise<OrgAccess> {
+  requireSessionUser(actor);
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  return access;
+}
+
+async function tokenIn(deps: ServiceDeps, access: OrgAccess, tokenId: string): Promise<TokenRow> {
+  const token = await findToken(deps.store.db, { orgId: access.org.id }, tokenId);
+  if (!token) throw new AppError('NOT_FOUND', 'Token not found.');
+  return token;
+}
+
+/** The organization's token policy, or the default when none is set. */
+export async function policyOf(deps: ServiceDeps, orgId: string): Promise<TokenPolicy> {
+  const row = await findPolicy(deps.store.db, orgId);
+  return row
+    ? { maxLifetimeDays: row.max_lifetime_days, requireExpiry: row.require_expiry === 1 }
+    : defaultTokenPolicy;
+}
+
+/** Selected keys must name existing projects of the organization. */
+async function checkProjects(
+  deps: ServiceDeps,
+  orgId: string,
+  scope: ProjectScope,
+): Promise<ProjectScope> {
+  const checked = checkScope(scope, '/body/projects');
+  if (checked.mode === 'selected' && checked.keys.length > 0) {
+    const existing = new Set(await findProjectKeys(deps.store.db, orgId, checked.keys));
+    const missing = checked.keys.findIndex((key) => !existing.has(key));
+    if (missing >= 0) {
+      throw invalid(
+        `/body/projects/keys/${missing}`,
+        `project ${JSON.stringify(checked.keys[missing])} does not exist in this organization`,
+      );
+    }
+  }
+  return checked;
+}
+
+/** allowedCidrs are an enterprise feature; an empty list means any address. */
+function checkCidrs(access: OrgAccess, cidrs: string[] | undefined): string[] {
+  if (!cidrs || cidrs.length === 0) return [];
+  requirePlan(access.org, 'enterprise', 'An IP allowlist');
+  return [...new Set(parseCidrs(cidrs, '/body/allowedCidrs'))];
+}
+
+export interface NewOrgToken {
+  name: string;
+  description?: string | undefined;
+  permissions: Permission[];
+  projects: ProjectScope;
+  expiresAt: string | null;
+  allowedCidrs?: string[] | undefined;
+}
+
+/** Creates an organization token; the secret is in the answer and nowhere else, ever. */
+export async function createOrgToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  input: NewOrgToken,
+  meta: RequestMeta,
+): Promise<OrgToken & { token: string }> {
+  const access = await adminAccess(deps, actor, orgKey);
+  requirePlan(access.org, 'team', 'Organization tokens');
+  const now = deps.clock.now();
+  const expiresAt = checkExpiry(
+    input.expiresAt,
+    await policyOf(deps, access.org.id),
+    now,
+    '/body/expiresAt',
+  );
+  const projects = await checkProjects(deps, access.org.id, input.projects);
+  const allowedCidrs = checkCidrs(access, input.allowedCidrs);
+  const secret = generateToken('organization');
+  const row: TokenRow = {
+    id: newId(now.getTime()),
+    kind: 'organization',
+    org_id: access.org.id,
+    user_id: null,
+    name: input.name.trim(),
+    description: input.description?.trim() ?? '',
+    permissions: JSON.stringify([...new Set(input.permissions)]),
+    projects: JSON.stringify(projects),
+    allowed_cidrs: JSON.stringify(allowedCidrs),
+    digest: tokenDigest(secret),
+    hint: tokenHint(secret),
+    previous_digest: null,
+    previous_valid_until: null,
+    expires_at: expiresAt,
+    created_at: now.toISOString(),
+    created_by: actor.id,
+    created_by_name: actor.name,
+    last_used_at: null,
+    last_used_ip: null,
+    last_used_user_agent: null,
+    revoked_at: null,
+    revoked_by: null,
+    revoked_by_name: null,
+    rotated_at: null,
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await insertToken(trx, row);
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: row.created_at,
+      action: 'token.created',
+      actor,
+      target: { type: 'organization_token', id: row.id, name: row.name },
+      meta,
+      details: {
+        permissions: JSON.parse(row.permissions),
+        projects,
+        expiresAt,
+        allowedCidrs,
+      },
+    });
+  });
+  return { ...presentOrgToken(row, now, Array(usageDays).fill(0)), token: secret };
+}
+
+/** The organization's tokens, newest first, filtered by status and name (org admins). */
+export async function pageOrgTokens(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  filter: { status?: TokenStatus | undefined; q?: string | undefined },
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<OrgToken>> {
+  const access = await adminAccess(deps, actor, orgKey);
+  const now = deps.clock.now();
+  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  const rows = await listTokens(
+    deps.store.db,
+    {
+      owner: { orgId: access.org.id },
+      status: filter.status,
+      q: filter.q,
+      now: now.toISOString(),
+      soon: new Date(now.getTime() + expiringWindowMs).toISOString(),
+    },
+    { limit: page.limit, after },
+  );
+  const served = rows.slice(0, page.limit);
+  const usage = await usageSeries(
+    deps.store,
+    served.map((row) => row.id),
+    now,
+  );
+  return toPage(
+    rows,
+    page.limit,
+    (row) => [row.id],
+    (row) => presentOrgToken(row, now, usage.get(row.id) ?? []),
+  );
+}
+
+/** One organization token (org admins). */
+export async function getOrgToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  tokenId: string,
+): Promise<OrgToken> {
+  const access = await adminAccess(deps, actor, orgKey);
+  return present(deps, await tokenIn(deps, access, tokenId));
+}
+
+export interface OrgTokenChanges {
+  name?: string | undefined;
+  description?: string | undefined;
+  permissions?: Permission[] | undefined;
+  projects?: ProjectScope | undefined;
+  allowedCidrs?: string[] | undefined;
+}
+
+/** Edits name, description, permissions, project scope or allowlist; never the expiry. */
+export async function updateOrgToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  tokenId: string,
+  input: OrgTokenChanges,
+  meta: RequestMeta,
+): Promise<OrgToken> {
+  const access = await adminAccess(deps, actor, orgKey);
+  requirePlan(access.org, 'team', 'Organization tokens');
+  const token = await tokenIn(deps, access, tokenId);
+  if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be edited.');
+  const changes: Partial<TokenRow> = {};
+  if (input.name !== undefined) changes.name = input.name.trim();
+  if (input.description !== undefined) changes.description = input.description.trim();
+  if (input.permissions !== undefined) {
+    changes.permissions = JSON.stringify([...new Set(input.permissions)]);
+  }
+  if (input.projects !== undefined) {
+    changes.projects = JSON.stringify(await checkProjects(deps, access.org.id, input.projects));
+  }
+  if (input.allowedCidrs !== undefined) {
+    changes.allowed_cidrs = JSON.stringify(checkCidrs(access, input.allowedCidrs));
+  }
+  const changed = Object.fromEntries(
+    Object.entries(changes).filter(([key, value]) => token[key as keyof TokenRow] !== value),
+  ) as Partial<TokenRow>;
+  if (Object.keys(changed).length > 0) {
+    await deps.store.db.transaction().execute(async (trx) => {
+      await updateToken(trx, token.id, changed);
+      await recordAudit(trx, {
+        orgId: access.org.id,
+        at: isoNow(deps),
+        action: 'token.updated',
+        actor,
+        target: { type: 'organization_token', id: token.id, name: token.name },
+        meta,
+        details: Object.fromEntries(
+          Object.entries(changed).map(([key, value]) => [
+            key,
+            { from: parseIfJson(token[key as keyof TokenRow]), to: parseIfJson(value) },
+          ]),
+        ),
+      });
+    });
+    deps.invalidate.token(token.id);
+  }
+  return present(deps, { ...token, ...changed });
+}
+
+function parseIfJson(value: unknown): unknown {
+  if (typeof value === 'string' && (value.startsWith('[') || value.startsWith('{'))) {
+    return JSON.parse(value);
+  }
+  return value;
+}
+
+/** Revokes a token: refused from the next request on; kept in the records (idempotent). */
+export async function revokeOrgToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  tokenId: string,
+  meta: RequestMeta,
+): Promise<OrgToken> {
+  const access = await adminAccess(deps, actor, orgKey);
+  const token = await tokenIn(deps, access, tokenId);
+  if (token.revoked_at) return present(deps, token);
+  const now = isoNow(deps);
+  const changes = { revoked_at: now, revoked_by: actor.id, revoked_by_name: actor.name };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await updateToken(trx, token.id, changes);
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: now,
+      action: 'token.revoked',
+      actor,
+      target: { type: 'organization_token', id: token.id, name: token.name },
+      meta,
+    });
+  });
+  deps.invalidate.token(token.id);
+  return present(deps, { ...token, ...changes });
+}
+
+/**
+ * Replaces the secret, keeping id, name, scope and history. The previous secret stays valid
+ * for `gracePeriodSeconds`, then never again. Without `expiresAt` the token keeps its
+ * lifetime, counted from now (no expiry stays no expiry).
+ */
+export async function rotateOrgToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  tokenId: string,
+  input: { expiresAt?: string | null | undefined; gracePeriodSeconds?: number | undefined },
+  meta: RequestMeta,
+): Promise<OrgToken & { token: string }> {
+  const access = await adminAccess(deps, actor, orgKey);
+  requirePlan(access.org, 'team', 'Organization tokens');
+  const token = await tokenIn(deps, access, tokenId);
+  if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be rotated.');
+  const now = deps.clock.now();
+  const requested =
+    input.expiresAt !== undefined
+      ? input.expiresAt
+      : token.expires_at === null
+        ? null
+        : new Date(
+            now.getTime() + (Date.parse(token.expires_at) - Date.parse(token.created_at)),
+          ).toISOString();
+  const expiresAt = checkExpiry(
+    requested,
+    await policyOf(deps, access.org.id),
+    now,
+    '/body/expiresAt',
+  );
+  const grace = input.gracePeriodSeconds ?? 0;
+  const secret = generateToken('organization');
+  const changes = {
+    digest: tokenDigest(secret),
+    hint: tokenHint(secret),
+    previous_digest: grace > 0 ? token.digest : null,
+    previous_valid_until: grace > 0 ? new Date(now.getTime() + grace * 1000).toISOString() : null,
+    expires_at: expiresAt,
+    rotated_at: now.toISOString(),
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await updateToken(trx, token.id, changes);
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: changes.rotated_at,
+      action: 'token.rotated',
+      actor,
+      target: { type: 'organization_token', id: token.id, name: token.name },
+      meta,
+      details: { gracePeriodSeconds: grace, expiresAt },
+    });
+  });
+  deps.invalidate.token(token.id);
+  return { ...(await present(deps, { ...token, ...changes })), token: secret };
+}
+
+/** The organization's token policy (org admins, any plan). */
+export async function getTokenPolicy(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+): Promise<TokenPolicy> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  return policyOf(deps, access.org.id);
+}
+
+/** Sets the token policy (org admins, enterprise plan). Existing tokens keep their expiry. */
+export async function putTokenPolicy(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  policy: TokenPolicy,
+  meta: RequestMeta,
+): Promise<TokenPolicy> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  requirePlan(access.org, 'enterprise', 'A token lifetime policy');
+  const before = await policyOf(deps, access.org.id);
+  const now = isoNow(deps);
+  await deps.store.db.transaction().execute(async (trx) => {
+    await upsertPolicy(trx, {
+      org_id: access.org.id,
+      max_lifetime_days: policy.maxLifetimeDays,
+      require_expiry: policy.requireExpiry ? 1 : 0,
+      updated_at: now,
+    });
+    await recordAudit(trx, {
+      orgId: access.org.id,
+      at: now,
+      action: 'policy.updated',
+      actor,
+      target: { type: 'organization', id: access.org.id, name: access.org.key },
+      meta,
+      details: { from: before, to: policy },
+    });
+  });
+  return policy;
+}

@@ -1,0 +1,162 @@
+import { ipAllowed } from '../domain/cidr.js';
+import type { Clock } from '../domain/clock.js';
+import type { ErrorCode } from '../domain/errors.js';
+import { type Plan, planIncludes } from '../domain/organizations.js';
+import type { Permission } from '../domain/permissions.js';
+import type { ProjectScope } from '../domain/project-scope.js';
+import { parseToken, tokenDigest } from '../domain/token-format.js';
+import type { Store } from '../store/db.js';
+import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
+import { recordAudit } from './audit.js';
+import type { RequestMeta, Telemetry } from './context.js';
+import type { UsageRecorder } from './usage.js';
+import type { CachedToken, VerificationCache } from './verification-cache.js';
+
+export type DenialCode =
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_REVOKED'
+  | 'PLAN_REQUIRED'
+  | 'IP_NOT_ALLOWED';
+
+/** Expected denials are values, not exceptions; exceptions mean broken infrastructure. */
+export type Verification =
+  | { ok: true; token: CachedToken }
+  | { ok: false; code: DenialCode & ErrorCode };
+
+// A denied token is audited at most once per token and code in this window.
+const denialSampleMs = 60_000;
+
+function prepare(found: TokenForAuth): CachedToken {
+  const { token, org, user } = found;
+  const kind = token.kind === 'organization' ? 'organization' : 'personal';
+  const base = {
+    tokenId: token.id,
+    name: token.name,
+    kind,
+    orgId: token.org_id,
+    userId: token.user_id,
+    orgPlan: org?.plan ?? null,
+    digest: token.digest,
+    previousDigest: token.previous_digest,
+    previousValidUntilMs: token.previous_valid_until
+      ? Date.parse(token.previous_valid_until)
+      : null,
+    revoked: token.revoked_at !== null,
+    expiresAt: token.expires_at,
+    expiresAtMs: token.expires_at ? Date.parse(token.expires_at) : null,
+    allowedCidrs: JSON.parse(token.allowed_cidrs) as string[],
+    ownerActive: user?.active === 1,
+  } as const;
+  const actor: CachedToken['actor'] =
+    kind === 'organization'
+      ? {
+          type: 'organization_token',
+          id: token.id,
+          name: token.name,
+          orgId: token.org_id ?? '',
+          orgKey: org?.key ?? '',
+          permissions: JSON.parse(token.permissions) as Permission[],
+          projects: JSON.parse(token.projects) as ProjectScope,
+        }
+      : {
+          type: 'user',
+          id: user?.id ?? '',
+          email: user?.email ?? '',
+          name: user?.name ?? '',
+          instanceAdmin: user?.instance_admin === 1,
+          via: 'personal_access_token',
+        };
+  return { ...base, actor };
+}
+
+/**
+ * Verifies a presented secret in SPEC.md §2 order: syntax and checksum, digest look-up
+ * (cached), revoked, expired, organization plan, source address. Permission and project
+ * scope are checked where the request names its project. A store failure throws, so the
+ * request fails closed (503) and never succeeds without the store.
+ */
+export class TokenVerifier {
+  private readonly lastDenialAudit = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      cache: VerificationCache;
+      usage: UsageRecorder;
+      telemetry: Telemetry;
+      onError?: (error: unknown) => void;
+    },
+  ) {}
+
+  async verify(secret: string, meta: RequestMeta): Promise<Verification> {
+    const kind = parseToken(secret);
+    // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
+    if (kind === null || kind === 'ephemeral') return this.deny('TOKEN_INVALID', null, meta);
+    const digest = tokenDigest(secret);
+    const now = this.deps.clock.now();
+    const nowMs = now.getTime();
+
+    let token = this.deps.cache.get(digest, nowMs);
+    this.deps.telemetry.cacheLookup(token !== undefined);
+    if (!token) {
+      const found = await findTokenForAuth(this.deps.store.db, digest);
+      if (!found) return this.deny('TOKEN_INVALID', null, meta);
+      token = prepare(found);
+      this.deps.cache.set(digest, token, nowMs);
+    }
+
+    if (token.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
+    if (token.revoked) return this.deny('TOKEN_REVOKED', token, meta);
+    if (digest !== token.digest) {
+      // The secret replaced by the last rotation: valid only during its grace period.
+      if (token.previousValidUntilMs === null || nowMs >= token.previousValidUntilMs) {
+        return this.deny('TOKEN_INVALID', null, meta);
+      }
+    }
+    if (token.expiresAtMs !== null && nowMs >= token.expiresAtMs) {
+      return this.deny('TOKEN_EXPIRED', token, meta);
+    }
+    if (token.kind === 'organization') {
+      if (!token.orgPlan || !planIncludes(token.orgPlan as Plan, 'team')) {
+        return this.deny('PLAN_REQUIRED', token, meta);
+      }
+      if (token.allowedCidrs.length > 0 && !(meta.ip && ipAllowed(meta.ip, token.allowedCidrs))) {
+        return this.deny('IP_NOT_ALLOWED', token, meta);
+      }
+    } else if (!token.ownerActive) {
+      return this.deny('TOKEN_INVALID', null, meta);
+    }
+
+    this.deps.usage.record(token.tokenId, now, meta.ip, meta.userAgent);
+    this.deps.telemetry.authentication('ok');
+    return { ok: true, token };
+  }
+
+  private deny(code: DenialCode, token: CachedToken | null, meta: RequestMeta): Verification {
+    this.deps.telemetry.authentication(code);
+    if (token) this.auditDenial(code, token, meta);
+    return { ok: false, code };
+  }
+
+  /** Records token.auth_denied, sampled, off the request path. */
+  private auditDenial(code: DenialCode, token: CachedToken, meta: RequestMeta): void {
+    const key = `${token.tokenId}:${code}`;
+    const nowMs = this.deps.clock.now().getTime();
+    const last = this.lastDenialAudit.get(key);
+    if (last !== undefined && nowMs - last < denialSampleMs) return;
+    if (this.lastDenialAudit.size > 10_000) this.lastDenialAudit.clear();
+    this.lastDenialAudit.set(key, nowMs);
+    const type = token.kind === 'organization' ? 'organization_token' : 'personal_access_token';
+    recordAudit(this.deps.store.db, {
+      orgId: token.orgId,
+      at: new Date(nowMs).toISOString(),
+      action: 'token.auth_denied',
+      actor: { type, id: token.tokenId, name: token.name },
+      target: { type, id: token.tokenId, name: token.name },
+      meta,
+      details: { code },
+    }).catch((error: unknown) => this.deps.onError?.(error));
+  }
+}

@@ -1,0 +1,104 @@
+import type { Store } from '../store/db.js';
+import { applyUsage } from '../store/tokens.js';
+import type { Telemetry } from './context.js';
+
+interface Pending {
+  lastUsedAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  days: Map<string, number>;
+}
+
+/**
+ * Usage of tokens (last use and per-day counts), coalesced in memory and written in batches:
+ * recording is synchronous and touches no store, so verification never waits on a write. A
+ * flush writes at most one update per token (plus its day counts) in one transaction.
+ * Several instances may flush at once: counts add up and last use never moves back.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly telemetry: Telemetry,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  /** Notes one successful authentication. */
+  record(tokenId: string, at: Date, ip: string | null, userAgent: string | null): void {
+    const iso = at.toISOString();
+    const day = iso.slice(0, 10);
+    let entry = this.pending.get(tokenId);
+    if (!entry) {
+      entry = { lastUsedAt: iso, ip, userAgent, days: new Map() };
+      this.pending.set(tokenId, entry);
+    } else if (iso >= entry.lastUsedAt) {
+      entry.lastUsedAt = iso;
+      entry.ip = ip;
+      entry.userAgent = userAgent;
+    }
+    entry.days.set(day, (entry.days.get(day) ?? 0) + 1);
+  }
+
+  /** Tokens with usage not yet written. */
+  get pendingTokens(): number {
+    return this.pending.size;
+  }
+
+  /** Writes everything pending; resolves to the number of tokens written. */
+  flush(): Promise<number> {
+    // Flushes run one after another: a caller arriving during one waits, then writes the rest.
+    const next = this.queue.then(() => this.write());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(): Promise<number> {
+    if (this.pending.size === 0) return 0;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.store.db.transaction().execute(async (trx) => {
+        for (const [tokenId, usage] of batch) await applyUsage(trx, { tokenId, ...usage });
+      });
+    } catch (error) {
+      this.restore(batch);
+      throw error;
+    }
+    this.telemetry.usageFlush(batch.size);
+    return batch.size;
+  }
+
+  /** Puts a failed batch back so that no usage is lost when the store is briefly away. */
+  private restore(batch: Map<string, Pending>): void {
+    for (const [tokenId, usage] of batch) {
+      const current = this.pending.get(tokenId);
+      if (!current) {
+        this.pending.set(tokenId, usage);
+        continue;
+      }
+      for (const [day, count] of usage.days) {
+        current.days.set(day, (current.days.get(day) ?? 0) + count);
+      }
+      if (usage.lastUsedAt > current.lastUsedAt)
+        Object.assign(current, { ...usage, days: current.days });
+    }
+  }
+
+  /** Flushes every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.flush().catch(this.onError);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is pending (graceful shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}

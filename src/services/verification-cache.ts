@@ -1,0 +1,96 @@
+import type { Actor, TokenInvalidation } from './context.js';
+
+/**
+ * A token look-up prepared for verification: parsed once on a cache miss, so that a hit
+ * costs no store query and no JSON parsing.
+ */
+export interface CachedToken {
+  tokenId: string;
+  name: string;
+  kind: 'organization' | 'personal';
+  orgId: string | null;
+  userId: string | null;
+  orgPlan: string | null;
+  digest: string;
+  previousDigest: string | null;
+  /** Epoch ms until which the previous secret is accepted; null when there is none. */
+  previousValidUntilMs: number | null;
+  revoked: boolean;
+  expiresAt: string | null;
+  expiresAtMs: number | null;
+  allowedCidrs: string[];
+  /** For personal access tokens: whether the owner is active. */
+  ownerActive: boolean;
+  /** Who acts when this token is valid. */
+  actor: Actor;
+}
+
+/** SPEC.md §6: a cached verification lives at most this long, whatever else happens. */
+export const maxEntryAgeMs = 30_000;
+
+interface Entry {
+  value: CachedToken;
+  storedAt: number;
+}
+
+/**
+ * A bounded LRU of token look-ups keyed by secret digest. A hit costs no store query. Every
+ * change that decides validity evicts at once in this process (TokenInvalidation); entries
+ * also die after 30 s, which bounds how long another instance's change can go unseen.
+ */
+export class VerificationCache implements TokenInvalidation {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly maxAgeMs = maxEntryAgeMs,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The fresh entry for `digest`, refreshed as most recently used; undefined otherwise. */
+  get(digest: string, nowMs: number): CachedToken | undefined {
+    const entry = this.entries.get(digest);
+    if (!entry) return undefined;
+    this.entries.delete(digest);
+    if (nowMs - entry.storedAt >= this.maxAgeMs || nowMs < entry.storedAt) return undefined;
+    this.entries.set(digest, entry);
+    return entry.value;
+  }
+
+  set(digest: string, value: CachedToken, nowMs: number): void {
+    this.entries.delete(digest);
+    this.entries.set(digest, { value, storedAt: nowMs });
+    // Map iterates in insertion order: the first key is the least recently used.
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  // Evictions walk the entries: they follow rare administrative changes, never requests.
+  private evictWhere(match: (value: CachedToken) => boolean): void {
+    for (const [digest, entry] of this.entries) {
+      if (match(entry.value)) this.entries.delete(digest);
+    }
+  }
+
+  token(tokenId: string): void {
+    this.evictWhere((value) => value.tokenId === tokenId);
+  }
+
+  org(orgId: string): void {
+    this.evictWhere((value) => value.orgId === orgId);
+  }
+
+  user(userId: string): void {
+    this.evictWhere((value) => value.userId === userId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

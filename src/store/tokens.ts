@@ -1,0 +1,202 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database, TokenPoliciesTable, TokensTable } from './schema.js';
+
+export type TokenRow = Selectable<TokensTable>;
+export type PolicyRow = Selectable<TokenPoliciesTable>;
+
+export function insertToken(db: Kysely<Database>, row: TokenRow): Promise<unknown> {
+  return db.insertInto('tokens').values(row).execute();
+}
+
+/** What authenticating a secret needs, in one row: the token, its org's plan, its owner. */
+export interface TokenForAuth {
+  token: TokenRow;
+  org: { id: string; key: string; plan: string } | null;
+  user: { id: string; email: string; name: string; active: number; instance_admin: number } | null;
+}
+
+/** The token whose current or previous (rotated, in grace) secret has this digest. */
+export async function findTokenForAuth(
+  db: Kysely<Database>,
+  digest: string,
+): Promise<TokenForAuth | undefined> {
+  const row = await db
+    .selectFrom('tokens')
+    .leftJoin('orgs', 'orgs.id', 'tokens.org_id')
+    .leftJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens')
+    .select([
+      'orgs.key as org_key',
+      'orgs.plan as org_plan',
+      'users.email as user_email',
+      'users.name as user_name',
+      'users.active as user_active',
+      'users.instance_admin as user_instance_admin',
+    ])
+    .where((eb) =>
+      eb.or([eb('tokens.digest', '=', digest), eb('tokens.previous_digest', '=', digest)]),
+    )
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { org_key, org_plan, user_email, user_name, user_active, user_instance_admin, ...token } =
+    row;
+  return {
+    token,
+    org:
+      token.org_id && org_key && org_plan
+        ? { id: token.org_id, key: org_key, plan: org_plan }
+        : null,
+    user:
+      token.user_id && user_email !== null && user_name !== null && user_active !== null
+        ? {
+            id: token.user_id,
+            email: user_email,
+            name: user_name,
+            active: user_active,
+            instance_admin: user_instance_admin ?? 0,
+          }
+        : null,
+  };
+}
+
+export function findToken(
+  db: Kysely<Database>,
+  owner: { orgId: string } | { userId: string },
+  id: string,
+): Promise<TokenRow | undefined> {
+  let query = db.selectFrom('tokens').selectAll().where('id', '=', id);
+  query =
+    'orgId' in owner
+      ? query.where('org_id', '=', owner.orgId).where('kind', '=', 'organization')
+      : query.where('user_id', '=', owner.userId).where('kind', '=', 'personal');
+  return query.executeTakeFirst();
+}
+
+export interface TokenListFilter {
+  owner: { orgId: string } | { userId: string };
+  status?: 'active' | 'expiring' | 'expired' | 'revoked' | undefined;
+  /** Case-insensitive substring of the name. */
+  q?: string | undefined;
+  now: string;
+  /** now + the expiring window. */
+  soon: string;
+}
+
+/** Tokens newest first (ids sort by creation), after the id `after`; `limit + 1` rows. */
+export function listTokens(
+  db: Kysely<Database>,
+  filter: TokenListFilter,
+  page: { limit: number; after?: string | undefined },
+): Promise<TokenRow[]> {
+  let query = db
+    .selectFrom('tokens')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  query =
+    'orgId' in filter.owner
+      ? query.where('org_id', '=', filter.owner.orgId).where('kind', '=', 'organization')
+      : query.where('user_id', '=', filter.owner.userId).where('kind', '=', 'personal');
+  if (page.after !== undefined) query = query.where('id', '<', page.after);
+  if (filter.q) {
+    const escaped = filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql<boolean>`lower(name) like ${`%${escaped}%`} escape '\\'`);
+  }
+  switch (filter.status) {
+    case 'revoked':
+      query = query.where('revoked_at', 'is not', null);
+      break;
+    case 'expired':
+      query = query.where('revoked_at', 'is', null).where('expires_at', '<=', filter.now);
+      break;
+    case 'expiring':
+      query = query
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', filter.now)
+        .where('expires_at', '<=', filter.soon);
+      break;
+    case 'active':
+      query = query
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', filter.soon)]));
+      break;
+  }
+  return query.execute();
+}
+
+export function updateToken(
+  db: Kysely<Database>,
+  id: string,
+  changes: Partial<Omit<TokenRow, 'id' | 'kind' | 'org_id' | 'user_id'>>,
+): Promise<unknown> {
+  return db.updateTable('tokens').set(changes).where('id', '=', id).execute();
+}
+
+/** Daily use counts of these tokens from `fromDay` (YYYY-MM-DD) on. */
+export function dailyUsage(
+  db: Kysely<Database>,
+  tokenIds: string[],
+  fromDay: string,
+): Promise<Array<{ token_id: string; day: string; count: number }>> {
+  if (tokenIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('token_usage_daily')
+    .select(['token_id', 'day', 'count'])
+    .where('token_id', 'in', tokenIds)
+    .where('day', '>=', fromDay)
+    .execute();
+}
+
+/** Records one flush of usage for one token: last use (never moved back) and the day's count. */
+export async function applyUsage(
+  db: Kysely<Database>,
+  usage: {
+    tokenId: string;
+    lastUsedAt: string;
+    ip: string | null;
+    userAgent: string | null;
+    days: Map<string, number>;
+  },
+): Promise<void> {
+  await db
+    .updateTable('tokens')
+    .set({
+      last_used_at: usage.lastUsedAt,
+      last_used_ip: usage.ip,
+      last_used_user_agent: usage.userAgent,
+    })
+    .where('id', '=', usage.tokenId)
+    .where((eb) =>
+      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', usage.lastUsedAt)]),
+    )
+    .execute();
+  for (const [day, count] of usage.days) {
+    await db
+      .insertInto('token_usage_daily')
+      .values({ token_id: usage.tokenId, day, count })
+      .onConflict((oc) =>
+        oc.columns(['token_id', 'day']).doUpdateSet((eb) => ({
+          count: eb('token_usage_daily.count', '+', eb.ref('excluded.count')),
+        })),
+      )
+      .execute();
+  }
+}
+
+export function findPolicy(db: Kysely<Database>, orgId: string): Promise<PolicyRow | undefined> {
+  return db.selectFrom('token_policies').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export function upsertPolicy(db: Kysely<Database>, row: PolicyRow): Promise<unknown> {
+  return db
+    .insertInto('token_policies')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('org_id').doUpdateSet({
+        max_lifetime_days: row.max_lifetime_days,
+        require_expiry: row.require_expiry,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute();
+}
