@@ -33,11 +33,19 @@ export function scopeIncludes(scope: ProjectScope, projectKey: string): boolean 
   );
 }
 
-/** Checks the shape rules the schema cannot: a selected scope names at least one project. */
-export function checkScope(scope: ProjectScope, field: string): ProjectScope {
+/** A project scope as requests send it: keys and patterns may be left out. */
+export type ProjectScopeInput =
+  | { mode: 'all' }
+  | { mode: 'selected'; keys?: string[] | undefined; patterns?: string[] | undefined };
+
+/**
+ * Normalizes a requested scope (missing lists become empty, duplicates go) and checks what
+ * the schema cannot: a selected scope names at least one key or pattern.
+ */
+export function checkScope(scope: ProjectScopeInput, field: string): ProjectScope {
   if (scope.mode === 'all') return { mode: 'all' };
-  const keys = [...new Set(scope.keys)];
-  const patterns = [...new Set(scope.patterns)];
+  const keys = [...new Set(scope.keys ?? [])];
+  const patterns = [...new Set(scope.patterns ?? [])];
   if (keys.length === 0 && patterns.length === 0) {
     throw invalid(field, 'a selected project scope needs at least one key or pattern');
   }

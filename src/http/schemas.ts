@@ -1,4 +1,4 @@
-import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import { type ErrorCode, errorCatalogue } from '../domain/errors.js';
 import { orgKeyPattern, plans, projectKeyPattern, roles } from '../domain/organizations.js';
 import { defaultPageLimit, maxPageLimit } from '../domain/pagination.js';
@@ -129,20 +129,33 @@ export const AuditEventSchema = Type.Object({
 
 export const PermissionSchema = Type.Union(permissions.map((p) => Type.Literal(p)));
 
-export const ProjectScopeSchema = Type.Union([
-  Type.Object({ mode: Type.Literal('all') }, { additionalProperties: false }),
-  Type.Object(
-    {
-      mode: Type.Literal('selected'),
-      keys: Type.Array(ProjectKey, { maxItems: 1000, default: [] }),
-      patterns: Type.Array(Type.String({ pattern: projectPatternPattern, maxLength: 100 }), {
+const AllProjects = Type.Object({ mode: Type.Literal('all') }, { additionalProperties: false });
+const SelectedProjects = Type.Object(
+  {
+    mode: Type.Literal('selected'),
+    // Optional here (ajv applies no defaults inside oneOf); checkScope fills in [].
+    keys: Type.Optional(Type.Array(ProjectKey, { maxItems: 1000 })),
+    patterns: Type.Optional(
+      Type.Array(Type.String({ pattern: projectPatternPattern, maxLength: 100 }), {
         maxItems: 100,
-        default: [],
       }),
-    },
-    { additionalProperties: false },
-  ),
-]);
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `{mode: "all"}` or `{mode: "selected", keys, patterns}`. The discriminator makes ajv check
+ * only the branch `mode` names, so an error points at the real field.
+ */
+export const ProjectScopeSchema = Type.Unsafe<
+  Static<typeof AllProjects> | Static<typeof SelectedProjects>
+>({
+  type: 'object',
+  required: ['mode'],
+  discriminator: { propertyName: 'mode' },
+  oneOf: [AllProjects, SelectedProjects],
+});
 
 /** Free text: up to 500 characters, line breaks and tabs allowed, other control characters not. */
 export const Description = Type.String({

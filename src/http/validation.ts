@@ -14,6 +14,7 @@ function build(options: Options): Ajv {
       // look like success.
       removeAdditional: false,
       useDefaults: true,
+      discriminator: true,
       allErrors: false,
       strict: false,
     }),

@@ -3,7 +3,7 @@ import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
-import { checkScope, type ProjectScope } from '../domain/project-scope.js';
+import { checkScope, type ProjectScope, type ProjectScopeInput } from '../domain/project-scope.js';
 import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
 import { checkExpiry, defaultTokenPolicy, type TokenPolicy } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
@@ -132,7 +132,7 @@ export async function policyOf(deps: ServiceDeps, orgId: string): Promise<TokenP
 async function checkProjects(
   deps: ServiceDeps,
   orgId: string,
-  scope: ProjectScope,
+  scope: ProjectScopeInput,
 ): Promise<ProjectScope> {
   const checked = checkScope(scope, '/body/projects');
   if (checked.mode === 'selected' && checked.keys.length > 0) {
@@ -159,7 +159,7 @@ export interface NewOrgToken {
   name: string;
   description?: string | undefined;
   permissions: Permission[];
-  projects: ProjectScope;
+  projects: ProjectScopeInput;
   expiresAt: string | null;
   allowedCidrs?: string[] | undefined;
 }
@@ -281,7 +281,7 @@ export interface OrgTokenChanges {
   name?: string | undefined;
   description?: string | undefined;
   permissions?: Permission[] | undefined;
-  projects?: ProjectScope | undefined;
+  projects?: ProjectScopeInput | undefined;
   allowedCidrs?: string[] | undefined;
 }
 

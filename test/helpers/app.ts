@@ -64,11 +64,20 @@ export function unique(prefix: string): string {
 
 export const password = 'correct horse battery staple';
 
+export interface RecordedResponse {
+  method: string;
+  url: string;
+  status: number;
+  body: string;
+}
+
 export interface TestApp {
   app: FastifyInstance;
   store: Store;
   clock: TestClock;
   deps: ServiceDeps;
+  /** Every response `request` received, for assertions over a whole suite. */
+  responses: RecordedResponse[];
   /** Counts the store queries made through `store`. */
   queries: QueryCounter;
   /** The app's first-run setup; `start(null)` on an empty store returns the code. */
@@ -92,7 +101,10 @@ export interface TestApp {
 }
 
 /** The app on a fresh, migrated store of `engine`, with a test clock and fast scrypt. */
-export async function createTestApp(engine: Engine): Promise<TestApp> {
+export async function createTestApp(
+  engine: Engine,
+  options: { sessionSeconds?: number } = {},
+): Promise<TestApp> {
   const fresh = await freshStore(engine);
   const queries = new QueryCounter();
   // Every query the services make passes the counter; tests read it to prove a path is free.
@@ -103,14 +115,19 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
     store,
     clock,
     passwords: new PasswordHasher(testScryptParams),
-    sessions: { idleSeconds: 2 * 3600, absoluteSeconds: 7 * 24 * 3600 },
+    // Suites that move the clock by days ask for sessions that outlive their moves.
+    sessions: {
+      idleSeconds: options.sessionSeconds ?? 2 * 3600,
+      absoluteSeconds: options.sessionSeconds ?? 7 * 24 * 3600,
+    },
   };
   const setup = new FirstRunSetup(base);
   const app = await buildApp({ ...base, setup, logger: false });
   const deps = app.runtime.services;
 
-  const request: TestApp['request'] = (session, { csrf = true, headers, ...options }) =>
-    app.inject({
+  const responses: RecordedResponse[] = [];
+  const request: TestApp['request'] = async (session, { csrf = true, headers, ...options }) => {
+    const response = await app.inject({
       ...options,
       headers: {
         ...(session ? { cookie: `orgtoken_session=${session.cookie}` } : {}),
@@ -118,6 +135,14 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
         ...headers,
       },
     });
+    responses.push({
+      method: options.method ?? 'GET',
+      url: String(options.url ?? ''),
+      status: response.statusCode,
+      body: response.body,
+    });
+    return response;
+  };
 
   const createUser: TestApp['createUser'] = (options = {}) =>
     insertNewUser(deps, {
@@ -172,6 +197,7 @@ export async function createTestApp(engine: Engine): Promise<TestApp> {
     clock,
     deps,
     queries,
+    responses,
     setup,
     request,
     createUser,
