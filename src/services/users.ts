@@ -108,7 +108,7 @@ export async function setUserActive(
     if (!active) await deleteSessionsOfUser(trx, userId);
     return presentUser(changed);
   });
-  // A deactivated user's personal access tokens stop working with the next request.
-  if (!active) deps.invalidate.user(userId);
+  // The user's personal access tokens follow the change with the next request, both ways.
+  deps.invalidate.user(userId);
   return user;
 }

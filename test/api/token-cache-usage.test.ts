@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VerificationCache } from '../../src/services/verification-cache.js';
+import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+import { createOrgToken, withToken } from '../helpers/tokens.js';
+
+describeEachEngine('verification cache and usage batching', (engine) => {
+  let t: TestApp;
+  let admin: TestSession;
+  let org: { key: string; id: string };
+  beforeAll(async () => {
+    t = await createTestApp(engine, { sessionSeconds: 365 * 24 * 3600 });
+    const root = await t.newSession({ instanceAdmin: true });
+    admin = await t.newSession();
+    org = await t.createOrg(root, { orgAdmin: admin, plan: 'team' });
+  });
+  afterAll(() => t.close());
+
+  const kinds = () => [...t.queries.sql];
+  const since = (before: string[]) => kinds().slice(before.length);
+
+  it('answers a cache hit without any store query', async () => {
+    const { token } = await createOrgToken(t, admin, org.key);
+    expect((await withToken(t, token, { url: '/api/v1/me' })).statusCode).toBe(200);
+    const before = kinds();
+    for (let i = 0; i < 20; i += 1) {
+      expect((await withToken(t, token, { url: '/api/v1/me' })).statusCode).toBe(200);
+    }
+    expect(since(before)).toEqual([]);
+  });
+
+  it('looks the token up again once the entry is 30 seconds old', async () => {
+    const { token } = await createOrgToken(t, admin, org.key);
+    await withToken(t, token, { url: '/api/v1/me' });
+    t.clock.advance(29_999);
+    let before = kinds();
+    await withToken(t, token, { url: '/api/v1/me' });
+    expect(since(before)).toEqual([]);
+    t.clock.advance(30_000);
+    before = kinds();
+    await withToken(t, token, { url: '/api/v1/me' });
+    expect(since(before)).toEqual(['SelectQueryNode']);
+  });
+
+  it('records 1,000 authenticated requests as a daily count of 1,000, writing once per token per flush', async () => {
+    const { token, id } = await createOrgToken(t, admin, org.key);
+    await t.app.runtime.usage.flush();
+    const before = kinds();
+    let flushes = 0;
+    for (let i = 1; i <= 1000; i += 1) {
+      const response = await withToken(t, token, { url: '/api/v1/me' });
+      expect(response.statusCode).toBe(200);
+      if (i % 250 === 0) {
+        await t.app.runtime.usage.flush();
+        flushes += 1;
+      }
+    }
+    const writes = since(before).filter((kind) => kind !== 'SelectQueryNode');
+    // Per flush, for this one token: one update of its last use, one upsert of its day count.
+    expect(writes.filter((kind) => kind === 'UpdateQueryNode')).toHaveLength(flushes);
+    expect(writes.filter((kind) => kind === 'InsertQueryNode')).toHaveLength(flushes);
+    expect(writes).toHaveLength(2 * flushes);
+    const usage = await t.store.db
+      .selectFrom('token_usage_daily')
+      .select(['day', 'count'])
+      .where('token_id', '=', id)
+      .execute();
+    expect(usage.map((u) => Number(u.count))).toEqual([1000]);
+    expect(usage[0]?.day).toBe(t.clock.now().toISOString().slice(0, 10));
+  });
+
+  it('never moves last use backwards, and adds counts from several batches', async () => {
+    const { token, id } = await createOrgToken(t, admin, org.key);
+    await withToken(t, token, { url: '/api/v1/me', remoteAddress: '10.0.0.1' });
+    await t.app.runtime.usage.flush();
+    const recorder = t.app.runtime.usage;
+    // A batch carrying an older use (another instance's, say) must not overwrite the newer one.
+    recorder.record(id, new Date(t.clock.now().getTime() - 60_000), '10.0.0.99', 'old');
+    await recorder.flush();
+    const row = await t.store.db
+      .selectFrom('tokens')
+      .select(['last_used_at', 'last_used_ip'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ last_used_at: t.clock.now().toISOString(), last_used_ip: '10.0.0.1' });
+    const usage = await t.store.db
+      .selectFrom('token_usage_daily')
+      .select((eb) => eb.fn.sum<number>('count').as('n'))
+      .where('token_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(usage.n)).toBe(2);
+  });
+
+  it('writes pending usage when the app closes (graceful shutdown)', async () => {
+    const other = await createTestApp(engine);
+    const root = await other.newSession({ instanceAdmin: true });
+    const owner = await other.newSession();
+    const team = await other.createOrg(root, { orgAdmin: owner });
+    const { token, id } = await createOrgToken(other, owner, team.key);
+    for (let i = 0; i < 7; i += 1) await withToken(other, token, { url: '/api/v1/me' });
+    expect(other.app.runtime.usage.pendingTokens).toBe(1);
+    await other.app.close();
+    const usage = await other.store.db
+      .selectFrom('token_usage_daily')
+      .select('count')
+      .where('token_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(usage.count)).toBe(7);
+    await other.close();
+  });
+
+  it('keeps usage for the next flush when a flush fails', async () => {
+    const other = await createTestApp(engine);
+    try {
+      const root = await other.newSession({ instanceAdmin: true });
+      const owner = await other.newSession();
+      const team = await other.createOrg(root, { orgAdmin: owner });
+      const { token } = await createOrgToken(other, owner, team.key);
+      for (let i = 0; i < 3; i += 1) await withToken(other, token, { url: '/api/v1/me' });
+      await other.store.close();
+      await expect(other.app.runtime.usage.flush()).rejects.toThrow();
+      expect(other.app.runtime.usage.pendingTokens).toBe(1);
+    } finally {
+      await other.close().catch(() => {});
+    }
+  });
+});
+
+describe('verification cache bounds', () => {
+  const entry = (tokenId: string, orgId = 'org', userId: string | null = null) =>
+    ({ tokenId, orgId, userId }) as never;
+
+  it('keeps at most its maximum, dropping the least recently used', () => {
+    const cache = new VerificationCache(3);
+    cache.set('a', entry('1'), 0);
+    cache.set('b', entry('2'), 0);
+    cache.set('c', entry('3'), 0);
+    cache.get('a', 1);
+    cache.set('d', entry('4'), 1);
+    expect(cache.size).toBe(3);
+    expect(cache.get('b', 2)).toBeUndefined();
+    expect(cache.get('a', 2)).toBeDefined();
+  });
+
+  it('evicts by token, organization and user', () => {
+    const cache = new VerificationCache(10);
+    cache.set('a', entry('1', 'o1'), 0);
+    cache.set('a2', entry('1', 'o1'), 0);
+    cache.set('b', entry('2', 'o2'), 0);
+    cache.set('c', entry('3', 'o3', 'u1'), 0);
+    cache.token('1');
+    expect([cache.get('a', 0), cache.get('a2', 0)]).toEqual([undefined, undefined]);
+    cache.org('o2');
+    expect(cache.get('b', 0)).toBeUndefined();
+    cache.user('u1');
+    expect(cache.get('c', 0)).toBeUndefined();
+  });
+
+  it('never serves an entry 30 seconds old, nor one from the future', () => {
+    const cache = new VerificationCache(10);
+    cache.set('a', entry('1'), 1000);
+    expect(cache.get('a', 30_999)).toBeDefined();
+    expect(cache.get('a', 31_000)).toBeUndefined();
+    cache.set('b', entry('2'), 1000);
+    expect(cache.get('b', 999)).toBeUndefined();
+  });
+});
