@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tokenDigest } from '../../src/domain/token-format.js';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
