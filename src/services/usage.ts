@@ -3,11 +3,14 @@ import { applyUsage } from '../store/tokens.js';
 import type { Telemetry } from './context.js';
 
 interface Pending {
-  lastUsedAt: string;
+  lastUsedMs: number;
   ip: string | null;
   userAgent: string | null;
-  days: Map<string, number>;
+  /** Uses per UTC day, keyed by days since the epoch (formatted only when written). */
+  days: Map<number, number>;
 }
+
+const dayMs = 86_400_000;
 
 /**
  * Usage of tokens (last use and per-day counts), coalesced in memory and written in batches:
@@ -26,16 +29,15 @@ export class UsageRecorder {
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
-  /** Notes one successful authentication. */
-  record(tokenId: string, at: Date, ip: string | null, userAgent: string | null): void {
-    const iso = at.toISOString();
-    const day = iso.slice(0, 10);
+  /** Notes one successful authentication. Allocation-free on the hot path: no date text. */
+  record(tokenId: string, atMs: number, ip: string | null, userAgent: string | null): void {
+    const day = Math.floor(atMs / dayMs);
     let entry = this.pending.get(tokenId);
     if (!entry) {
-      entry = { lastUsedAt: iso, ip, userAgent, days: new Map() };
+      entry = { lastUsedMs: atMs, ip, userAgent, days: new Map() };
       this.pending.set(tokenId, entry);
-    } else if (iso >= entry.lastUsedAt) {
-      entry.lastUsedAt = iso;
+    } else if (atMs >= entry.lastUsedMs) {
+      entry.lastUsedMs = atMs;
       entry.ip = ip;
       entry.userAgent = userAgent;
     }
@@ -61,7 +63,20 @@ export class UsageRecorder {
     this.pending = new Map();
     try {
       await this.store.db.transaction().execute(async (trx) => {
-        for (const [tokenId, usage] of batch) await applyUsage(trx, { tokenId, ...usage });
+        for (const [tokenId, usage] of batch) {
+          await applyUsage(trx, {
+            tokenId,
+            lastUsedAt: new Date(usage.lastUsedMs).toISOString(),
+            ip: usage.ip,
+            userAgent: usage.userAgent,
+            days: new Map(
+              [...usage.days].map(([day, count]) => [
+                new Date(day * dayMs).toISOString().slice(0, 10),
+                count,
+              ]),
+            ),
+          });
+        }
       });
     } catch (error) {
       this.restore(batch);
@@ -82,8 +97,9 @@ export class UsageRecorder {
       for (const [day, count] of usage.days) {
         current.days.set(day, (current.days.get(day) ?? 0) + count);
       }
-      if (usage.lastUsedAt > current.lastUsedAt)
+      if (usage.lastUsedMs > current.lastUsedMs) {
         Object.assign(current, { ...usage, days: current.days });
+      }
     }
   }
 

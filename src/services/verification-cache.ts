@@ -10,7 +10,8 @@ export interface CachedToken {
   kind: 'organization' | 'personal';
   orgId: string | null;
   userId: string | null;
-  orgPlan: string | null;
+  /** Whether the organization's plan (at look-up time) lets organization tokens authenticate. */
+  planAllowsOrgTokens: boolean;
   digest: string;
   previousDigest: string | null;
   /** Epoch ms until which the previous secret is accepted; null when there is none. */
@@ -34,7 +35,7 @@ interface Entry {
 }
 
 /**
- * A bounded LRU of token look-ups keyed by secret digest. A hit costs no store query. Every
+ * A bounded cache of token look-ups keyed by secret digest, oldest evicted first. A hit costs no store query. Every
  * change that decides validity evicts at once in this process (TokenInvalidation); entries
  * also die after 30 s, which bounds how long another instance's change can go unseen.
  */
@@ -50,21 +51,27 @@ export class VerificationCache implements TokenInvalidation {
     return this.entries.size;
   }
 
-  /** The fresh entry for `digest`, refreshed as most recently used; undefined otherwise. */
+  /**
+   * The fresh entry for `digest`, or undefined. A hit only reads: entries are kept in
+   * insertion order, which is also age order, since every entry dies at 30 s and comes back
+   * as a new insertion. Evicting the oldest under pressure therefore drops the entry closest
+   * to expiry anyway, and a hit needs no bookkeeping write.
+   */
   get(digest: string, nowMs: number): CachedToken | undefined {
     const entry = this.entries.get(digest);
     if (!entry) return undefined;
-    this.entries.delete(digest);
-    if (nowMs - entry.storedAt >= this.maxAgeMs || nowMs < entry.storedAt) return undefined;
-    this.entries.set(digest, entry);
+    if (nowMs - entry.storedAt >= this.maxAgeMs || nowMs < entry.storedAt) {
+      this.entries.delete(digest);
+      return undefined;
+    }
     return entry.value;
   }
 
   set(digest: string, value: CachedToken, nowMs: number): void {
     this.entries.delete(digest);
     this.entries.set(digest, { value, storedAt: nowMs });
-    // Map iterates in insertion order: the first key is the least recently used.
     while (this.entries.size > this.maxEntries) {
+      // Map iterates in insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);

@@ -75,7 +75,7 @@ describeEachEngine('verification cache and usage batching', (engine) => {
     await t.app.runtime.usage.flush();
     const recorder = t.app.runtime.usage;
     // A batch carrying an older use (another instance's, say) must not overwrite the newer one.
-    recorder.record(id, new Date(t.clock.now().getTime() - 60_000), '10.0.0.99', 'old');
+    recorder.record(id, t.clock.now().getTime() - 60_000, '10.0.0.99', 'old');
     await recorder.flush();
     const row = await t.store.db
       .selectFrom('tokens')
@@ -130,16 +130,17 @@ describe('verification cache bounds', () => {
   const entry = (tokenId: string, orgId = 'org', userId: string | null = null) =>
     ({ tokenId, orgId, userId }) as never;
 
-  it('keeps at most its maximum, dropping the least recently used', () => {
+  it('keeps at most its maximum, dropping the oldest entry (the closest to expiry)', () => {
     const cache = new VerificationCache(3);
     cache.set('a', entry('1'), 0);
-    cache.set('b', entry('2'), 0);
-    cache.set('c', entry('3'), 0);
-    cache.get('a', 1);
-    cache.set('d', entry('4'), 1);
+    cache.set('b', entry('2'), 1);
+    cache.set('c', entry('3'), 2);
+    cache.set('a', entry('1'), 3); // refreshed after a look-up: now the youngest
+    cache.set('d', entry('4'), 4);
     expect(cache.size).toBe(3);
-    expect(cache.get('b', 2)).toBeUndefined();
-    expect(cache.get('a', 2)).toBeDefined();
+    expect(cache.get('b', 5)).toBeUndefined();
+    expect(cache.get('a', 5)).toBeDefined();
+    expect(cache.get('c', 5)).toBeDefined();
   });
 
   it('evicts by token, organization and user', () => {

@@ -1,0 +1,169 @@
+/**
+ * In-process verification on a cache hit against raw SHA-256 of the same tokens (issue 3,
+ * acceptance 6; the full benchmark suite comes with the speed issue). Run: npm run bench.
+ */
+import { createHash, hash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { systemClock } from '../src/domain/clock.js';
+import { generateToken, tokenDigest, tokenHint } from '../src/domain/token-format.js';
+import { TokenVerifier } from '../src/services/token-auth.js';
+import { UsageRecorder } from '../src/services/usage.js';
+import { VerificationCache } from '../src/services/verification-cache.js';
+import { openStore } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+
+const tokenCount = 1000;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const perRound = 200_000;
+
+let misses = 0;
+const noTelemetry = {
+  authentication() {},
+  cacheLookup(hit: boolean) {
+    if (!hit) misses += 1;
+  },
+  usageFlush() {},
+};
+
+async function setup() {
+  const store = openStore('sqlite::memory:');
+  await migrateToLatest(store);
+  const now = new Date().toISOString();
+  await store.db
+    .insertInto('orgs')
+    .values({
+      id: 'org',
+      key: 'bench',
+      name: 'Bench',
+      plan: 'team',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const secrets: string[] = [];
+  for (let i = 0; i < tokenCount; i += 1) {
+    const secret = generateToken('organization');
+    secrets.push(secret);
+    await store.db
+      .insertInto('tokens')
+      .values({
+        id: `t${i}`,
+        kind: 'organization',
+        org_id: 'org',
+        user_id: null,
+        name: `token-${i}`,
+        description: '',
+        permissions: '["analysis:execute"]',
+        projects: '{"mode":"all"}',
+        allowed_cidrs: '[]',
+        digest: tokenDigest(secret),
+        hint: tokenHint(secret),
+        previous_digest: null,
+        previous_valid_until: null,
+        expires_at: null,
+        created_at: now,
+        created_by: null,
+        created_by_name: null,
+        last_used_at: null,
+        last_used_ip: null,
+        last_used_user_agent: null,
+        revoked_at: null,
+        revoked_by: null,
+        revoked_by_name: null,
+        rotated_at: null,
+      })
+      .execute();
+  }
+  const usage = new UsageRecorder(store, noTelemetry);
+  const verifier = new TokenVerifier({
+    store,
+    clock: systemClock,
+    cache: new VerificationCache(),
+    usage,
+    telemetry: noTelemetry,
+  });
+  const meta = { ip: '127.0.0.1', userAgent: 'bench' };
+  for (const secret of secrets) {
+    const result = await verifier.verify(secret, meta);
+    if (!result.ok) throw new Error(`setup: ${result.code}`);
+  }
+  return { store, usage, verifier, secrets, meta };
+}
+
+function opsPerSecond(ns: bigint, ops: number): number {
+  return ops / (Number(ns) / 1e9);
+}
+
+async function main() {
+  const { store, usage, verifier, secrets, meta } = await setup();
+  const verifyRates: number[] = [];
+  const shaRates: number[] = [];
+  const createHashRates: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    // Alternate the two in each round so that neither gets a warmer machine.
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < perRound; i += 1) {
+      // A cache hit answers synchronously; only a miss returns a promise to wait for.
+      const answer = verifier.verify(secrets[i % tokenCount] as string, meta);
+      const result = answer instanceof Promise ? await answer : answer;
+      if (!result.ok) throw new Error(result.code);
+    }
+    verifyRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
+    await usage.flush();
+
+    start = process.hrtime.bigint();
+    let sink = 0;
+    for (let i = 0; i < perRound; i += 1) {
+      // The fastest SHA-256 Node offers (one-shot crypto.hash), the same call the verifier makes.
+      sink += hash('sha256', secrets[i % tokenCount] as string, 'hex').length;
+    }
+    shaRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
+
+    start = process.hrtime.bigint();
+    for (let i = 0; i < perRound; i += 1) {
+      // The classic streaming API most code uses for a one-off digest.
+      sink += createHash('sha256')
+        .update(secrets[i % tokenCount] as string)
+        .digest('hex').length;
+    }
+    createHashRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
+    if (sink === 0) throw new Error('unreachable');
+  }
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const verify = median(verifyRates);
+  const sha = median(shaRates);
+  const classic = median(createHashRates);
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    tokens: tokenCount,
+    rounds,
+    perRound,
+    verificationCacheHitPerSecond: Math.round(verify),
+    rawSha256PerSecond: Math.round(sha),
+    createHashSha256PerSecond: Math.round(classic),
+    ratio: Number((verify / sha).toFixed(3)),
+    ratioToCreateHash: Number((verify / classic).toFixed(3)),
+    target: 'verification >= 0.5 x raw SHA-256 (issue 7)',
+  };
+  console.table([
+    { measure: 'verification, cache hit', 'ops/s': result.verificationCacheHitPerSecond },
+    { measure: 'raw SHA-256 (crypto.hash, hex)', 'ops/s': result.rawSha256PerSecond },
+    { measure: 'raw SHA-256 (createHash, hex)', 'ops/s': result.createHashSha256PerSecond },
+    { measure: 'ratio to crypto.hash', 'ops/s': result.ratio },
+    { measure: 'ratio to createHash', 'ops/s': result.ratioToCreateHash },
+  ]);
+  const file = `bench/results/verify-${result.date.slice(0, 10)}.json`;
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${file} (cache misses during the rounds: ${misses - tokenCount})`);
+  await store.close();
+}
+
+await main();
