@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { settings } from '../src/config.js';
 import { errorCatalogue } from '../src/domain/errors.js';
 
 const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
