@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
-import { orgAccess, requireOrgAdmin } from './access.js';
+import { orgAccess, requireOrgAdmin, requirePlan } from './access.js';
 import type { Actor, RequestMeta, ServiceDeps } from './context.js';
 
 /** The actions recorded so far; token actions arrive with organization tokens. */
@@ -110,4 +110,37 @@ export async function pageAuditEvents(
     { limit: page.limit, after },
   );
   return toPage(rows, page.limit, (row) => [row.at, row.id], present);
+}
+
+/**
+ * Every event of the filtered log, newest first, read in pages so that memory stays flat
+ * however long the log (org admins, enterprise plan). Access is checked before the first
+ * event is read, so a refusal is an ordinary error answer, not a broken stream.
+ */
+export async function exportAuditEvents(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
+): Promise<AsyncIterable<AuditEvent>> {
+  const access = await orgAccess(deps, actor, orgKey);
+  requireOrgAdmin(access);
+  requirePlan(access.org, 'enterprise', 'Audit export');
+  const batch = 500;
+  return {
+    async *[Symbol.asyncIterator]() {
+      let after: [string, string] | undefined;
+      for (;;) {
+        const rows = await listAuditEvents(
+          deps.store.db,
+          { ...filter, orgId: access.org.id },
+          { limit: batch, after },
+        );
+        for (const row of rows.slice(0, batch)) yield present(row);
+        const last = rows[batch - 1];
+        if (rows.length <= batch || !last) return;
+        after = [last.at, last.id];
+      }
+    },
+  };
 }

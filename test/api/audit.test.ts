@@ -117,3 +117,104 @@ describeEachEngine('audit events', (engine) => {
     });
   });
 });
+
+describeEachEngine('audit export', (engine) => {
+  let t: TestApp;
+  let root: TestSession;
+  let admin: TestSession;
+  let org: { key: string; id: string };
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    root = await t.newSession({ instanceAdmin: true });
+    admin = await t.newSession();
+    org = await t.createOrg(root, { orgAdmin: admin, plan: 'enterprise' });
+    // A name a spreadsheet would run as a formula, with a comma and a quote for RFC 4180.
+    await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects`,
+      payload: { key: 'p1', name: '=HYPERLINK("x"), evil' },
+    });
+    for (let i = 0; i < 1200; i += 1) {
+      await t.request(admin, {
+        method: 'PATCH',
+        url: `/api/v1/orgs/${org.key}/projects/p1`,
+        payload: { name: `name ${i}` },
+      });
+    }
+  });
+  afterAll(() => t.close());
+
+  it('streams the whole filtered log as NDJSON, newest first, past the page size', async () => {
+    const response = await t.request(admin, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events?format=ndjson&action=project.updated`,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/x-ndjson');
+    const lines = response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(1200);
+    expect(lines[0].details.name.to).toBe('name 1199');
+    expect(lines.at(-1).details.name.to).toBe('name 0');
+    expect(new Set(lines.map((l: { id: string }) => l.id)).size).toBe(1200);
+  });
+
+  it('streams CSV with quoting and no spreadsheet formulas', async () => {
+    const response = await t.request(admin, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events?format=csv&action=project.created`,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const [header, row, end] = response.body.split('\r\n');
+    expect(header).toBe(
+      'id,at,action,actor_type,actor_id,actor_name,target_type,target_id,target_name,ip,user_agent,details',
+    );
+    expect(row).toContain(',project.created,user,');
+    expect(end).toBe('');
+    const project = await t.request(admin, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events?format=csv&action=project.updated&limit=1`,
+    });
+    expect(project.body).toContain(
+      '"{""name"":{""from"":""=HYPERLINK(\\""x\\""), evil"",""to"":""name 0""}}"',
+    );
+    const made = await t.request(root, {
+      method: 'POST',
+      url: '/api/v1/users',
+      payload: { email: 'formula@example.test', name: '=2+5', password: 'a long password here' },
+    });
+    await t.addMember(root, org.key, made.json().id, 'admin');
+    const formula = await t.signIn('formula@example.test', 'a long password here');
+    await t.request(formula, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects`,
+      payload: { key: 'p2', name: 'P2' },
+    });
+    const csv = await t.request(admin, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events?format=csv&action=project.created`,
+    });
+    expect(csv.body).toContain(`,user,${made.json().id},'=2+5,project,`);
+  });
+
+  it('needs the enterprise plan (PLAN_REQUIRED) and an org admin', async () => {
+    const team = await t.createOrg(root, { orgAdmin: admin, plan: 'team' });
+    const refused = await t.request(admin, {
+      method: 'GET',
+      url: `/api/v1/orgs/${team.key}/audit-events?format=ndjson`,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('PLAN_REQUIRED');
+    const member = await t.newSession();
+    await t.addMember(admin, org.key, member.user.id, 'member');
+    const forbidden = await t.request(member, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events?format=csv`,
+    });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().error.code).toBe('FORBIDDEN');
+  });
+});
