@@ -1,3 +1,5 @@
+import { parseCidrs } from './domain/cidr.js';
+
 /** Every setting orgtoken reads, parsed and validated in one place (SPEC.md §6). */
 export interface Config {
   port: number;
@@ -61,12 +63,13 @@ function trustProxy(source: Source): boolean | string[] {
   const asFlag = flag(source, 'TRUST_PROXY');
   if (asFlag !== null) return asFlag;
   const list = (source.TRUST_PROXY ?? '').split(',').map((part) => part.trim());
-  if (list.some((part) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(part))) {
+  try {
+    return parseCidrs(list, 'TRUST_PROXY');
+  } catch {
     throw new ConfigError(
       `TRUST_PROXY must be true, false or a comma-separated list of addresses/CIDRs (got "${source.TRUST_PROXY}")`,
     );
   }
-  return list;
 }
 
 /** Parses the environment; throws ConfigError naming the variable at fault. */

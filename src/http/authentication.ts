@@ -64,11 +64,14 @@ async function authenticateToken(
   header: string,
 ): Promise<Principal> {
   const secret = secretFrom(header);
-  if (!secret) {
-    throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
+  // A malformed header goes through the verifier too (as an empty secret), so that it is
+  // refused and counted like any other invalid token.
+  const result = await verifier.verify(secret ?? '', metaOf(request));
+  if (!result.ok) {
+    throw secret
+      ? new AppError(result.code)
+      : new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
   }
-  const result = await verifier.verify(secret, metaOf(request));
-  if (!result.ok) throw new AppError(result.code);
   const token = result.token;
   if (token.expiresAt && expiresSoon(token.expiresAt, deps.clock.now())) {
     reply.header(expirationHeader, token.expiresAt);

@@ -6,7 +6,7 @@ import type { Database } from '../store/schema.js';
 import { orgAccess, requireOrgAdmin, requirePlan } from './access.js';
 import type { Actor, RequestMeta, ServiceDeps } from './context.js';
 
-/** The actions recorded so far; token actions arrive with organization tokens. */
+/** Every action the audit log records. */
 export const auditActions = [
   'member.added',
   'member.role_changed',
@@ -23,6 +23,8 @@ export const auditActions = [
   'token.revoked',
   'token.auth_denied',
   'policy.updated',
+  'analysis.created',
+  'quality_gate.updated',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

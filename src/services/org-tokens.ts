@@ -373,8 +373,9 @@ export async function revokeOrgToken(
 
 /**
  * Replaces the secret, keeping id, name, scope and history. The previous secret stays valid
- * for `gracePeriodSeconds`, then never again. Without `expiresAt` the token keeps its
- * lifetime, counted from now (no expiry stays no expiry).
+ * for `gracePeriodSeconds`, then never again. Without `expiresAt` the new secret gets the
+ * lifetime the current one was issued with (since creation or the last rotation), counted
+ * from now; no expiry stays no expiry.
  */
 export async function rotateOrgToken(
   deps: ServiceDeps,
@@ -395,7 +396,8 @@ export async function rotateOrgToken(
       : token.expires_at === null
         ? null
         : new Date(
-            now.getTime() + (Date.parse(token.expires_at) - Date.parse(token.created_at)),
+            now.getTime() +
+              (Date.parse(token.expires_at) - Date.parse(token.rotated_at ?? token.created_at)),
           ).toISOString();
   const expiresAt = checkExpiry(
     requested,
@@ -435,8 +437,7 @@ export async function getTokenPolicy(
   actor: Actor,
   orgKey: string,
 ): Promise<TokenPolicy> {
-  const access = await orgAccess(deps, actor, orgKey);
-  requireOrgAdmin(access);
+  const access = await adminAccess(deps, actor, orgKey);
   return policyOf(deps, access.org.id);
 }
 
@@ -448,8 +449,7 @@ export async function putTokenPolicy(
   policy: TokenPolicy,
   meta: RequestMeta,
 ): Promise<TokenPolicy> {
-  const access = await orgAccess(deps, actor, orgKey);
-  requireOrgAdmin(access);
+  const access = await adminAccess(deps, actor, orgKey);
   requirePlan(access.org, 'enterprise', 'A token lifetime policy');
   const before = await policyOf(deps, access.org.id);
   const now = isoNow(deps);

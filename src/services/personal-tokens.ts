@@ -50,7 +50,7 @@ export async function createPersonalToken(
   return issuePersonalToken(deps, user, input);
 }
 
-/** Issues a personal access token for `user` (shared with the SonarQube-compatible API). */
+/** Issues a personal access token for `user`. */
 export async function issuePersonalToken(
   deps: ServiceDeps,
   user: UserActor,

@@ -63,7 +63,9 @@ export class UsageRecorder {
     this.pending = new Map();
     try {
       await this.store.db.transaction().execute(async (trx) => {
-        for (const [tokenId, usage] of batch) {
+        // One order for every instance, so that two flushes of the same tokens cannot deadlock.
+        const ordered = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        for (const [tokenId, usage] of ordered) {
           await applyUsage(trx, {
             tokenId,
             lastUsedAt: new Date(usage.lastUsedMs).toISOString(),

@@ -29,7 +29,7 @@ describeEachEngine('sessions', (engine) => {
       expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
 
-    it('marks the cookie Secure when the request came over HTTPS', async () => {
+    it('ignores a forwarded protocol without TRUST_PROXY: plain HTTP, no Secure flag', async () => {
       const user = await t.createUser();
       const response = await t.request(null, {
         method: 'POST',
@@ -37,8 +37,27 @@ describeEachEngine('sessions', (engine) => {
         payload: { email: user.email, password },
         headers: { 'x-forwarded-proto': 'https' },
       });
-      // Without TRUST_PROXY the forwarded protocol is ignored: plain HTTP, no Secure flag.
       expect(response.cookies[0]?.secure).toBeFalsy();
+    });
+
+    it('marks the cookie Secure when a trusted proxy says the request came over HTTPS', async () => {
+      const proxied = await createTestApp(engine, { trustProxy: ['127.0.0.1'] });
+      try {
+        const user = await proxied.createUser();
+        const signIn = (remoteAddress: string) =>
+          proxied.app.inject({
+            method: 'POST',
+            url: '/api/v1/session',
+            payload: { email: user.email, password },
+            headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' },
+            remoteAddress,
+          });
+        expect((await signIn('127.0.0.1')).cookies[0]?.secure).toBe(true);
+        // The same headers from an untrusted peer change nothing.
+        expect((await signIn('198.51.100.1')).cookies[0]?.secure).toBeFalsy();
+      } finally {
+        await proxied.close();
+      }
     });
 
     it('stores only a digest of the session cookie', async () => {

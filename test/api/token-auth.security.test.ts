@@ -203,6 +203,50 @@ describeEachEngine('token authentication: denials', (engine) => {
         headers: { authorization: `Bearer ${token}`, cookie: `orgtoken_session=${admin.cookie}` },
       });
       expect(response.json().type).toBe('organization_token');
+      // A state change with a personal access token goes through without any CSRF header.
+      const pat = await createPersonalToken(t, admin);
+      const made = await withToken(t, pat.token, {
+        method: 'POST',
+        url: `/api/v1/orgs/${org.key}/projects`,
+        payload: { key: 'made-by-pat', name: 'Made by PAT' },
+      });
+      expect(made.statusCode).toBe(201);
+      // The cookie alongside a token is not used: the token decides, and it may not do this.
+      const withCookie = await t.request(null, {
+        method: 'PATCH',
+        url: `/api/v1/orgs/${org.key}`,
+        payload: { name: 'Renamed by cookie?' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          cookie: `orgtoken_session=${admin.cookie}`,
+          'x-csrf-token': admin.csrf,
+        },
+      });
+      expect(withCookie.statusCode).toBe(403);
+    });
+
+    it('uses the client address from a trusted proxy for IP allowlists, and only from it', async () => {
+      const proxied = await createTestApp(engine, { trustProxy: ['127.0.0.1'] });
+      try {
+        const boss = await proxied.newSession({ instanceAdmin: true });
+        const owner = await proxied.newSession();
+        const team = await proxied.createOrg(boss, { orgAdmin: owner, plan: 'enterprise' });
+        const { token } = await createOrgToken(proxied, owner, team.key, {
+          allowedCidrs: ['203.0.113.0/24'],
+        });
+        const call = (remoteAddress: string, forwardedFor: string) =>
+          proxied.app.inject({
+            url: '/api/v1/me',
+            headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor },
+            remoteAddress,
+          });
+        expect((await call('127.0.0.1', '203.0.113.7')).statusCode).toBe(200);
+        expect((await call('127.0.0.1', '198.51.100.7')).statusCode).toBe(403);
+        // An untrusted peer cannot claim an allowed address.
+        expect((await call('198.51.100.1', '203.0.113.7')).statusCode).toBe(403);
+      } finally {
+        await proxied.close();
+      }
     });
   });
 
@@ -278,6 +322,12 @@ describeEachEngine('token authentication: denials', (engine) => {
         { method: 'GET', url: '/api/v1/user/tokens' },
         { method: 'POST', url: '/api/v1/user/tokens', payload: { name: 'y', expiresAt: null } },
         { method: 'DELETE', url: `/api/v1/user/tokens/${id}` },
+        { method: 'GET', url: `/api/v1/orgs/${org.key}/token-policy` },
+        {
+          method: 'PUT',
+          url: `/api/v1/orgs/${org.key}/token-policy`,
+          payload: { maxLifetimeDays: 1, requireExpiry: true },
+        },
       ] as const;
       for (const attempt of attempts) {
         const response = await withToken(t, token, attempt);

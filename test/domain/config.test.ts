@@ -48,9 +48,9 @@ describe('configuration', () => {
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
     expect(loadConfig({ TRUST_PROXY: 'on' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1' }).trustProxy).toEqual([
-      '10.0.0.1',
+      '10.0.0.1/32',
       '192.168.0.0/16',
-      '::1',
+      '::1/128',
     ]);
   });
 
@@ -61,6 +61,7 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ TRUST_PROXY: '10.0.0.1,evil.example' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test' }, /ORGTOKEN_ADMIN_PASSWORD/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'short' }, /12/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'x'.repeat(257) }, /256/],

@@ -103,7 +103,7 @@ export interface TestApp {
 /** The app on a fresh, migrated store of `engine`, with a test clock and fast scrypt. */
 export async function createTestApp(
   engine: Engine,
-  options: { sessionSeconds?: number } = {},
+  options: { sessionSeconds?: number; trustProxy?: boolean | string[] } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
   const queries = new QueryCounter();
@@ -122,7 +122,12 @@ export async function createTestApp(
     },
   };
   const setup = new FirstRunSetup(base);
-  const app = await buildApp({ ...base, setup, logger: false });
+  const app = await buildApp({
+    ...base,
+    setup,
+    logger: false,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  });
   const deps = app.runtime.services;
 
   const responses: RecordedResponse[] = [];

@@ -81,5 +81,5 @@ export function withToken(
   });
 }
 
-/** The documented detection regex, global, to find any secret in a text. */
-export const anySecret = /\bot[oue]_[0-9A-Za-z]{36}\b/g;
+/** The documented detection regex, to find any secret in a text (not global: .test() is stateless). */
+export const anySecret = /\bot[oue]_[0-9A-Za-z]{36}\b/;
