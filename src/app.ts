@@ -9,6 +9,7 @@ import type { PasswordHasher } from './domain/passwords.js';
 import { registerAuthentication } from './http/authentication.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
+import { analysisRoutes } from './http/routes/analyses.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { healthRoutes } from './http/routes/health.js';
 import { orgTokenRoutes } from './http/routes/org-tokens.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   trustProxy?: boolean | string[];
   /** Usage flush interval in ms; 0 flushes only on close (tests call flush themselves). */
   usageFlushMs?: number;
+  /** Largest analysis upload in bytes (ORGTOKEN_BODY_LIMIT_MB); JSON API bodies stay at 1 MiB. */
+  analysisBodyLimit?: number;
   /** Verification cache bound. */
   cacheMaxEntries?: number;
   /** pino options, or false for no logs (tests). */
@@ -131,10 +134,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
+          token: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An organization token (oto_...) or a personal access token (otu_...)',
+          },
+          tokenAsLogin: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'The token as login with an empty password, as SonarQube scanners send it',
+          },
           session: { type: 'apiKey', in: 'cookie', name: 'orgtoken_session' },
         },
       },
-      security: [{ session: [] }],
+      security: [{ token: [] }, { tokenAsLogin: [] }, { session: [] }],
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
@@ -153,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes(services));
       await api.register(orgTokenRoutes(services));
       await api.register(personalTokenRoutes(services));
+      await api.register(analysisRoutes(services, deps.analysisBodyLimit ?? 50 * 1024 * 1024));
     },
     { prefix: '/api/v1' },
   );

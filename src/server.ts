@@ -45,6 +45,7 @@ export async function startServer(config: Config): Promise<{
     setup,
     trustProxy: config.trustProxy,
     usageFlushMs: config.usageFlushMs,
+    analysisBodyLimit: config.bodyLimitBytes,
     logger: { level: config.logLevel },
     version,
   });

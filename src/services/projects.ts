@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -10,6 +11,7 @@ import {
   type ProjectRow,
   updateProject as updateProjectRow,
 } from '../store/projects.js';
+import type { Database } from '../store/schema.js';
 import {
   type OrgAccess,
   orgAccess,
@@ -28,7 +30,7 @@ export interface Project {
   updatedAt: string;
 }
 
-function presentProject(row: ProjectRow): Project {
+export function presentProject(row: ProjectRow): Project {
   return {
     id: row.id,
     key: row.key,
@@ -42,7 +44,12 @@ function projectTarget(row: ProjectRow) {
   return { type: 'project' as const, id: row.id, name: row.key };
 }
 
-async function projectIn(deps: ServiceDeps, access: OrgAccess, key: string): Promise<ProjectRow> {
+/** The project of the organization with this key; NOT_FOUND otherwise. */
+export async function projectIn(
+  deps: ServiceDeps,
+  access: OrgAccess,
+  key: string,
+): Promise<ProjectRow> {
   const project = await findProject(deps.store.db, access.org.id, key);
   if (!project) throw new AppError('NOT_FOUND', 'Project not found.');
   return project;
@@ -87,6 +94,40 @@ export async function getProject(
   return presentProject(await projectIn(deps, access, projectKey));
 }
 
+/**
+ * Inserts a project and its project.created event in the caller's transaction. Shared by
+ * admins creating projects and by organization tokens provisioning them on first analysis.
+ */
+export async function insertProjectAudited(
+  trx: Kysely<Database>,
+  orgId: string,
+  input: { key: string; name: string },
+  actor: Actor,
+  meta: RequestMeta,
+  now: string,
+  details: Record<string, unknown> = {},
+): Promise<ProjectRow> {
+  const row: ProjectRow = {
+    id: newId(Date.parse(now)),
+    org_id: orgId,
+    key: input.key,
+    name: input.name.trim(),
+    created_at: now,
+    updated_at: now,
+  };
+  await insertProject(trx, row);
+  await recordAudit(trx, {
+    orgId,
+    at: now,
+    action: 'project.created',
+    actor,
+    target: projectTarget(row),
+    meta,
+    details,
+  });
+  return row;
+}
+
 /** Creates a project (org admins); a taken key is a CONFLICT decided by the store. */
 export async function createProject(
   deps: ServiceDeps,
@@ -97,26 +138,9 @@ export async function createProject(
 ): Promise<Project> {
   const access = await orgAccess(deps, actor, orgKey);
   requireOrgAdmin(access);
-  const now = isoNow(deps);
-  const row: ProjectRow = {
-    id: newId(),
-    org_id: access.org.id,
-    key: input.key,
-    name: input.name.trim(),
-    created_at: now,
-    updated_at: now,
-  };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await insertProject(trx, row);
-    await recordAudit(trx, {
-      orgId: access.org.id,
-      at: now,
-      action: 'project.created',
-      actor,
-      target: projectTarget(row),
-      meta,
-    });
-  });
+  const row = await deps.store.db
+    .transaction()
+    .execute((trx) => insertProjectAudited(trx, access.org.id, input, actor, meta, isoNow(deps)));
   return presentProject(row);
 }
 

@@ -115,6 +115,45 @@ export interface TokenPoliciesTable {
   updated_at: string;
 }
 
+export interface QualityGatesTable {
+  project_id: string;
+  max_errors: number | null;
+  max_warnings: number | null;
+  updated_at: string;
+}
+
+export interface AnalysesTable {
+  id: string;
+  project_id: string;
+  created_at: string;
+  format: string;
+  /** JSON array of the tool names in the report. */
+  tools: string;
+  branch: string | null;
+  commit_sha: string | null;
+  errors: number;
+  warnings: number;
+  notes: number;
+  gate_status: string;
+  /** JSON array of evaluated conditions. */
+  gate_conditions: string;
+  submitted_by_type: string;
+  submitted_by_id: string;
+  submitted_by_name: string;
+}
+
+export interface AnalysisIssuesTable {
+  analysis_id: string;
+  /** Position in the report, for stable paging. */
+  seq: number;
+  tool: string;
+  rule: string;
+  level: string;
+  message: string;
+  file: string | null;
+  line: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   orgs: OrgsTable;
@@ -125,4 +164,7 @@ export interface Database {
   tokens: TokensTable;
   token_usage_daily: TokenUsageDailyTable;
   token_policies: TokenPoliciesTable;
+  quality_gates: QualityGatesTable;
+  analyses: AnalysesTable;
+  analysis_issues: AnalysisIssuesTable;
 }

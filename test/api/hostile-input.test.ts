@@ -72,7 +72,18 @@ describeEachEngine('hostile input', (engine) => {
         expiresAt: null,
       },
     });
-    params = { org: org.key, projectKey: 'existing', userId: user.id, tokenId: token.json().id };
+    const analysis = await t.request(root, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects/existing/analyses?format=sarif`,
+      payload: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
+    });
+    params = {
+      org: org.key,
+      projectKey: 'existing',
+      userId: user.id,
+      tokenId: token.json().id,
+      analysisId: analysis.json().id,
+    };
     snapshot = async () => {
       const tables = [
         'users',
@@ -82,6 +93,9 @@ describeEachEngine('hostile input', (engine) => {
         'audit_events',
         'tokens',
         'token_policies',
+        'analyses',
+        'analysis_issues',
+        'quality_gates',
       ] as const;
       const rows = await Promise.all(
         tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),

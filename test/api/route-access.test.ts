@@ -15,6 +15,7 @@ interface Rule {
   scope?: 'org';
   admin?: 'org' | 'instance';
   body?: Record<string, unknown>;
+  query?: string;
 }
 
 const rules: Record<string, Rule> = {
@@ -108,6 +109,28 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/user/tokens': { auth: 'required' },
   'POST /api/v1/user/tokens': { auth: 'required', body: { name: 'my-token', expiresAt: null } },
   'DELETE /api/v1/user/tokens/{tokenId}': { auth: 'required' },
+  'POST /api/v1/orgs/{org}/projects/{projectKey}/analyses': {
+    auth: 'required',
+    scope: 'org',
+    query: '?format=sarif',
+    body: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
+  },
+  'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses': { auth: 'required', scope: 'org' },
+  'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses/{analysisId}': {
+    auth: 'required',
+    scope: 'org',
+  },
+  'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses/{analysisId}/issues': {
+    auth: 'required',
+    scope: 'org',
+  },
+  'GET /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': { auth: 'required', scope: 'org' },
+  'PUT /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { maxErrors: 0, maxWarnings: null },
+  },
 };
 
 describeEachEngine('access rules of every route', (engine) => {
@@ -147,7 +170,13 @@ describeEachEngine('access rules of every route', (engine) => {
       url: '/api/v1/user/tokens',
       payload: { name: 'member-token', expiresAt: null },
     });
+    const analysis = await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects/existing/analyses?format=sarif`,
+      payload: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
+    });
     params = {
+      analysisId: analysis.json().id,
       org: org.key,
       projectKey: 'existing',
       userId: member.user.id,
@@ -163,6 +192,9 @@ describeEachEngine('access rules of every route', (engine) => {
         'audit_events',
         'tokens',
         'token_policies',
+        'analyses',
+        'analysis_issues',
+        'quality_gates',
       ] as const;
       const rows = await Promise.all(
         tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),
@@ -175,10 +207,11 @@ describeEachEngine('access rules of every route', (engine) => {
   const send = (operation: Operation, session: TestSession | null, csrf = true) =>
     t.request(session, {
       method: operation.method as 'GET',
-      url: fillPath(
-        operation.path.replace('/user/tokens/{tokenId}', '/user/tokens/{personalTokenId}'),
-        params,
-      ),
+      url:
+        fillPath(
+          operation.path.replace('/user/tokens/{tokenId}', '/user/tokens/{personalTokenId}'),
+          params,
+        ) + (rules[operationKey(operation)]?.query ?? ''),
       csrf,
       ...(rules[operationKey(operation)]?.body
         ? { payload: rules[operationKey(operation)]?.body }

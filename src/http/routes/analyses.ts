@@ -1,0 +1,239 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { issueLevels } from '../../domain/reports/report.js';
+import {
+  createAnalysis,
+  getAnalysis,
+  getQualityGate,
+  pageAnalyses,
+  pageIssues,
+  putQualityGate,
+} from '../../services/analyses.js';
+import type { ServiceDeps } from '../../services/context.js';
+import { actorOf, metaOf } from '../authentication.js';
+import {
+  authErrors,
+  errors,
+  Id,
+  OrgKey,
+  Page,
+  PageQuery,
+  ProjectKey,
+  Strict,
+  Timestamp,
+} from '../schemas.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+const ProjectParams = Strict({ org: OrgKey, projectKey: ProjectKey });
+const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });
+const LevelSchema = Type.Union(issueLevels.map((level) => Type.Literal(level)));
+// Branch names and commit ids as VCSs write them: printable, no spaces or control characters.
+const Ref = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
+
+const AnalysisSchema = Type.Object({
+  id: Id,
+  projectKey: Type.String(),
+  createdAt: Timestamp,
+  branch: Nullable(Type.String()),
+  commit: Nullable(Type.String()),
+  format: Type.Union([Type.Literal('sarif'), Type.Literal('generic')]),
+  tools: Type.Array(Type.String()),
+  summary: Type.Object({
+    errors: Type.Integer(),
+    warnings: Type.Integer(),
+    notes: Type.Integer(),
+    total: Type.Integer(),
+  }),
+  qualityGate: Type.Object({
+    status: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
+    conditions: Type.Array(
+      Type.Object({
+        metric: Type.Union([Type.Literal('errors'), Type.Literal('warnings')]),
+        threshold: Type.Integer(),
+        actual: Type.Integer(),
+        passed: Type.Boolean(),
+      }),
+    ),
+  }),
+  submittedBy: Type.Object({ type: Type.String(), id: Type.String(), name: Type.String() }),
+});
+
+const IssueSchema = Type.Object({
+  id: Type.Integer({ description: 'Position in the report' }),
+  tool: Type.String(),
+  rule: Type.String(),
+  level: LevelSchema,
+  message: Type.String(),
+  file: Nullable(Type.String()),
+  line: Nullable(Type.Integer()),
+});
+
+const QualityGateSchema = Type.Object(
+  {
+    maxErrors: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+    maxWarnings: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const readErrors = [
+  ...authErrors,
+  'NOT_FOUND',
+  'PERMISSION_DENIED',
+  'PROJECT_OUT_OF_SCOPE',
+] as const;
+
+/** Analyses uploaded from CI, their issues, and each project's quality gate. */
+export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/orgs/:org/projects/:projectKey/analyses',
+      {
+        bodyLimit,
+        schema: {
+          tags: ['analyses'],
+          summary: 'Upload a SARIF 2.1.0 or generic issue report as an analysis',
+          params: ProjectParams,
+          querystring: Strict({
+            format: Type.Union([Type.Literal('sarif'), Type.Literal('generic')]),
+            branch: Type.Optional(Ref),
+            commit: Type.Optional(Ref),
+          }),
+          // The report is checked by its own parser, whose errors name the path at fault.
+          body: Type.Object(
+            {},
+            { additionalProperties: true, description: 'The report, as the tool wrote it' },
+          ),
+          response: {
+            201: AnalysisSchema,
+            ...errors(...readErrors, 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { format, branch, commit } = request.query;
+        const analysis = await createAnalysis(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.projectKey,
+          { format, report: request.body, branch, commit },
+          metaOf(request),
+        );
+        return reply.code(201).send(analysis);
+      },
+    );
+
+    app.get(
+      '/orgs/:org/projects/:projectKey/analyses',
+      {
+        schema: {
+          tags: ['analyses'],
+          summary: "A project's analyses, newest first",
+          params: ProjectParams,
+          querystring: PageQuery,
+          response: { 200: Page(AnalysisSchema), ...errors(...readErrors) },
+        },
+      },
+      async (request) =>
+        pageAnalyses(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.projectKey,
+          request.query,
+        ),
+    );
+
+    app.get(
+      '/orgs/:org/projects/:projectKey/analyses/:analysisId',
+      {
+        schema: {
+          tags: ['analyses'],
+          summary: 'One analysis',
+          params: AnalysisParams,
+          response: { 200: AnalysisSchema, ...errors(...readErrors) },
+        },
+      },
+      async (request) =>
+        getAnalysis(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.projectKey,
+          request.params.analysisId,
+        ),
+    );
+
+    app.get(
+      '/orgs/:org/projects/:projectKey/analyses/:analysisId/issues',
+      {
+        schema: {
+          tags: ['analyses'],
+          summary: "An analysis's issues in report order, by level and rule",
+          params: AnalysisParams,
+          querystring: Type.Composite(
+            [
+              PageQuery,
+              Type.Object({
+                level: Type.Optional(LevelSchema),
+                rule: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+              }),
+            ],
+            { additionalProperties: false },
+          ),
+          response: { 200: Page(IssueSchema), ...errors(...readErrors) },
+        },
+      },
+      async (request) => {
+        const { level, rule, limit, cursor } = request.query;
+        return pageIssues(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.projectKey,
+          request.params.analysisId,
+          { level, rule },
+          { limit, cursor },
+        );
+      },
+    );
+
+    app.get(
+      '/orgs/:org/projects/:projectKey/quality-gate',
+      {
+        schema: {
+          tags: ['analyses'],
+          summary: "The project's quality gate",
+          params: ProjectParams,
+          response: { 200: QualityGateSchema, ...errors(...readErrors) },
+        },
+      },
+      async (request) =>
+        getQualityGate(deps, actorOf(request), request.params.org, request.params.projectKey),
+    );
+
+    app.put(
+      '/orgs/:org/projects/:projectKey/quality-gate',
+      {
+        schema: {
+          tags: ['analyses'],
+          summary: "Set the project's quality gate (org admins); null means no limit",
+          params: ProjectParams,
+          body: QualityGateSchema,
+          response: { 200: QualityGateSchema, ...errors(...readErrors, 'FORBIDDEN') },
+        },
+      },
+      async (request) =>
+        putQualityGate(
+          deps,
+          actorOf(request),
+          request.params.org,
+          request.params.projectKey,
+          request.body,
+          metaOf(request),
+        ),
+    );
+  };
+}
