@@ -18,6 +18,7 @@ import { personalTokenRoutes } from './http/routes/personal-tokens.js';
 import { projectRoutes } from './http/routes/projects.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { setupRoutes } from './http/routes/setup.js';
+import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
@@ -170,5 +171,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(sonarRoutes(services, verifier, deps.version ?? '0.0.0'), { prefix: '/api' });
   return app;
 }

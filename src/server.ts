@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -8,13 +7,9 @@ import { purgeExpiredSessions } from './services/sessions.js';
 import { FirstRunSetup } from './services/setup.js';
 import { openStore } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
+import { version } from './version.js';
 
-/** The package version, served in the OpenAPI document and by the CLI. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+export { version };
 
 const sessionPurgeIntervalMs = 10 * 60 * 1000;
 

@@ -2,8 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import { expiresSoon } from '../domain/token-status.js';
 import type { Actor, RequestMeta, ServiceDeps } from '../services/context.js';
-import { csrfMatches, type ResolvedSession, resolveSession } from '../services/sessions.js';
+import {
+  checkPassword,
+  csrfMatches,
+  type ResolvedSession,
+  resolveSession,
+  userActor,
+} from '../services/sessions.js';
 import type { TokenVerifier } from '../services/token-auth.js';
+import { presentUser } from '../services/users.js';
 import type { CachedToken } from '../services/verification-cache.js';
 
 export const sessionCookie = 'orgtoken_session';
@@ -24,6 +31,11 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /**
+     * Also accept `Basic base64(email:password)`, as SonarQube's token API does. Only the
+     * SonarQube-compatible token routes set it.
+     */
+    passwordLogin?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -48,6 +60,16 @@ export function secretFrom(header: string): string | null {
   // A password beside the token is refused rather than ignored: it is not what it seems.
   if (colon < 0 || colon !== decoded.length - 1) return null;
   return decoded.slice(0, colon) || null;
+}
+
+/** Email and password from `Basic base64(email:password)` with a non-empty password, or null. */
+export function passwordFrom(header: string): { email: string; password: string } | null {
+  const [scheme, value] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'basic' || !value) return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) return null;
+  return { email: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 /** Where the request came from, for the audit trail and IP allowlists. */
@@ -94,6 +116,15 @@ export function registerAuthentication(
     // Routes open to anyone never look at credentials, so they cannot be steered by them.
     if ((request.routeOptions.config.auth ?? 'required') === 'none') return;
     const header = request.headers.authorization;
+    const login =
+      header !== undefined && request.routeOptions.config.passwordLogin
+        ? passwordFrom(header)
+        : null;
+    if (login) {
+      const user = presentUser(await checkPassword(deps, login));
+      request.principal = { actor: userActor(user, 'password'), session: null, token: null };
+      return;
+    }
     if (header !== undefined) {
       request.principal = await authenticateToken(deps, verifier, request, reply, header);
       return;

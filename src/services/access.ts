@@ -67,12 +67,13 @@ export function requireInstanceAdmin(actor: Actor): void {
 }
 
 /**
- * Token management needs a person signed in with a session: a personal access token acts
- * as its user everywhere else, but never manages tokens (SPEC.md §3).
+ * Token management needs a person who proved a password (a session, or a password sent with
+ * the request): a personal access token acts as its user everywhere else, but never manages
+ * tokens (SPEC.md §3).
  */
 export function requireSessionUser(actor: Actor): UserActor {
   const person = personOf(actor);
-  if (person.via !== 'session') {
+  if (person.via === 'personal_access_token') {
     throw new AppError('FORBIDDEN', 'Tokens cannot manage tokens; sign in to do this.');
   }
   return person;

@@ -45,7 +45,8 @@ export interface UserActor {
   email: string;
   name: string;
   instanceAdmin: boolean;
-  via: 'session' | 'personal_access_token';
+  /** A session cookie, a password sent with the request (SonarQube-compatible API), or a PAT. */
+  via: 'session' | 'password' | 'personal_access_token';
 }
 
 /** An organization token: acts only in its organization, within its permissions and scope. */

@@ -7,7 +7,7 @@ import {
   insertSession,
   touchSession,
 } from '../store/sessions.js';
-import { findUserByEmail } from '../store/users.js';
+import { findUserByEmail, type UserRow } from '../store/users.js';
 import type { RequestMeta, ServiceDeps, UserActor } from './context.js';
 import { normalizeEmail, presentUser, type User } from './users.js';
 
@@ -35,6 +35,35 @@ function addSeconds(date: Date, seconds: number): string {
 }
 
 /**
+ * The active user with this email and password, or INVALID_CREDENTIALS. An unknown email
+ * costs the same scrypt work as a wrong password, and a deactivated user gets the same
+ * answer as a wrong password.
+ */
+export async function checkPassword(
+  deps: ServiceDeps,
+  input: { email: string; password: string },
+): Promise<UserRow> {
+  const user = await findUserByEmail(deps.store.db, normalizeEmail(input.email));
+  const valid = user
+    ? await deps.passwords.verify(user.password_hash, input.password)
+    : await deps.passwords.verifyDecoy(input.password);
+  if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
+  return user;
+}
+
+/** The actor a signed-in user acts as. */
+export function userActor(user: User, via: UserActor['via']): UserActor {
+  return {
+    type: 'user',
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    instanceAdmin: user.instanceAdmin,
+    via,
+  };
+}
+
+/**
  * Checks an email and password and opens a session. An unknown email costs the same scrypt
  * work as a wrong password, and a deactivated user gets the same answer as a wrong password.
  */
@@ -43,12 +72,7 @@ export async function signIn(
   input: { email: string; password: string },
   meta: RequestMeta,
 ): Promise<{ cookieValue: string; csrfToken: string; user: User }> {
-  const user = await findUserByEmail(deps.store.db, normalizeEmail(input.email));
-  const valid = user
-    ? await deps.passwords.verify(user.password_hash, input.password)
-    : await deps.passwords.verifyDecoy(input.password);
-  if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
-
+  const user = await checkPassword(deps, input);
   const now = deps.clock.now();
   const cookieValue = randomSecret();
   const csrfToken = randomSecret();
@@ -87,14 +111,7 @@ export async function resolveSession(
   }
   const user = presentUser(found.user);
   return {
-    actor: {
-      type: 'user',
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      instanceAdmin: user.instanceAdmin,
-      via: 'session',
-    },
+    actor: userActor(user, 'session'),
     user,
     sessionId: id,
     csrfToken: found.session.csrf_token,

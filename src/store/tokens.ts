@@ -200,3 +200,19 @@ export function upsertPolicy(db: Kysely<Database>, row: PolicyRow): Promise<unkn
     )
     .execute();
 }
+
+/** A user's personal access token with this name that is not revoked. */
+export function findLivePersonalToken(
+  db: Kysely<Database>,
+  userId: string,
+  name: string,
+): Promise<TokenRow | undefined> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'personal')
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}

@@ -125,6 +125,11 @@ const rules: Record<string, Rule> = {
     scope: 'org',
   },
   'GET /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': { auth: 'required', scope: 'org' },
+  'GET /api/authentication/validate': { auth: 'none' },
+  'GET /api/server/version': { auth: 'none' },
+  'POST /api/user_tokens/generate': { auth: 'required', query: '?name=made-by-sonar-api' },
+  'POST /api/user_tokens/revoke': { auth: 'required', query: '?name=to-revoke' },
+  'GET /api/user_tokens/search': { auth: 'required' },
   'PUT /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': {
     auth: 'required',
     scope: 'org',
@@ -174,6 +179,11 @@ describeEachEngine('access rules of every route', (engine) => {
       method: 'POST',
       url: `/api/v1/orgs/${org.key}/projects/existing/analyses?format=sarif`,
       payload: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
+    });
+    await t.request(member, {
+      method: 'POST',
+      url: '/api/v1/user/tokens',
+      payload: { name: 'to-revoke', expiresAt: null },
     });
     params = {
       analysisId: analysis.json().id,

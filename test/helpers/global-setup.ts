@@ -1,8 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-// Runs once before every suite. PostgreSQL suites need TEST_DATABASE_URL; without it they
-// are skipped on a laptop, loudly, and under CI=true the whole run fails.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// Process tests spawn the real binary, bin/orgtoken.js, which runs the compiled dist/: a
+// stale build would test yesterday's code, so every run compiles once, first.
+function buildDist(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) {
+    throw new Error(
+      `the TypeScript build failed (tsc -p tsconfig.json), so bin/orgtoken.js cannot be tested:\n${build.stdout}${build.stderr}${build.error ?? ''}`,
+    );
+  }
+}
+
+// Runs once before every suite: builds dist/, then checks PostgreSQL. PostgreSQL suites need
+// TEST_DATABASE_URL; without it they are skipped on a laptop, loudly, and under CI=true the
+// whole run fails.
 export async function setup(): Promise<void> {
+  buildDist();
   const url = process.env.TEST_DATABASE_URL;
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (!url) {

@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function freePort(): Promise<number> {
+/** The package's binary; global-setup.ts compiles the dist/ it runs before any test. */
+const binary = 'bin/orgtoken.js';
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -22,18 +26,14 @@ export interface ServerProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Runs `orgtoken serve` from the sources as a real process and waits until it is ready. */
+/** Runs `orgtoken serve` from the built binary as a real process and waits until it is ready. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)],
-    {
-      cwd: root,
-      env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [binary, 'serve', '--port', String(port)], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -68,6 +68,44 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       return exited;
     },
   };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// What a CI job or a shell would have set; a test names the variables each run sees.
+const cliVariables = [
+  'ORGTOKEN_URL',
+  'SONAR_HOST_URL',
+  'ORGTOKEN_TOKEN',
+  'SONAR_TOKEN',
+  'ORGTOKEN_EMAIL',
+  'ORGTOKEN_PASSWORD',
+];
+
+/** Runs `orgtoken <args>` as a real process with exactly the given CLI variables set. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !cliVariables.includes(name)),
+  );
+  const child = spawn(process.execPath, [binary, ...args], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
 }
 
 /** A minimal HTTP client holding one session, as a browser or script would. */

@@ -29,7 +29,11 @@ const MeSchema = Type.Union([
     email: Type.String(),
     name: Type.String(),
     instanceAdmin: Type.Boolean(),
-    authenticatedBy: Type.Union([Type.Literal('session'), Type.Literal('personal_access_token')]),
+    authenticatedBy: Type.Union([
+      Type.Literal('session'),
+      Type.Literal('password'),
+      Type.Literal('personal_access_token'),
+    ]),
     tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
   }),
   Type.Object({

@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { tokenClient } from '../client.js';
+import { serverUrl, tokenFromEnvironment } from '../environment.js';
+import { CliError, run } from '../errors.js';
+import { formatTable, plural, printJson, printLines } from '../output.js';
+import { type CommonOptions, withCommonOptions } from './common-options.js';
+
+interface AnalyzeOptions extends CommonOptions {
+  org: string;
+  project: string;
+  sarif?: string;
+  generic?: string;
+  branch?: string;
+  commit?: string;
+}
+
+/** The 201 answer of POST /api/v1/orgs/{org}/projects/{projectKey}/analyses. */
+interface Analysis {
+  id: string;
+  projectKey: string;
+  createdAt: string;
+  branch: string | null;
+  commit: string | null;
+  summary: { errors: number; warnings: number; notes: number; total: number };
+  qualityGate: {
+    status: 'passed' | 'failed';
+    conditions: { metric: string; threshold: number; actual: number; passed: boolean }[];
+  };
+}
+
+/** Exit code of a failed quality gate; 2 stays for usage and authentication errors. */
+const gateFailedExitCode = 1;
+
+/** The report's text, checked to be JSON here so that a typo never costs an upload. */
+async function readReport(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+function describe(analysis: Analysis): string {
+  const { summary, qualityGate } = analysis;
+  const where = [
+    analysis.branch && `branch ${analysis.branch}`,
+    analysis.commit && `commit ${analysis.commit}`,
+  ].filter(Boolean);
+  return [
+    `Analysis ${analysis.id} of project ${analysis.projectKey}${where.length ? ` (${where.join(', ')})` : ''}`,
+    `Issues: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}, ${plural(summary.notes, 'note')} (${summary.total} in all)`,
+    `Quality gate: ${qualityGate.status}`,
+    ...(qualityGate.conditions.length === 0
+      ? []
+      : formatTable(
+          ['  METRIC', 'ACTUAL', 'MAXIMUM', 'RESULT'],
+          qualityGate.conditions.map((c) => [
+            `  ${c.metric}`,
+            String(c.actual),
+            String(c.threshold),
+            c.passed ? 'passed' : 'failed',
+          ]),
+        ).split('\n')),
+  ].join('\n');
+}
+
+export function registerAnalyze(program: Command): void {
+  withCommonOptions(
+    program
+      .command('analyze')
+      .description('upload an analysis report and check the project’s quality gate')
+      .requiredOption('--org <key>', 'organization key')
+      .requiredOption('--project <key>', 'project key')
+      .addOption(new Option('--sarif <file>', 'a SARIF 2.1.0 report').conflicts('generic'))
+      .addOption(new Option('--generic <file>', 'a report in SonarQube’s generic issue format'))
+      .option('--branch <name>', 'the branch analyzed')
+      .option('--commit <sha>', 'the commit analyzed'),
+  )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 quality gate passed, 1 quality gate failed, 2 usage, authentication or server error.',
+    )
+    .action(
+      run(async (options: AnalyzeOptions) => {
+        const file = options.sarif ?? options.generic;
+        if (file === undefined)
+          throw new CliError('give the report: --sarif FILE or --generic FILE');
+        const url = serverUrl(options.url);
+        const client = tokenClient(url, tokenFromEnvironment());
+        const report = await readReport(file);
+        const path = `/api/v1/orgs/${encodeURIComponent(options.org)}/projects/${encodeURIComponent(options.project)}/analyses`;
+        const analysis = await client.request<Analysis>('POST', path, {
+          query: {
+            format: options.sarif === undefined ? 'generic' : 'sarif',
+            branch: options.branch,
+            commit: options.commit,
+          },
+          jsonText: report,
+        });
+        if (options.json) printJson(analysis);
+        else printLines(describe(analysis));
+        return analysis.qualityGate.status === 'passed' ? 0 : gateFailedExitCode;
+      }),
+    );
+}

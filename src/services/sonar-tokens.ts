@@ -1,0 +1,72 @@
+import { AppError, invalid } from '../domain/errors.js';
+import { findLivePersonalToken, listTokens } from '../store/tokens.js';
+import { requireSessionUser } from './access.js';
+import type { Actor, ServiceDeps } from './context.js';
+import { issuePersonalToken, revokePersonalTokenRow } from './personal-tokens.js';
+
+// SonarQube's user token API, for scripts written against SonarQube. It speaks its own
+// shapes (login, expirationDate as a day) over orgtoken's personal access tokens.
+
+/** SonarQube's `expirationDate` (YYYY-MM-DD): the token lasts to the end of that UTC day. */
+function endOfDay(date: string | undefined): string | null {
+  if (date === undefined || date === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    throw invalid('/querystring/expirationDate', 'expirationDate must be a date as YYYY-MM-DD');
+  }
+  return `${date}T23:59:59.999Z`;
+}
+
+/** SonarQube writes offsets without a colon: 2026-11-29T04:06:46+0000. */
+const sonarTime = (iso: string | null) => (iso ? `${iso.slice(0, 19)}+0000` : null);
+
+/** POST /api/user_tokens/generate: a personal access token for the caller. */
+export async function generateUserToken(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { name: string; expirationDate?: string | undefined },
+) {
+  const user = requireSessionUser(actor);
+  const token = await issuePersonalToken(deps, user, {
+    name: input.name,
+    expiresAt: endOfDay(input.expirationDate),
+  });
+  return {
+    login: user.email,
+    name: token.name,
+    createdAt: sonarTime(token.createdAt),
+    expirationDate: sonarTime(token.expiresAt),
+    token: token.token,
+    type: 'USER_TOKEN' as const,
+  };
+}
+
+/** POST /api/user_tokens/revoke: revokes the caller's live token with this name. */
+export async function revokeUserToken(deps: ServiceDeps, actor: Actor, name: string) {
+  const user = requireSessionUser(actor);
+  const token = await findLivePersonalToken(deps.store.db, user.id, name);
+  if (!token) throw new AppError('NOT_FOUND', 'No token with this name.');
+  await revokePersonalTokenRow(deps, user, token);
+}
+
+/** GET /api/user_tokens/search: the caller's live tokens. */
+export async function searchUserTokens(deps: ServiceDeps, actor: Actor) {
+  const user = requireSessionUser(actor);
+  const now = deps.clock.now();
+  const rows = await listTokens(
+    deps.store.db,
+    { owner: { userId: user.id }, now: now.toISOString(), soon: now.toISOString() },
+    { limit: 1000 },
+  );
+  return {
+    login: user.email,
+    userTokens: rows
+      .filter((row) => row.revoked_at === null)
+      .map((row) => ({
+        name: row.name,
+        createdAt: sonarTime(row.created_at),
+        lastConnectionDate: sonarTime(row.last_used_at),
+        expirationDate: sonarTime(row.expires_at),
+        isExpired: row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime(),
+      })),
+  };
+}
