@@ -21,6 +21,7 @@ export async function freePort(): Promise<number> {
 
 export interface ServerProcess {
   url: string;
+  pid: number;
   output: () => string;
   /** Sends `signal` and waits for the exit; resolves to the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
@@ -62,6 +63,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 
   return {
     url,
+    pid: child.pid ?? 0,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);

@@ -1,0 +1,73 @@
+/**
+ * Peak memory of a real server process while it ingests a generated 20 MB SARIF report
+ * (issue 4, acceptance 4). Linux: reads VmHWM (peak resident set) from /proc. Run with
+ * npm run bench (after npm run build, which it does).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bigSarif } from '../test/helpers/big-sarif.js';
+import { SessionClient, startServerProcess } from '../test/helpers/server-process.js';
+
+function memory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-ingest-'));
+  const admin = { email: 'bench@example.test', password: 'a long bench password' };
+  const server = await startServerProcess({
+    DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    ORGTOKEN_ADMIN_EMAIL: admin.email,
+    ORGTOKEN_ADMIN_PASSWORD: admin.password,
+  });
+  try {
+    const client = new SessionClient(server.url);
+    await client.signIn(admin.email, admin.password);
+    await client.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
+    await client.call('POST', '/api/v1/orgs/bench/projects', { key: 'large', name: 'Large' });
+    const created = await client.call('POST', '/api/v1/orgs/bench/tokens', {
+      name: 'bench',
+      permissions: ['analysis:execute'],
+      projects: { mode: 'all' },
+      expiresAt: null,
+    });
+    const token = created.body.token as string;
+    const report = bigSarif(20);
+    const before = memory(server.pid);
+    const start = process.hrtime.bigint();
+    const response = await fetch(
+      `${server.url}/api/v1/orgs/bench/projects/large/analyses?format=sarif`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: report.text,
+      },
+    );
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (response.status !== 201)
+      throw new Error(`ingest: ${response.status} ${await response.text()}`);
+    const after = memory(server.pid);
+    const result = {
+      date: new Date().toISOString(),
+      reportMiB: Number((report.text.length / 2 ** 20).toFixed(1)),
+      results: report.results,
+      seconds: Number(seconds.toFixed(2)),
+      rssBeforeMiB: before.rssMiB,
+      peakRssMiB: after.peakMiB,
+      rssAfterMiB: after.rssMiB,
+    };
+    console.table([result]);
+    const file = `bench/results/ingest-${result.date.slice(0, 10)}.json`;
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
