@@ -22,6 +22,7 @@ import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
+import { ClusterInvalidation } from './services/invalidation.js';
 import { FirstRunSetup } from './services/setup.js';
 import { TokenVerifier } from './services/token-auth.js';
 import { UsageRecorder } from './services/usage.js';
@@ -102,19 +103,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     telemetry,
     onError: (error) => app.log.warn({ err: error }, 'audit of a denied token failed'),
   });
+  const invalidation = new ClusterInvalidation(cache, deps.store.notifications, (error) =>
+    app.log.warn({ err: error }, 'cache invalidation channel trouble; the 30 s backstop holds'),
+  );
   const services: ServiceDeps = {
     store: deps.store,
     clock: deps.clock,
     passwords: deps.passwords,
     sessions: deps.sessions,
-    invalidate: cache,
+    invalidate: invalidation,
   };
   app.decorate('runtime', { cache, usage, verifier, services });
   if (deps.usageFlushMs) usage.start(deps.usageFlushMs);
   // Usage still in memory is written before the process lets go of the store.
   app.addHook('onClose', async () => {
+    await invalidation.stop();
     await usage.stop();
   });
+  invalidation.start();
   const setup = deps.setup ?? new FirstRunSetup(services);
 
   app.setValidatorCompiler(validatorCompiler);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { type ChannelEvents, listenPostgres, type Subscription } from './notifications.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -13,6 +14,15 @@ export interface Store {
   readonly engine: Engine;
   /** Runs a trivial query; throws when the store cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Sends a message to every instance subscribed to `channel` on the same database, this
+   * one included (PostgreSQL NOTIFY). Null where the engine has no such thing (SQLite: one
+   * process owns the file).
+   */
+  readonly notifications: {
+    publish(channel: string, payload: string): Promise<void>;
+    subscribe(channel: string, events: ChannelEvents): Subscription;
+  } | null;
   close(): Promise<void>;
 }
 
@@ -44,6 +54,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     engine: 'sqlite',
+    notifications: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -66,6 +77,12 @@ function openPostgres(url: string, options: StoreOptions): Store {
   return {
     db,
     engine: 'postgres',
+    notifications: {
+      publish: async (channel, payload) => {
+        await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+      },
+      subscribe: (channel, events) => listenPostgres(url, channel, events),
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -156,3 +156,22 @@ export class SessionClient {
     return { status: response.status, body: text ? JSON.parse(text) : {} };
   }
 }
+
+/**
+ * Starts several server processes at once; if any fails to start, stops the others before
+ * throwing, so that no process outlives the test.
+ */
+export async function startServerProcesses(
+  count: number,
+  env: Record<string, string>,
+): Promise<ServerProcess[]> {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => startServerProcess(env)),
+  );
+  const failure = started.find((s) => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : null)));
+    throw (failure as PromiseRejectedResult).reason;
+  }
+  return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
+}

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
-import { SessionClient, startServerProcess } from '../helpers/server-process.js';
+import {
+  type ServerProcess,
+  SessionClient,
+  startServerProcess,
+  startServerProcesses,
+} from '../helpers/server-process.js';
 
 const admin = { email: 'root@example.test', password: 'a long admin password' };
 const adminEnv = { ORGTOKEN_ADMIN_EMAIL: admin.email, ORGTOKEN_ADMIN_PASSWORD: admin.password };
@@ -51,7 +56,7 @@ describe.skipIf(!testDatabaseUrl)('two server processes on one PostgreSQL databa
     const database = await freshDatabaseUrl('postgres');
     const env = { ...adminEnv, DATABASE_URL: database.url };
     // Both start at once: migrations and the first admin must not collide.
-    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    const [a, b] = (await startServerProcesses(2, env)) as [ServerProcess, ServerProcess];
     try {
       const onA = new SessionClient(a.url);
       await onA.signIn(admin.email, admin.password);
