@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { systemClock } from '../src/domain/clock.js';
 import { generateToken, tokenDigest, tokenHint } from '../src/domain/token-format.js';
+import { FailureLimiter } from '../src/services/rate-limits.js';
 import { TokenVerifier } from '../src/services/token-auth.js';
 import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
@@ -82,6 +83,7 @@ async function setup() {
     cache: new VerificationCache(),
     usage,
     telemetry: noTelemetry,
+    failures: new FailureLimiter(30, 60_000),
   });
   const meta = { ip: '127.0.0.1', userAgent: 'bench' };
   for (const secret of secrets) {

@@ -20,9 +20,11 @@ import { sessionRoutes } from './http/routes/session.js';
 import { setupRoutes } from './http/routes/setup.js';
 import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { ClusterInvalidation } from './services/invalidation.js';
+import { createRateLimits } from './services/rate-limits.js';
 import { FirstRunSetup } from './services/setup.js';
 import { TokenVerifier } from './services/token-auth.js';
 import { UsageRecorder } from './services/usage.js';
@@ -54,6 +56,8 @@ export interface AppDeps {
   usageFlushMs?: number;
   /** Largest analysis upload in bytes (ORGTOKEN_BODY_LIMIT_MB); JSON API bodies stay at 1 MiB. */
   analysisBodyLimit?: number;
+  /** Failed authentications allowed per window (see config.ts); tests raise them. */
+  rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Verification cache bound. */
   cacheMaxEntries?: number;
   /** pino options, or false for no logs (tests). */
@@ -95,7 +99,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const usage = new UsageRecorder(deps.store, telemetry, (error) =>
     app.log.warn({ err: error }, 'usage flush failed; kept for the next one'),
   );
+  const limits = createRateLimits(
+    deps.rateLimits ?? { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
+  );
   const verifier = new TokenVerifier({
+    failures: limits.tokenFailures,
     store: deps.store,
     clock: deps.clock,
     cache,
@@ -112,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     passwords: deps.passwords,
     sessions: deps.sessions,
     invalidate: invalidation,
+    limits,
   };
   app.decorate('runtime', { cache, usage, verifier, services });
   if (deps.usageFlushMs) usage.start(deps.usageFlushMs);
@@ -130,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('X-Request-Id', request.id);
   });
 
+  await registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {

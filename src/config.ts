@@ -12,6 +12,7 @@ export interface Config {
   trustProxy: boolean | string[];
   /** How often coalesced token usage is written, in ms. */
   usageFlushMs: number;
+  rateLimits: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   sessionIdleSeconds: number;
@@ -28,6 +29,8 @@ export const settings = {
   trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
   bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
   usageFlush: { env: 'ORGTOKEN_USAGE_FLUSH_SECONDS', flag: 'usage-flush-seconds' },
+  tokenFailureLimit: { env: 'ORGTOKEN_TOKEN_FAILURE_LIMIT', flag: 'token-failure-limit' },
+  passwordFailureLimit: { env: 'ORGTOKEN_PASSWORD_FAILURE_LIMIT', flag: 'password-failure-limit' },
   sessionIdle: { env: 'ORGTOKEN_SESSION_IDLE_MINUTES', flag: 'session-idle-minutes' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
 } as const;
@@ -106,6 +109,16 @@ export function loadConfig(env: Source = process.env): Config {
     logLevel,
     trustProxy: trustProxy(env),
     usageFlushMs: integer(env, 'ORGTOKEN_USAGE_FLUSH_SECONDS', 10, 1, 3600) * 1000,
+    rateLimits: {
+      tokenFailuresPerMinute: integer(env, 'ORGTOKEN_TOKEN_FAILURE_LIMIT', 30, 1, 1_000_000),
+      passwordFailuresPer15Minutes: integer(
+        env,
+        'ORGTOKEN_PASSWORD_FAILURE_LIMIT',
+        10,
+        1,
+        1_000_000,
+      ),
+    },
     bodyLimitBytes: integer(env, 'ORGTOKEN_BODY_LIMIT_MB', 50, 1, 1024) * 1024 * 1024,
     sessionIdleSeconds: integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
     sessionAbsoluteSeconds: integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', 24 * 7, 1, 24 * 90) * 3600,

@@ -41,6 +41,7 @@ export async function startServer(config: Config): Promise<{
     trustProxy: config.trustProxy,
     usageFlushMs: config.usageFlushMs,
     analysisBodyLimit: config.bodyLimitBytes,
+    rateLimits: config.rateLimits,
     logger: { level: config.logLevel },
     version,
   });

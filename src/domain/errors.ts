@@ -21,6 +21,7 @@ export const errorCatalogue = {
   NOT_FOUND: { status: 404, message: 'Not found.' },
   CONFLICT: { status: 409, message: 'This conflicts with an existing object.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  RATE_LIMITED: { status: 429, message: 'Too many failed attempts; try again later.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached; try again later.' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -33,13 +34,20 @@ export class AppError extends Error {
   readonly status: number;
   /** The request field at fault, for VALIDATION_FAILED (e.g. `/body/email`). */
   readonly field: string | undefined;
+  /** For RATE_LIMITED: when to try again (the Retry-After header). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: { field?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { field?: string; retryAfterSeconds?: number } = {},
+  ) {
     super(message ?? errorCatalogue[code].message);
     this.name = 'AppError';
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

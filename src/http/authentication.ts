@@ -64,8 +64,9 @@ export function secretFrom(header: string): string | null {
 
 /** Email and password from `Basic base64(email:password)` with a non-empty password, or null. */
 export function passwordFrom(header: string): { email: string; password: string } | null {
-  const [scheme, value] = header.split(' ');
-  if (scheme?.toLowerCase() !== 'basic' || !value) return null;
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'basic') return null;
+  const value = header.slice(space + 1).trim();
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0 || colon === decoded.length - 1) return null;
@@ -90,9 +91,10 @@ async function authenticateToken(
   // refused and counted like any other invalid token.
   const result = await verifier.verify(secret ?? '', metaOf(request));
   if (!result.ok) {
-    throw secret
-      ? new AppError(result.code)
-      : new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
+    if (result.code === 'RATE_LIMITED' || secret) {
+      throw new AppError(result.code, undefined, { retryAfterSeconds: result.retryAfterSeconds });
+    }
+    throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
   }
   const token = result.token;
   if (token.expiresAt && expiresSoon(token.expiresAt, deps.clock.now())) {
@@ -121,7 +123,7 @@ export function registerAuthentication(
         ? passwordFrom(header)
         : null;
     if (login) {
-      const user = presentUser(await checkPassword(deps, login));
+      const user = presentUser(await checkPassword(deps, login, metaOf(request)));
       request.principal = { actor: userActor(user, 'password'), session: null, token: null };
       return;
     }

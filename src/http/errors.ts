@@ -102,6 +102,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (known.status === 401) reply.header('WWW-Authenticate', challenge(known));
     if (known.status === 503) reply.header('Retry-After', '5');
+    if (known.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(known.retryAfterSeconds));
+    }
     return reply.code(known.status).send(errorBody(known, request.id));
   });
 

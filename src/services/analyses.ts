@@ -109,6 +109,19 @@ async function uploadTarget(
 }
 
 /**
+ * Checks that the actor may upload to this project, before the report is read: a caller
+ * without the right never makes the server hold a 50 MB body.
+ */
+export async function authorizeUpload(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+  projectKey: string,
+): Promise<void> {
+  await uploadTarget(deps, await orgAccess(deps, actor, orgKey), projectKey);
+}
+
+/**
  * Stores an uploaded report: validated and normalized first (an invalid report stores
  * nothing), then the analysis, all its issues and its audit event in one transaction.
  */

@@ -3,6 +3,7 @@ import type { PasswordHasher } from '../domain/passwords.js';
 import type { Permission } from '../domain/permissions.js';
 import type { ProjectScope } from '../domain/project-scope.js';
 import type { Store } from '../store/db.js';
+import type { RateLimits } from './rate-limits.js';
 
 /** Session lifetimes (SPEC.md §3 "Sessions"). */
 export interface SessionPolicy {
@@ -36,6 +37,7 @@ export interface ServiceDeps {
   passwords: PasswordHasher;
   sessions: SessionPolicy;
   invalidate: TokenInvalidation;
+  limits: RateLimits;
 }
 
 /** A person: signed in with a session, or acting through one of its personal access tokens. */

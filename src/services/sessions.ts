@@ -42,12 +42,29 @@ function addSeconds(date: Date, seconds: number): string {
 export async function checkPassword(
   deps: ServiceDeps,
   input: { email: string; password: string },
+  meta: RequestMeta,
 ): Promise<UserRow> {
-  const user = await findUserByEmail(deps.store.db, normalizeEmail(input.email));
+  // Guesses are limited per account (whatever the address) and per address (whatever the
+  // account), and checked before any work: a blocked guess costs no scrypt.
+  const limiter = deps.limits.passwordFailures;
+  const email = normalizeEmail(input.email);
+  const keys = [`account:${email}`, `ip:${meta.ip ?? 'unknown'}`];
+  const nowMs = deps.clock.now().getTime();
+  const wait = Math.max(...keys.map((key) => limiter.retryAfter(key, nowMs)));
+  if (wait > 0) {
+    throw new AppError('RATE_LIMITED', 'Too many wrong passwords; try again later.', {
+      retryAfterSeconds: wait,
+    });
+  }
+  const user = await findUserByEmail(deps.store.db, email);
   const valid = user
     ? await deps.passwords.verify(user.password_hash, input.password)
     : await deps.passwords.verifyDecoy(input.password);
-  if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
+  if (!user || !valid || user.active !== 1) {
+    for (const key of keys) limiter.fail(key, nowMs);
+    throw new AppError('INVALID_CREDENTIALS');
+  }
+  limiter.reset(keys[0] ?? '');
   return user;
 }
 
@@ -72,7 +89,7 @@ export async function signIn(
   input: { email: string; password: string },
   meta: RequestMeta,
 ): Promise<{ cookieValue: string; csrfToken: string; user: User }> {
-  const user = await checkPassword(deps, input);
+  const user = await checkPassword(deps, input, meta);
   const now = deps.clock.now();
   const cookieValue = randomSecret();
   const csrfToken = randomSecret();

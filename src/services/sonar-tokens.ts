@@ -10,7 +10,9 @@ import { issuePersonalToken, revokePersonalTokenRow } from './personal-tokens.js
 /** SonarQube's `expirationDate` (YYYY-MM-DD): the token lasts to the end of that UTC day. */
 function endOfDay(date: string | undefined): string | null {
   if (date === undefined || date === '') return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+  // The round trip refuses dates that do not exist (2026-02-31 would roll over to March).
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : null;
+  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
     throw invalid('/querystring/expirationDate', 'expirationDate must be a date as YYYY-MM-DD');
   }
   return `${date}T23:59:59.999Z`;

@@ -9,10 +9,12 @@ import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import { recordAudit } from './audit.js';
 import type { RequestMeta, Telemetry } from './context.js';
+import type { FailureLimiter } from './rate-limits.js';
 import type { UsageRecorder } from './usage.js';
 import type { CachedToken, VerificationCache } from './verification-cache.js';
 
 export type DenialCode =
+  | 'RATE_LIMITED'
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'TOKEN_REVOKED'
@@ -22,7 +24,7 @@ export type DenialCode =
 /** Expected denials are values, not exceptions; exceptions mean broken infrastructure. */
 export type Verification =
   | { ok: true; token: CachedToken }
-  | { ok: false; code: DenialCode & ErrorCode };
+  | { ok: false; code: DenialCode & ErrorCode; retryAfterSeconds?: number };
 
 // A denied token is audited at most once per token and code in this window.
 const denialSampleMs = 60_000;
@@ -88,6 +90,8 @@ export class TokenVerifier {
       cache: VerificationCache;
       usage: UsageRecorder;
       telemetry: Telemetry;
+      /** Failed authentications per client address. */
+      failures: FailureLimiter;
       onError?: (error: unknown) => void;
     },
   ) {}
@@ -97,11 +101,17 @@ export class TokenVerifier {
    * the store. Callers await the result either way.
    */
   verify(secret: string, meta: RequestMeta): Verification | Promise<Verification> {
+    const nowMs = this.deps.clock.now().getTime();
+    // An address that failed too often is refused before any work, store or hash.
+    const wait = this.deps.failures.retryAfter(meta.ip ?? 'unknown', nowMs);
+    if (wait > 0) {
+      this.deps.telemetry.authentication('RATE_LIMITED');
+      return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
+    }
     const kind = parseToken(secret);
     // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
     if (kind === null || kind === 'ephemeral') return this.deny('TOKEN_INVALID', null, meta);
     const digest = tokenDigest(secret);
-    const nowMs = this.deps.clock.now().getTime();
     const cached = this.deps.cache.get(digest, nowMs);
     this.deps.telemetry.cacheLookup(cached !== undefined);
     if (cached) return this.check(cached, kind, digest, nowMs, meta);
@@ -157,6 +167,11 @@ export class TokenVerifier {
 
   private deny(code: DenialCode, token: CachedToken | null, meta: RequestMeta): Verification {
     this.deps.telemetry.authentication(code);
+    // Credentials that do not work count towards the address's limit; a valid token refused
+    // for its plan or address (403) does not.
+    if (code.startsWith('TOKEN_')) {
+      this.deps.failures.fail(meta.ip ?? 'unknown', this.deps.clock.now().getTime());
+    }
     if (token) this.auditDenial(code, token, meta);
     return { ok: false, code };
   }

@@ -75,11 +75,21 @@ function isUnavailable(error: unknown): boolean {
   return unavailableMessages.some((m) => message.includes(m));
 }
 
+function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as DriverError).code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /**
  * Maps a store failure to the API error it means: a known unique violation to CONFLICT, a
  * lost or refused connection to STORE_UNAVAILABLE. Anything else stays unknown (null).
  */
 export function translateStoreError(error: unknown): AppError | null {
+  if (isForeignKeyViolation(error)) {
+    // What the change refers to was deleted meanwhile by a concurrent request.
+    return new AppError('CONFLICT', 'Something this refers to changed meanwhile; try again.');
+  }
   const constraint = violatedConstraint(error);
   if (constraint) {
     return new AppError('CONFLICT', conflictMessages[constraint] ?? 'This already exists.');

@@ -308,7 +308,8 @@ describeEachEngine('analyses', (engine) => {
       expect(response.statusCode).toBe(400);
       expect(response.json().error).toMatchObject({
         field: '/body/issues/1/severity',
-        message: 'issues[1].severity must be one of BLOCKER, CRITICAL, MAJOR, MINOR, INFO',
+        message:
+          'issues[1].severity must be one of BLOCKER, CRITICAL, MAJOR, MINOR, INFO, HIGH, MEDIUM, LOW',
       });
     });
 
@@ -334,6 +335,19 @@ describeEachEngine('analyses', (engine) => {
       const out = await upload(ci, 'other', 'format=sarif', reports.eslintSarif);
       expect(out.statusCode).toBe(403);
       expect(out.json().error.code).toBe('PROJECT_OUT_OF_SCOPE');
+    });
+
+    it('refuses an upload it may not make before reading the body', async () => {
+      const browse = await createOrgToken(t, admin, org.key, { permissions: ['project:browse'] });
+      // A body that is not even JSON: refused for the permission, so it was never parsed.
+      const response = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/orgs/${org.key}/projects/web/analyses?format=sarif`,
+        headers: { authorization: `Bearer ${browse.token}`, 'content-type': 'application/json' },
+        payload: '{ not json at all',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json().error.code).toBe('PERMISSION_DENIED');
     });
 
     it('needs project:browse to read analyses', async () => {

@@ -48,6 +48,16 @@ describeEachEngine('SonarQube-compatible endpoints', (engine) => {
       }
     });
 
+    it('carries the expiration header for a token that expires within 7 days', async () => {
+      const soon = await createOrgToken(t, admin, org.key, {
+        expiresAt: new Date(t.clock.now().getTime() + 3 * 86_400_000).toISOString(),
+      });
+      const response = await validate({ authorization: basic(soon.token) });
+      expect(response.headers['sonarqube-authentication-token-expiration']).toBe(
+        soon.body.expiresAt,
+      );
+    });
+
     it('says valid for a signed-in session', async () => {
       expect((await validate({ cookie: `orgtoken_session=${admin.cookie}` })).json()).toEqual({
         valid: true,

@@ -42,6 +42,7 @@ describe('configuration', () => {
       sessionIdleSeconds: 30 * 60,
       sessionAbsoluteSeconds: 12 * 3600,
       usageFlushMs: 3000,
+      rateLimits: { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
     });
   });
 

@@ -103,7 +103,11 @@ export interface TestApp {
 /** The app on a fresh, migrated store of `engine`, with a test clock and fast scrypt. */
 export async function createTestApp(
   engine: Engine,
-  options: { sessionSeconds?: number; trustProxy?: boolean | string[] } = {},
+  options: {
+    sessionSeconds?: number;
+    trustProxy?: boolean | string[];
+    rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
+  } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
   const queries = new QueryCounter();
@@ -126,6 +130,12 @@ export async function createTestApp(
     ...base,
     setup,
     logger: false,
+    // Suites send many failing requests from one address on purpose; the rate-limit tests
+    // ask for real limits.
+    rateLimits: options.rateLimits ?? {
+      tokenFailuresPerMinute: 1_000_000,
+      passwordFailuresPer15Minutes: 1_000_000,
+    },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   const deps = app.runtime.services;

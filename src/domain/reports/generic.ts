@@ -86,7 +86,7 @@ export function parseGeneric(document: unknown): ParsedReport {
       const severity = path.at('severity').string(issue.severity);
       const mapped = severityLevels[severity];
       if (!mapped)
-        throw path.at('severity').error('must be one of BLOCKER, CRITICAL, MAJOR, MINOR, INFO');
+        throw path.at('severity').error(`must be one of ${Object.keys(severityLevels).join(', ')}`);
       level = mapped;
     }
     if (level === null) throw path.at('severity').error('is required (on the issue or its rule)');

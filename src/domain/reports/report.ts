@@ -94,7 +94,7 @@ export class ReportPath {
     return value === undefined || value === null ? null : this.string(value);
   }
 
-  /** A positive integer line number, or null when absent. */
+  /** A line number (0 is taken as given, for file-level findings), or null when absent. */
   optionalLine(value: unknown): number | null {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {

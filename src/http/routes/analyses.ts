@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { orgKeyPattern, projectKeyPattern } from '../../domain/organizations.js';
 import { issueLevels } from '../../domain/reports/report.js';
 import {
+  authorizeUpload,
   createAnalysis,
   getAnalysis,
   getQualityGate,
@@ -26,10 +28,17 @@ import {
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 const ProjectParams = Strict({ org: OrgKey, projectKey: ProjectKey });
+const orgKeyRegex = new RegExp(orgKeyPattern);
+const projectKeyRegex = new RegExp(projectKeyPattern);
 const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });
 const LevelSchema = Type.Union(issueLevels.map((level) => Type.Literal(level)));
-// Branch names and commit ids as VCSs write them: printable, no spaces or control characters.
-const Ref = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
+// Branch names and commit ids as VCSs write them (UTF-8 included): no spaces, no control
+// characters, no bidirectional overrides.
+const Ref = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[^\\s\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]+$',
+});
 
 const AnalysisSchema = Type.Object({
   id: Id,
@@ -91,6 +100,15 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
       '/orgs/:org/projects/:projectKey/analyses',
       {
         bodyLimit,
+        // Authorization before the body is read. Params are routed but not yet validated
+        // here: malformed ones are left to the schema (400), never sent to the store.
+        preParsing: async (request, _reply, payload) => {
+          const { org, projectKey } = request.params as { org: string; projectKey: string };
+          if (orgKeyRegex.test(org) && projectKeyRegex.test(projectKey)) {
+            await authorizeUpload(deps, actorOf(request), org, projectKey);
+          }
+          return payload;
+        },
         schema: {
           tags: ['analyses'],
           summary: 'Upload a SARIF 2.1.0 or generic issue report as an analysis',

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../domain/errors.js';
+import { expiresSoon } from '../../domain/token-status.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { resolveSession } from '../../services/sessions.js';
 import {
@@ -13,6 +14,7 @@ import {
 import type { TokenVerifier } from '../../services/token-auth.js';
 import {
   actorOf,
+  expirationHeader,
   metaOf,
   registerAuthentication,
   secretFrom,
@@ -50,10 +52,15 @@ export function sonarRoutes(
           response: { 200: Type.Object({ valid: Type.Boolean() }), ...errors() },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const header = request.headers.authorization;
         if (header !== undefined) {
           const result = await verifier.verify(secretFrom(header) ?? '', metaOf(request));
+          // SonarScanner reads the expiry here too, to warn before the token stops working.
+          const expiresAt = result.ok ? result.token.expiresAt : null;
+          if (expiresAt && expiresSoon(expiresAt, deps.clock.now())) {
+            reply.header(expirationHeader, expiresAt);
+          }
           return { valid: result.ok };
         }
         const cookie = request.cookies[sessionCookie];

@@ -1,0 +1,65 @@
+/**
+ * Counts failures per key in fixed windows, in memory. A key that reaches `limit` failures
+ * is blocked until its window ends. Bounded: past `maxKeys` the oldest windows are dropped
+ * (the limit then errs towards letting requests through, never towards blocking others).
+ * In memory per instance by design: several instances each enforce their own limit.
+ */
+export class FailureLimiter {
+  private readonly windows = new Map<string, { failures: number; endsAt: number }>();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  /** Seconds until `key` may try again, or 0 when it is not blocked. */
+  retryAfter(key: string, nowMs: number): number {
+    const window = this.windows.get(key);
+    if (!window) return 0;
+    if (nowMs >= window.endsAt) {
+      this.windows.delete(key);
+      return 0;
+    }
+    return window.failures >= this.limit ? Math.ceil((window.endsAt - nowMs) / 1000) : 0;
+  }
+
+  /** Counts one failure for `key`. */
+  fail(key: string, nowMs: number): void {
+    const window = this.windows.get(key);
+    if (window && nowMs < window.endsAt) {
+      window.failures += 1;
+      return;
+    }
+    this.windows.delete(key);
+    this.windows.set(key, { failures: 1, endsAt: nowMs + this.windowMs });
+    while (this.windows.size > this.maxKeys) {
+      const oldest = this.windows.keys().next().value;
+      if (oldest === undefined) break;
+      this.windows.delete(oldest);
+    }
+  }
+
+  /** Forgets `key` (a success proves the account holder is back). */
+  reset(key: string): void {
+    this.windows.delete(key);
+  }
+}
+
+/** The limits of SPEC.md §3 429 RATE_LIMITED, configurable (ORGTOKEN_*_FAILURE_LIMIT). */
+export interface RateLimits {
+  /** Failed token authentications per client IP. */
+  tokenFailures: FailureLimiter;
+  /** Wrong passwords per account and, separately, per client IP. */
+  passwordFailures: FailureLimiter;
+}
+
+export function createRateLimits(options: {
+  tokenFailuresPerMinute: number;
+  passwordFailuresPer15Minutes: number;
+}): RateLimits {
+  return {
+    tokenFailures: new FailureLimiter(options.tokenFailuresPerMinute, 60_000),
+    passwordFailures: new FailureLimiter(options.passwordFailuresPer15Minutes, 15 * 60_000),
+  };
+}

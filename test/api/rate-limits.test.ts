@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateToken } from '../../src/domain/token-format.js';
+import { FailureLimiter } from '../../src/services/rate-limits.js';
+import { createTestApp, password, type TestApp } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+import { createOrgToken } from '../helpers/tokens.js';
+
+describeEachEngine('rate limits', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(engine, {
+      rateLimits: { tokenFailuresPerMinute: 5, passwordFailuresPer15Minutes: 3 },
+    });
+  });
+  afterAll(() => t.close());
+
+  const me = (authorization: string, remoteAddress: string) =>
+    t.app.inject({ url: '/api/v1/me', headers: { authorization }, remoteAddress });
+
+  it('answers 429 with Retry-After after too many failed token authentications from one address', async () => {
+    const root = await t.newSession({ instanceAdmin: true });
+    const admin = await t.newSession();
+    const org = await t.createOrg(root, { orgAdmin: admin });
+    const { token } = await createOrgToken(t, admin, org.key);
+    const address = '192.0.2.10';
+    for (let i = 0; i < 5; i += 1) {
+      expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
+    }
+    const blocked = await me(`Bearer ${generateToken('organization')}`, address);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // While blocked, even a valid token from that address waits: guessing must not pay off.
+    expect((await me(`Bearer ${token}`, address)).statusCode).toBe(429);
+    // Another address is not affected.
+    expect((await me(`Bearer ${token}`, '192.0.2.11')).statusCode).toBe(200);
+    // The window passes; the address may try again.
+    t.clock.advance(60_000);
+    expect((await me(`Bearer ${token}`, address)).statusCode).toBe(200);
+  });
+
+  it('does not count successful authentications', async () => {
+    const root = await t.newSession({ instanceAdmin: true });
+    const admin = await t.newSession();
+    const org = await t.createOrg(root, { orgAdmin: admin });
+    const { token } = await createOrgToken(t, admin, org.key);
+    for (let i = 0; i < 20; i += 1) {
+      expect((await me(`Bearer ${token}`, '192.0.2.20')).statusCode).toBe(200);
+    }
+  });
+
+  const signIn = (email: string, secret: string, remoteAddress: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { email, password: secret },
+      remoteAddress,
+    });
+
+  it('limits password guesses per account, from any address', async () => {
+    const user = await t.createUser();
+    for (let i = 0; i < 3; i += 1) {
+      expect((await signIn(user.email, 'wrong password here', `198.51.100.${i}`)).statusCode).toBe(
+        401,
+      );
+    }
+    const blocked = await signIn(user.email, password, '198.51.100.99');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toEqual(expect.any(String));
+    // A blocked guess costs no scrypt work.
+    const before = t.deps.passwords.derivations;
+    await signIn(user.email, 'another wrong one', '198.51.100.98');
+    expect(t.deps.passwords.derivations).toBe(before);
+    t.clock.advance(15 * 60_000);
+    expect((await signIn(user.email, password, '198.51.100.99')).statusCode).toBe(200);
+  });
+
+  it('limits password guesses per address, across accounts, unknown ones included', async () => {
+    const address = '203.0.113.50';
+    for (let i = 0; i < 3; i += 1) {
+      expect(
+        (await signIn(`nobody${i}@example.test`, 'wrong password here', address)).statusCode,
+      ).toBe(401);
+    }
+    const user = await t.createUser();
+    expect((await signIn(user.email, password, address)).statusCode).toBe(429);
+    expect((await signIn(user.email, password, '203.0.113.51')).statusCode).toBe(200);
+  });
+});
+
+describe('failure limiter', () => {
+  it('blocks at the limit until the window ends, and forgets a reset key', () => {
+    const limiter = new FailureLimiter(2, 1000);
+    limiter.fail('k', 0);
+    expect(limiter.retryAfter('k', 10)).toBe(0);
+    limiter.fail('k', 10);
+    expect(limiter.retryAfter('k', 10)).toBe(1);
+    expect(limiter.retryAfter('k', 1000)).toBe(0);
+    limiter.fail('k', 1000);
+    limiter.fail('k', 1000);
+    limiter.reset('k');
+    expect(limiter.retryAfter('k', 1001)).toBe(0);
+  });
+
+  it('stays bounded', () => {
+    const limiter = new FailureLimiter(1, 1000, 10);
+    for (let i = 0; i < 100; i += 1) limiter.fail(`k${i}`, 0);
+    expect(limiter.retryAfter('k0', 1)).toBe(0);
+    expect(limiter.retryAfter('k99', 1)).toBe(1);
+  });
+});
