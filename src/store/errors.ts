@@ -52,11 +52,17 @@ const unavailableCodes = new Set([
   '57P02',
   '57P03',
   '53300',
+  // Refused at connection time: the database is gone, closed to connections, or the
+  // credentials no longer work.
+  '3D000',
+  '28000',
+  '28P01',
   'SQLITE_BUSY',
   'SQLITE_CANTOPEN',
   'SQLITE_IOERR',
 ]);
 const unavailableMessages = [
+  'is not currently accepting connections',
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',

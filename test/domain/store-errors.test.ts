@@ -29,9 +29,17 @@ describe('store error translation', () => {
       { message: 'Connection terminated unexpectedly' },
       { code: 'SQLITE_BUSY' },
       { code: 'SQLITE_IOERR_WRITE' },
+      { code: '3D000' },
+      { code: '55000', message: 'database "x" is not currently accepting connections' },
       { code: 'SQLITE_BUSY_SNAPSHOT' },
     ]) {
       expect(translateStoreError(error)?.code, JSON.stringify(error)).toBe('STORE_UNAVAILABLE');
+    }
+  });
+
+  it('turns a foreign-key violation from a concurrent delete into CONFLICT', () => {
+    for (const code of ['23503', 'SQLITE_CONSTRAINT_FOREIGNKEY']) {
+      expect(translateStoreError({ code })?.code).toBe('CONFLICT');
     }
   });
 
@@ -39,6 +47,7 @@ describe('store error translation', () => {
     expect(translateStoreError(new TypeError('bug'))).toBeNull();
     expect(translateStoreError({ code: '42P01' })).toBeNull();
     expect(translateStoreError({ code: 'SQLITE_ERROR' })).toBeNull();
+    expect(translateStoreError({ code: '55000', message: 'lock not available' })).toBeNull();
     expect(translateStoreError(null)).toBeNull();
   });
 });

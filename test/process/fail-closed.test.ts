@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from '../helpers/engines.js';
+import { SessionClient, startServerProcess } from '../helpers/server-process.js';
+
+const admin = { email: 'root@example.test', password: 'a long admin password' };
+
+/**
+ * Runs SQL as the superuser on the maintenance database, outside the database under test
+ * (which has a database of its own: cutting off the shared test database would break the
+ * suites running beside this one).
+ */
+async function asSuperuser(sql: string): Promise<void> {
+  const url = new URL(testDatabaseUrl ?? '');
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!testDatabaseUrl)('PostgreSQL going away', () => {
+  it('answers 503 for an uncached token and fails /readyz, then recovers without a restart', async () => {
+    const dbName = `orgtoken_cut_${randomBytes(4).toString('hex')}`;
+    await asSuperuser(`create database ${dbName}`);
+    const url = new URL(testDatabaseUrl ?? '');
+    url.pathname = `/${dbName}`;
+    const server = await startServerProcess({
+      DATABASE_URL: url.toString(),
+      ORGTOKEN_ADMIN_EMAIL: admin.email,
+      ORGTOKEN_ADMIN_PASSWORD: admin.password,
+    });
+    try {
+      const client = new SessionClient(server.url);
+      await client.signIn(admin.email, admin.password);
+      await client.call('POST', '/api/v1/orgs', { key: 'acme', name: 'Acme', plan: 'team' });
+      const token = (
+        await client.call('POST', '/api/v1/orgs/acme/tokens', {
+          name: 'ci',
+          permissions: ['project:browse'],
+          projects: { mode: 'all' },
+          expiresAt: null,
+        })
+      ).body.token as string;
+      const me = () =>
+        fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+
+      // Cut the database off: refuse new connections and end the server's existing ones.
+      await asSuperuser(`alter database ${dbName} with allow_connections false`);
+      try {
+        await asSuperuser(
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${dbName}' and pid <> pg_backend_pid()`,
+        );
+        // The LISTEN connection drops too, so the cache is cleared: the token is uncached.
+        const denied = await me();
+        expect(denied.status).toBe(503);
+        expect(((await denied.json()) as { error: { code: string } }).error.code).toBe(
+          'STORE_UNAVAILABLE',
+        );
+        const ready = await fetch(`${server.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      } finally {
+        await asSuperuser(`alter database ${dbName} with allow_connections true`);
+      }
+
+      // The database is back: service resumes, same process.
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await me()).status;
+        if (status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await asSuperuser(`drop database ${dbName} with (force)`);
+    }
+  }, 60_000);
+});
