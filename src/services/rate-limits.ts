@@ -40,6 +40,12 @@ export class FailureLimiter {
     }
   }
 
+  /** Takes back one failure counted ahead of an attempt that then succeeded. */
+  undo(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.failures > 0) window.failures -= 1;
+  }
+
   /** Forgets `key` (a success proves the account holder is back). */
   reset(key: string): void {
     this.windows.delete(key);

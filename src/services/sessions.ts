@@ -56,15 +56,16 @@ export async function checkPassword(
       retryAfterSeconds: wait,
     });
   }
+  // Counted before the check, so that guesses sent in parallel cannot all slip in while
+  // the first ones are still hashing; a success takes its count back.
+  for (const key of keys) limiter.fail(key, nowMs);
   const user = await findUserByEmail(deps.store.db, email);
   const valid = user
     ? await deps.passwords.verify(user.password_hash, input.password)
     : await deps.passwords.verifyDecoy(input.password);
-  if (!user || !valid || user.active !== 1) {
-    for (const key of keys) limiter.fail(key, nowMs);
-    throw new AppError('INVALID_CREDENTIALS');
-  }
+  if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
   limiter.reset(keys[0] ?? '');
+  limiter.undo(keys[1] ?? '');
   return user;
 }
 

@@ -124,10 +124,22 @@ export class TokenVerifier {
     nowMs: number,
     meta: RequestMeta,
   ): Promise<Verification> {
-    const found = await findTokenForAuth(this.deps.store.db, digest);
+    const generation = this.deps.cache.generation;
+    // Counted ahead, so that unknown tokens sent in parallel cannot all pass the limit while
+    // their look-ups are under way; taken back if the token turns out valid.
+    const address = meta.ip ?? 'unknown';
+    this.deps.failures.fail(address, nowMs);
+    let found: TokenForAuth | undefined;
+    try {
+      found = await findTokenForAuth(this.deps.store.db, digest);
+    } catch (error) {
+      this.deps.failures.undo(address);
+      throw error;
+    }
+    this.deps.failures.undo(address);
     if (!found) return this.deny('TOKEN_INVALID', null, meta);
     const token = prepare(found);
-    this.deps.cache.set(digest, token, nowMs);
+    this.deps.cache.set(digest, token, nowMs, generation);
     return this.check(token, kind, digest, nowMs, meta);
   }
 

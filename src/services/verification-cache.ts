@@ -41,6 +41,12 @@ interface Entry {
  */
 export class VerificationCache implements TokenInvalidation {
   private readonly entries = new Map<string, Entry>();
+  /** Moves on every eviction: a look-up that started before one must not be cached. */
+  private evictions = 0;
+
+  get generation(): number {
+    return this.evictions;
+  }
 
   constructor(
     private readonly maxEntries = 100_000,
@@ -67,7 +73,12 @@ export class VerificationCache implements TokenInvalidation {
     return entry.value;
   }
 
-  set(digest: string, value: CachedToken, nowMs: number): void {
+  /**
+   * Caches a look-up, unless something was evicted since `generation` was read: the store
+   * read may then predate the change that caused the eviction.
+   */
+  set(digest: string, value: CachedToken, nowMs: number, generation = this.evictions): void {
+    if (generation !== this.evictions) return;
     this.entries.delete(digest);
     this.entries.set(digest, { value, storedAt: nowMs });
     while (this.entries.size > this.maxEntries) {
@@ -80,6 +91,7 @@ export class VerificationCache implements TokenInvalidation {
 
   // Evictions walk the entries: they follow rare administrative changes, never requests.
   private evictWhere(match: (value: CachedToken) => boolean): void {
+    this.evictions += 1;
     for (const [digest, entry] of this.entries) {
       if (match(entry.value)) this.entries.delete(digest);
     }
@@ -98,6 +110,7 @@ export class VerificationCache implements TokenInvalidation {
   }
 
   clear(): void {
+    this.evictions += 1;
     this.entries.clear();
   }
 }

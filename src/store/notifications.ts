@@ -29,6 +29,8 @@ export function listenPostgres(url: string, channel: string, events: ChannelEven
   const connect = async () => {
     if (closed) return;
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    // The current client from its creation on: a late 'end' of an older one is ignored.
+    client = next;
     next.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) {
         events.message(message.payload);
@@ -46,7 +48,6 @@ export function listenPostgres(url: string, channel: string, events: ChannelEven
         await next.end();
         return;
       }
-      client = next;
       delay = retryMs.first;
       events.connected();
     } catch (error) {
@@ -56,7 +57,7 @@ export function listenPostgres(url: string, channel: string, events: ChannelEven
   };
 
   const retry = (failed: pg.Client) => {
-    if (closed || timer !== undefined || (client !== null && client !== failed)) return;
+    if (closed || failed !== client || timer !== undefined) return;
     client = null;
     failed.end().catch(() => {});
     timer = setTimeout(() => {

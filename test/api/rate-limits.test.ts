@@ -76,6 +76,18 @@ describeEachEngine('rate limits', (engine) => {
     expect((await signIn(user.email, password, '198.51.100.99')).statusCode).toBe(200);
   });
 
+  it('counts guesses sent in parallel before any of them is checked', async () => {
+    const user = await t.createUser();
+    const guesses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        signIn(user.email, `parallel guess ${i}`, `198.51.100.${100 + i}`),
+      ),
+    );
+    const statuses = guesses.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+
   it('limits password guesses per address, across accounts, unknown ones included', async () => {
     const address = '203.0.113.50';
     for (let i = 0; i < 3; i += 1) {

@@ -166,3 +166,15 @@ describe('verification cache bounds', () => {
     expect(cache.get('b', 999)).toBeUndefined();
   });
 });
+
+describe('verification cache generations', () => {
+  it('does not cache a look-up that started before an eviction', () => {
+    const cache = new VerificationCache(10);
+    const before = cache.generation;
+    cache.token('some-other-token'); // an eviction lands while a look-up is in flight
+    cache.set('a', { tokenId: '1', orgId: 'o', userId: null } as never, 0, before);
+    expect(cache.get('a', 0)).toBeUndefined();
+    cache.set('a', { tokenId: '1', orgId: 'o', userId: null } as never, 0, cache.generation);
+    expect(cache.get('a', 0)).toBeDefined();
+  });
+});

@@ -55,7 +55,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL going away', () => {
         await asSuperuser(
           `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${dbName}' and pid <> pg_backend_pid()`,
         );
-        // The LISTEN connection drops too, so the cache is cleared: the token is uncached.
+        // The token was never verified on this server, so it is not in the cache.
         const denied = await me();
         expect(denied.status).toBe(503);
         expect(((await denied.json()) as { error: { code: string } }).error.code).toBe(

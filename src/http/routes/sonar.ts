@@ -2,7 +2,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { invalid } from '../../domain/errors.js';
+import { AppError, invalid } from '../../domain/errors.js';
 import { expiresSoon } from '../../domain/token-status.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { resolveSession } from '../../services/sessions.js';
@@ -56,6 +56,12 @@ export function sonarRoutes(
         const header = request.headers.authorization;
         if (header !== undefined) {
           const result = await verifier.verify(secretFrom(header) ?? '', metaOf(request));
+          // A blocked address is told so, rather than told that a good token is invalid.
+          if (!result.ok && result.code === 'RATE_LIMITED') {
+            throw new AppError('RATE_LIMITED', undefined, {
+              retryAfterSeconds: result.retryAfterSeconds,
+            });
+          }
           // SonarScanner reads the expiry here too, to warn before the token stops working.
           const expiresAt = result.ok ? result.token.expiresAt : null;
           if (expiresAt && expiresSoon(expiresAt, deps.clock.now())) {
