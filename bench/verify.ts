@@ -6,13 +6,15 @@ import { createHash, hash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { systemClock } from '../src/domain/clock.js';
-import { generateToken, tokenDigest, tokenHint } from '../src/domain/token-format.js';
+import { generateToken } from '../src/domain/token-format.js';
 import { FailureLimiter } from '../src/services/rate-limits.js';
 import { TokenVerifier } from '../src/services/token-auth.js';
+import { newTokenRow } from '../src/services/token-rows.js';
 import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
 import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
+import { insertToken } from '../src/store/tokens.js';
 
 const tokenCount = 1000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -46,35 +48,23 @@ async function setup() {
   for (let i = 0; i < tokenCount; i += 1) {
     const secret = generateToken('organization');
     secrets.push(secret);
-    await store.db
-      .insertInto('tokens')
-      .values({
+    await insertToken(
+      store.db,
+      newTokenRow({
         id: `t${i}`,
         kind: 'organization',
-        org_id: 'org',
-        user_id: null,
+        orgId: 'org',
+        userId: null,
         name: `token-${i}`,
-        description: '',
         permissions: '["analysis:execute"]',
         projects: '{"mode":"all"}',
-        allowed_cidrs: '[]',
-        digest: tokenDigest(secret),
-        hint: tokenHint(secret),
-        previous_digest: null,
-        previous_valid_until: null,
-        expires_at: null,
-        created_at: now,
-        created_by: null,
-        created_by_name: null,
-        last_used_at: null,
-        last_used_ip: null,
-        last_used_user_agent: null,
-        revoked_at: null,
-        revoked_by: null,
-        revoked_by_name: null,
-        rotated_at: null,
-      })
-      .execute();
+        allowedCidrs: '[]',
+        secret,
+        expiresAt: null,
+        createdAt: now,
+        creator: null,
+      }),
+    );
   }
   const usage = new UsageRecorder(store, noTelemetry);
   const verifier = new TokenVerifier({

@@ -28,6 +28,7 @@ import {
 } from './access.js';
 import { recordAudit } from './audit.js';
 import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { newTokenRow } from './token-rows.js';
 
 /** An organization token as the API shows it: never its secret or digest. */
 export interface OrgToken {
@@ -184,32 +185,21 @@ export async function createOrgToken(
   const projects = await checkProjects(deps, access.org.id, input.projects);
   const allowedCidrs = checkCidrs(access, input.allowedCidrs);
   const secret = generateToken('organization');
-  const row: TokenRow = {
+  const row = newTokenRow({
     id: newId(now.getTime()),
     kind: 'organization',
-    org_id: access.org.id,
-    user_id: null,
+    orgId: access.org.id,
+    userId: null,
     name: input.name.trim(),
     description: input.description?.trim() ?? '',
     permissions: JSON.stringify([...new Set(input.permissions)]),
     projects: JSON.stringify(projects),
-    allowed_cidrs: JSON.stringify(allowedCidrs),
-    digest: tokenDigest(secret),
-    hint: tokenHint(secret),
-    previous_digest: null,
-    previous_valid_until: null,
-    expires_at: expiresAt,
-    created_at: now.toISOString(),
-    created_by: actor.id,
-    created_by_name: actor.name,
-    last_used_at: null,
-    last_used_ip: null,
-    last_used_user_agent: null,
-    revoked_at: null,
-    revoked_by: null,
-    revoked_by_name: null,
-    rotated_at: null,
-  };
+    allowedCidrs: JSON.stringify(allowedCidrs),
+    secret,
+    expiresAt,
+    createdAt: now.toISOString(),
+    creator: actor,
+  });
   await deps.store.db.transaction().execute(async (trx) => {
     await insertToken(trx, row);
     await recordAudit(trx, {

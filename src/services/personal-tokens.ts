@@ -1,12 +1,13 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
+import { generateToken } from '../domain/token-format.js';
 import { checkExpiry, defaultTokenPolicy } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
 import { findToken, insertToken, listTokens, type TokenRow, updateToken } from '../store/tokens.js';
 import { requireSessionUser } from './access.js';
 import type { Actor, ServiceDeps, UserActor } from './context.js';
+import { newTokenRow } from './token-rows.js';
 
 /** A personal access token as the API shows it: never its secret or digest. */
 export interface PersonalToken {
@@ -59,32 +60,20 @@ export async function issuePersonalToken(
   const now = deps.clock.now();
   const expiresAt = checkExpiry(input.expiresAt, defaultTokenPolicy, now, '/body/expiresAt');
   const secret = generateToken('personal');
-  const row: TokenRow = {
+  const row = newTokenRow({
     id: newId(now.getTime()),
     kind: 'personal',
-    org_id: null,
-    user_id: user.id,
+    orgId: null,
+    userId: user.id,
     name: input.name.trim(),
-    description: '',
     permissions: '[]',
     projects: '{"mode":"all"}',
-    allowed_cidrs: '[]',
-    digest: tokenDigest(secret),
-    hint: tokenHint(secret),
-    previous_digest: null,
-    previous_valid_until: null,
-    expires_at: expiresAt,
-    created_at: now.toISOString(),
-    created_by: user.id,
-    created_by_name: user.name,
-    last_used_at: null,
-    last_used_ip: null,
-    last_used_user_agent: null,
-    revoked_at: null,
-    revoked_by: null,
-    revoked_by_name: null,
-    rotated_at: null,
-  };
+    allowedCidrs: '[]',
+    secret,
+    expiresAt,
+    createdAt: now.toISOString(),
+    creator: user,
+  });
   await insertToken(deps.store.db, row);
   return { ...presentPersonalToken(row, now), token: secret };
 }

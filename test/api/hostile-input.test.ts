@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
+import { storeDigest } from '../helpers/store-digest.js';
 
 // Hostile and malformed input against every route that takes a body, sent by an instance
 // admin with a valid CSRF token so that nothing but the input itself can be refused.
@@ -84,24 +85,7 @@ describeEachEngine('hostile input', (engine) => {
       tokenId: token.json().id,
       analysisId: analysis.json().id,
     };
-    snapshot = async () => {
-      const tables = [
-        'users',
-        'orgs',
-        'memberships',
-        'projects',
-        'audit_events',
-        'tokens',
-        'token_policies',
-        'analyses',
-        'analysis_issues',
-        'quality_gates',
-      ] as const;
-      const rows = await Promise.all(
-        tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),
-      );
-      return JSON.stringify(rows);
-    };
+    snapshot = () => storeDigest(t.store);
   });
   afterAll(() => t.close());
 

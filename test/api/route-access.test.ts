@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, password, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
+import { storeDigest } from '../helpers/store-digest.js';
 
 /**
  * Who may call each documented route. A route that is registered but missing here fails the
@@ -193,24 +194,7 @@ describeEachEngine('access rules of every route', (engine) => {
       tokenId: token.json().id,
       personalTokenId: personal.json().id,
     };
-    snapshot = async () => {
-      const tables = [
-        'users',
-        'orgs',
-        'memberships',
-        'projects',
-        'audit_events',
-        'tokens',
-        'token_policies',
-        'analyses',
-        'analysis_issues',
-        'quality_gates',
-      ] as const;
-      const rows = await Promise.all(
-        tables.map((table) => t.store.db.selectFrom(table).selectAll().execute()),
-      );
-      return JSON.stringify(rows.map((r) => r.map((row) => JSON.stringify(row)).sort()));
-    };
+    snapshot = () => storeDigest(t.store);
   });
   afterAll(() => t.close());
 

@@ -1,0 +1,49 @@
+import { tokenDigest, tokenHint } from '../domain/token-format.js';
+import type { TokenRow } from '../store/tokens.js';
+
+/**
+ * The stored row of a token just issued: its digest and hint, never the secret; no use, no
+ * rotation, no revocation yet. One place for both kinds of token.
+ */
+export function newTokenRow(input: {
+  id: string;
+  kind: 'organization' | 'personal';
+  orgId: string | null;
+  userId: string | null;
+  name: string;
+  description?: string;
+  permissions: string;
+  projects: string;
+  allowedCidrs: string;
+  secret: string;
+  expiresAt: string | null;
+  createdAt: string;
+  creator: { id: string; name: string } | null;
+}): TokenRow {
+  return {
+    id: input.id,
+    kind: input.kind,
+    org_id: input.orgId,
+    user_id: input.userId,
+    name: input.name,
+    description: input.description ?? '',
+    permissions: input.permissions,
+    projects: input.projects,
+    allowed_cidrs: input.allowedCidrs,
+    digest: tokenDigest(input.secret),
+    hint: tokenHint(input.secret),
+    previous_digest: null,
+    previous_valid_until: null,
+    expires_at: input.expiresAt,
+    created_at: input.createdAt,
+    created_by: input.creator?.id ?? null,
+    created_by_name: input.creator?.name ?? null,
+    last_used_at: null,
+    last_used_ip: null,
+    last_used_user_agent: null,
+    revoked_at: null,
+    revoked_by: null,
+    revoked_by_name: null,
+    rotated_at: null,
+  };
+}
