@@ -1,0 +1,94 @@
+/**
+ * Throughput over HTTP (issue 7, b and c): an orgtoken request authenticated by an
+ * organization token (cache hit) against a bare Fastify route, orgtoken's own /healthz, and
+ * better-auth's API-key plugin verifying a key. autocannon, 50 connections; the targets run
+ * in one child process and are loaded one at a time, alternating, so that none gets a
+ * warmer machine. Writes bench/results/http-<date>.json.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+
+interface Targets {
+  orgtoken: string;
+  bare: string;
+  peer: string;
+  secret: string;
+  peerKey: string;
+}
+
+async function startTargets(): Promise<{ targets: Targets; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/servers.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`targets exited with ${code}`)));
+  });
+  return { targets: JSON.parse(first) as Targets, stop: () => child.kill('SIGTERM') };
+}
+
+async function load(url: string, headers: Record<string, string>): Promise<number> {
+  const result = await autocannon({ url, connections: 50, duration: seconds, headers });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return result.requests.average;
+}
+
+async function main() {
+  const { targets, stop } = await startTargets();
+  try {
+    const cases = {
+      authenticated: () =>
+        load(`${targets.orgtoken}/api/v1/me`, { authorization: `Bearer ${targets.secret}` }),
+      bareFastify: () => load(`${targets.bare}/`, {}),
+      healthz: () => load(`${targets.orgtoken}/healthz`, {}),
+      betterAuthPeer: () => load(`${targets.peer}/verify`, { 'x-api-key': targets.peerKey }),
+    };
+    const samples: Record<string, number[]> = {};
+    // One short warm-up of each, not recorded.
+    for (const run of Object.values(cases)) await run();
+    for (let round = 0; round < rounds; round += 1) {
+      for (const [name, run] of Object.entries(cases)) {
+        const rate = await run();
+        samples[name] = [...(samples[name] ?? []), rate];
+        console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
+      }
+    }
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const rps = Object.fromEntries(
+      Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))]),
+    ) as Record<keyof typeof cases, number>;
+    const result = {
+      date: new Date().toISOString(),
+      connections: 50,
+      secondsPerRun: seconds,
+      rounds,
+      requestsPerSecond: rps,
+      authenticatedVsBare: Number((rps.authenticated / rps.bareFastify).toFixed(3)),
+      authenticatedVsPeer: Number((rps.authenticated / rps.betterAuthPeer).toFixed(2)),
+      targets: { authenticatedVsBare: 0.9, authenticatedVsPeer: 25 },
+    };
+    console.table([
+      {
+        ...result.requestsPerSecond,
+        vsBare: result.authenticatedVsBare,
+        vsPeer: result.authenticatedVsPeer,
+      },
+    ]);
+    const file = `bench/results/http-${result.date.slice(0, 10)}.json`;
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    stop();
+  }
+}
+
+await main();

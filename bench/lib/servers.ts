@@ -1,0 +1,44 @@
+/**
+ * Child process of bench/http.ts: hosts the three HTTP targets on loopback so that the load
+ * generator (autocannon, in the parent) never shares a process with them. It prints one
+ * JSON line with their addresses and an orgtoken secret, then serves until killed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { PasswordHasher } from '../../src/domain/passwords.js';
+import { openStore } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { startBetterAuthPeer } from '../peer/better-auth-peer.js';
+import { seedOrgTokens } from './seed.js';
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-http-bench-'));
+  const store = openStore(`sqlite:${join(dir, 'bench.db')}`);
+  await migrateToLatest(store);
+  const [secret] = await seedOrgTokens(store, 1);
+  const app = await buildApp({
+    store,
+    clock: systemClock,
+    passwords: new PasswordHasher(),
+    sessions: { idleSeconds: 3600, absoluteSeconds: 86_400 },
+    // Request logging off, as for the bare server: the comparison is of the work per request.
+    logger: false,
+    usageFlushMs: 10_000,
+  });
+  const orgtoken = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  const bare = Fastify();
+  bare.get('/', async () => ({ ok: true }));
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  const peer = await startBetterAuthPeer({ keys: 1 });
+  process.stdout.write(
+    `${JSON.stringify({ orgtoken, bare: bareUrl, peer: peer.url, secret, peerKey: peer.keys[0] })}\n`,
+  );
+}
+
+await main();

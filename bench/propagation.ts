@@ -1,0 +1,82 @@
+/**
+ * Revocation propagation (issue 7): two real servers on one PostgreSQL database; a token
+ * is revoked on A and B is asked about it until it refuses. p50 and max over 25 tokens,
+ * each first used on B so that B holds it in its cache. Needs BENCH_DATABASE_URL or
+ * TEST_DATABASE_URL. Writes bench/results/propagation-<date>.json.
+ */
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
+import {
+  type ServerProcess,
+  SessionClient,
+  startServerProcesses,
+} from '../test/helpers/server-process.js';
+
+const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const revocations = 25;
+const admin = { email: 'bench@example.test', password: 'a long bench password' };
+
+async function maintenance(sql: string): Promise<void> {
+  const url = new URL(server ?? '');
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+async function main() {
+  if (!server) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL)');
+  const name = `orgtoken_propagation_${Date.now()}`;
+  await maintenance(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const env = {
+    DATABASE_URL: url.toString(),
+    ORGTOKEN_ADMIN_EMAIL: admin.email,
+    ORGTOKEN_ADMIN_PASSWORD: admin.password,
+  };
+  const [a, b] = (await startServerProcesses(2, env)) as [ServerProcess, ServerProcess];
+  try {
+    const onA = new SessionClient(a.url);
+    await onA.signIn(admin.email, admin.password);
+    await onA.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
+    const latencies: number[] = [];
+    for (let i = 0; i < revocations; i += 1) {
+      const created = await onA.call('POST', '/api/v1/orgs/bench/tokens', {
+        name: `t${i}`,
+        permissions: ['project:browse'],
+        projects: { mode: 'all' },
+        expiresAt: null,
+      });
+      const { id, token } = created.body as { id: string; token: string };
+      const probe = () =>
+        fetch(`${b.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      if ((await probe()).status !== 200) throw new Error('B refused a fresh token');
+      await onA.call('DELETE', `/api/v1/orgs/bench/tokens/${id}`);
+      const revokedAt = performance.now();
+      for (;;) {
+        if ((await probe()).status === 401) break;
+        if (performance.now() - revokedAt > 35_000) throw new Error('never propagated');
+      }
+      latencies.push(performance.now() - revokedAt);
+    }
+    const sorted = [...latencies].sort((x, y) => x - y);
+    const result = {
+      date: new Date().toISOString(),
+      revocations,
+      p50Ms: Number((sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)),
+      maxMs: Number((sorted.at(-1) ?? 0).toFixed(1)),
+      target: 'seen by another instance within 1 s (aim 100 ms)',
+    };
+    console.table([result]);
+    const file = `bench/results/propagation-${result.date.slice(0, 10)}.json`;
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await maintenance(`drop database ${name} with (force)`);
+  }
+}
+
+await main();

@@ -1,0 +1,223 @@
+/**
+ * Scale (issue 7, d to f): cache-miss verification latency with 1,000 and 1,000,000 tokens
+ * in the store, on SQLite and on PostgreSQL (BENCH_DATABASE_URL, a server to create
+ * scratch databases on); the token list with 100,000 tokens in one organization; store
+ * writes per 100,000 authenticated requests; RSS after verifying 1,000,000 distinct tokens.
+ * Writes bench/results/scale-<date>.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KyselyPlugin } from 'kysely';
+import pg from 'pg';
+import { systemClock } from '../src/domain/clock.js';
+import { encodeCursor } from '../src/domain/pagination.js';
+import type { ServiceDeps } from '../src/services/context.js';
+import { pageOrgTokens } from '../src/services/org-tokens.js';
+import { FailureLimiter } from '../src/services/rate-limits.js';
+import { TokenVerifier } from '../src/services/token-auth.js';
+import { UsageRecorder } from '../src/services/usage.js';
+import { VerificationCache } from '../src/services/verification-cache.js';
+import { type Engine, openStore, type Store } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { seedOrgTokens } from './lib/seed.js';
+
+const big = Number(process.env.BENCH_BIG ?? 1_000_000);
+const pgServer = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+const quiet = { authentication() {}, cacheLookup() {}, usageFlush() {} };
+const meta = { ip: '127.0.0.1', userAgent: 'bench' };
+
+function percentiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: Number(at(0.5).toFixed(3)), p99: Number(at(0.99).toFixed(3)) };
+}
+
+async function scratch(engine: Engine): Promise<{ store: Store; drop: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'orgtoken-scale-'));
+    const store = openStore(`sqlite:${join(dir, 'scale.db')}`);
+    await migrateToLatest(store);
+    return {
+      store,
+      drop: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (!pgServer) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) for PostgreSQL');
+  const name = `orgtoken_scale_${Date.now()}`;
+  const admin = new URL(pgServer);
+  admin.pathname = '/postgres';
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await run(`create database ${name}`);
+  const url = new URL(pgServer);
+  url.pathname = `/${name}`;
+  const store = openStore(url.toString());
+  await migrateToLatest(store);
+  return {
+    store,
+    drop: async () => {
+      await store.close();
+      await run(`drop database ${name} with (force)`);
+    },
+  };
+}
+
+function verifierFor(store: Store, cache = new VerificationCache()) {
+  const usage = new UsageRecorder(store, quiet);
+  const verifier = new TokenVerifier({
+    store,
+    clock: systemClock,
+    cache,
+    usage,
+    telemetry: quiet,
+    failures: new FailureLimiter(1_000_000_000, 60_000),
+  });
+  return { verifier, usage, cache };
+}
+
+/** Cache-miss latency in ms: the cache is emptied before every verification. */
+async function missLatency(store: Store, secrets: string[], samples = 3000) {
+  const { verifier, cache } = verifierFor(store);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    cache.clear();
+    const secret = secrets[Math.floor(Math.random() * secrets.length)] as string;
+    const start = process.hrtime.bigint();
+    const result = await verifier.verify(secret, meta);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (!result.ok) throw new Error(result.code);
+  }
+  return percentiles(times.slice(200)); // the first ones warm the statement cache
+}
+
+async function cacheMiss(engine: Engine) {
+  const out: Record<string, unknown> = {};
+  for (const count of [1000, big]) {
+    const { store, drop } = await scratch(engine);
+    try {
+      const started = Date.now();
+      const secrets = await seedOrgTokens(store, count);
+      console.log(
+        `${engine}: seeded ${count} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      out[String(count)] = await missLatency(store, secrets);
+      console.log(`${engine}: cache-miss latency with ${count} tokens`, out[String(count)]);
+      if (count === big && engine === 'sqlite')
+        out.rssAfterMillion = await rssAfterAll(store, secrets);
+    } finally {
+      await drop();
+    }
+  }
+  return out;
+}
+
+/** RSS after verifying every token once (the cache stays bounded). */
+async function rssAfterAll(store: Store, secrets: string[]) {
+  const { verifier, usage } = verifierFor(store);
+  for (let i = 0; i < secrets.length; i += 1) {
+    const result = await verifier.verify(secrets[i] as string, meta);
+    if (!result.ok) throw new Error(result.code);
+    if (i % 100_000 === 99_999) await usage.flush();
+  }
+  await usage.flush();
+  global.gc?.();
+  return { verified: secrets.length, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+}
+
+async function tokenList(engine: Engine) {
+  const { store, drop } = await scratch(engine);
+  try {
+    await seedOrgTokens(store, 100_000);
+    const deps = {
+      store,
+      clock: systemClock,
+      invalidate: new VerificationCache(),
+    } as unknown as ServiceDeps;
+    const actor = {
+      type: 'user',
+      id: 'bench',
+      email: 'bench@example.test',
+      name: 'Bench',
+      instanceAdmin: true,
+      via: 'session',
+    } as const;
+    const deep = encodeCursor([`bench-org-${String(50_000).padStart(8, '0')}`]);
+    const time = async (cursor: string | undefined) => {
+      const times: number[] = [];
+      for (let i = 0; i < 300; i += 1) {
+        const start = process.hrtime.bigint();
+        const page = await pageOrgTokens(deps, actor, 'bench-org', {}, { limit: 50, cursor });
+        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        if (page.items.length !== 50) throw new Error('short page');
+      }
+      return percentiles(times.slice(20));
+    };
+    return { firstPage: await time(undefined), deepPage: await time(deep) };
+  } finally {
+    await drop();
+  }
+}
+
+/** Store writes made by 100,000 authenticated requests on 1,000 tokens, flushed 10 times. */
+async function usageWrites() {
+  const { store, drop } = await scratch('sqlite');
+  try {
+    const secrets = await seedOrgTokens(store, 1000);
+    let writes = 0;
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (args.node.kind !== 'SelectQueryNode') writes += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const counted: Store = { ...store, db: store.db.withPlugin(counter) };
+    const { verifier, usage } = verifierFor(counted);
+    let flushes = 0;
+    for (let i = 0; i < 100_000; i += 1) {
+      const answer = verifier.verify(secrets[i % secrets.length] as string, meta);
+      const result = answer instanceof Promise ? await answer : answer;
+      if (!result.ok) throw new Error(result.code);
+      if (i % 10_000 === 9_999) {
+        await usage.flush();
+        flushes += 1;
+      }
+    }
+    return {
+      requests: 100_000,
+      tokens: 1000,
+      flushes,
+      writes,
+      writesPerTokenPerFlush: writes / (1000 * flushes),
+    };
+  } finally {
+    await drop();
+  }
+}
+
+async function main() {
+  const result: Record<string, unknown> = { date: new Date().toISOString(), big };
+  result.usage = await usageWrites();
+  console.log('usage writes', result.usage);
+  result.tokenListSqlite = await tokenList('sqlite');
+  console.log('token list (sqlite)', result.tokenListSqlite);
+  if (pgServer) {
+    result.tokenListPostgres = await tokenList('postgres');
+    console.log('token list (postgres)', result.tokenListPostgres);
+  }
+  result.cacheMissSqlite = await cacheMiss('sqlite');
+  if (pgServer) result.cacheMissPostgres = await cacheMiss('postgres');
+  const file = `bench/results/scale-${String(result.date).slice(0, 10)}.json`;
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
+
+await main();
