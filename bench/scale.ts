@@ -5,7 +5,7 @@
  * writes per 100,000 authenticated requests; RSS after verifying 1,000,000 distinct tokens.
  * Writes bench/results/scale-<date>.json.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
@@ -203,19 +203,35 @@ async function usageWrites() {
   }
 }
 
+/** BENCH_PARTS=usage,list,miss runs only those parts and merges them into today's file. */
+const parts = new Set((process.env.BENCH_PARTS ?? 'usage,list,miss').split(','));
+
 async function main() {
-  const result: Record<string, unknown> = { date: new Date().toISOString(), big };
-  result.usage = await usageWrites();
-  console.log('usage writes', result.usage);
-  result.tokenListSqlite = await tokenList('sqlite');
-  console.log('token list (sqlite)', result.tokenListSqlite);
-  if (pgServer) {
-    result.tokenListPostgres = await tokenList('postgres');
-    console.log('token list (postgres)', result.tokenListPostgres);
+  const date = new Date().toISOString();
+  const file = `bench/results/scale-${date.slice(0, 10)}.json`;
+  const result: Record<string, unknown> = {
+    ...(existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {}),
+    date,
+  };
+  if (parts.has('usage')) {
+    result.usage = await usageWrites();
+    console.log('usage writes', result.usage);
   }
-  result.cacheMissSqlite = await cacheMiss('sqlite');
-  if (pgServer) result.cacheMissPostgres = await cacheMiss('postgres');
-  const file = `bench/results/scale-${String(result.date).slice(0, 10)}.json`;
+  if (parts.has('list')) {
+    result.tokenListSqlite = await tokenList('sqlite');
+    console.log('token list (sqlite)', result.tokenListSqlite);
+    if (pgServer) {
+      result.tokenListPostgres = await tokenList('postgres');
+      console.log('token list (postgres)', result.tokenListPostgres);
+    }
+  }
+  if (parts.has('miss')) {
+    result.big = big;
+    result.cacheMissSqlite = await cacheMiss('sqlite');
+    if (pgServer) result.cacheMissPostgres = await cacheMiss('postgres');
+  }
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }

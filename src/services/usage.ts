@@ -62,11 +62,12 @@ export class UsageRecorder {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      await this.store.db.transaction().execute(async (trx) => {
-        // One order for every instance, so that two flushes of the same tokens cannot deadlock.
-        const ordered = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        for (const [tokenId, usage] of ordered) {
-          await applyUsage(trx, {
+      // One order for every instance, so that two flushes of the same tokens cannot deadlock.
+      const ordered = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await this.store.db.transaction().execute((trx) =>
+        applyUsage(
+          trx,
+          ordered.map(([tokenId, usage]) => ({
             tokenId,
             lastUsedAt: new Date(usage.lastUsedMs).toISOString(),
             ip: usage.ip,
@@ -77,9 +78,9 @@ export class UsageRecorder {
                 count,
               ]),
             ),
-          });
-        }
-      });
+          })),
+        ),
+      );
     } catch (error) {
       this.restore(batch);
       throw error;

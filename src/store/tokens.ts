@@ -147,33 +147,43 @@ export function dailyUsage(
     .execute();
 }
 
-/** Records one flush of usage for one token: last use (never moved back) and the day's count. */
-export async function applyUsage(
-  db: Kysely<Database>,
-  usage: {
-    tokenId: string;
-    lastUsedAt: string;
-    ip: string | null;
-    userAgent: string | null;
-    days: Map<string, number>;
-  },
-): Promise<void> {
-  await db
-    .updateTable('tokens')
-    .set({
-      last_used_at: usage.lastUsedAt,
-      last_used_ip: usage.ip,
-      last_used_user_agent: usage.userAgent,
-    })
-    .where('id', '=', usage.tokenId)
-    .where((eb) =>
-      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', usage.lastUsedAt)]),
-    )
-    .execute();
-  for (const [day, count] of usage.days) {
+export interface TokenUsage {
+  tokenId: string;
+  lastUsedAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  days: Map<string, number>;
+}
+
+// Rows per statement: 4 (or 3) values each stays far below both engines' parameter limits.
+const usageBatch = 500;
+
+/**
+ * Records one flush of usage for many tokens in two multi-row statements per 500 tokens:
+ * last use (never moved back, whatever order instances flush in) and the day counts
+ * (added to). Call inside a transaction. The rows must be in one order on every instance
+ * (sorted by token id), so that concurrent flushes cannot deadlock.
+ */
+export async function applyUsage(db: Kysely<Database>, usage: TokenUsage[]): Promise<void> {
+  for (let start = 0; start < usage.length; start += usageBatch) {
+    const batch = usage.slice(start, start + usageBatch);
+    const rows = sql.join(
+      batch.map((u) => sql`(${u.tokenId}, ${u.lastUsedAt}, ${u.ip}, ${u.userAgent})`),
+    );
+    // A CTE names the VALUES columns the same way on SQLite and PostgreSQL.
+    await sql`
+      with v(id, at, ip, agent) as (values ${rows})
+      update tokens
+      set last_used_at = v.at, last_used_ip = v.ip, last_used_user_agent = v.agent
+      from v
+      where tokens.id = v.id and (tokens.last_used_at is null or tokens.last_used_at < v.at)
+    `.execute(db);
+    const counts = batch.flatMap((u) =>
+      [...u.days].map(([day, count]) => ({ token_id: u.tokenId, day, count })),
+    );
     await db
       .insertInto('token_usage_daily')
-      .values({ token_id: usage.tokenId, day, count })
+      .values(counts)
       .onConflict((oc) =>
         oc.columns(['token_id', 'day']).doUpdateSet((eb) => ({
           count: eb('token_usage_daily.count', '+', eb.ref('excluded.count')),

@@ -56,8 +56,9 @@ describeEachEngine('verification cache and usage batching', (engine) => {
       }
     }
     const writes = since(before).filter((kind) => kind !== 'SelectQueryNode');
-    // Per flush, for this one token: one update of its last use, one upsert of its day count.
-    expect(writes.filter((kind) => kind === 'UpdateQueryNode')).toHaveLength(flushes);
+    // Per flush: one multi-row update of last use (raw SQL) and one multi-row upsert of
+    // day counts, however many tokens the flush carries.
+    expect(writes.filter((kind) => kind === 'RawNode')).toHaveLength(flushes);
     expect(writes.filter((kind) => kind === 'InsertQueryNode')).toHaveLength(flushes);
     expect(writes).toHaveLength(2 * flushes);
     const usage = await t.store.db
@@ -67,6 +68,19 @@ describeEachEngine('verification cache and usage batching', (engine) => {
       .execute();
     expect(usage.map((u) => Number(u.count))).toEqual([1000]);
     expect(usage[0]?.day).toBe(t.clock.now().toISOString().slice(0, 10));
+  });
+
+  it('flushes many tokens in two statements, not two per token', async () => {
+    const secrets = [];
+    for (let i = 0; i < 30; i += 1) secrets.push((await createOrgToken(t, admin, org.key)).token);
+    await t.app.runtime.usage.flush();
+    for (const secret of secrets) await withToken(t, secret, { url: '/api/v1/me' });
+    const before = kinds();
+    await t.app.runtime.usage.flush();
+    expect(since(before).filter((kind) => kind !== 'SelectQueryNode')).toEqual([
+      'RawNode',
+      'InsertQueryNode',
+    ]);
   });
 
   it('never moves last use backwards, and adds counts from several batches', async () => {
