@@ -5,7 +5,7 @@
  * TEST_DATABASE_URL. Writes bench/results/propagation-<date>.json.
  */
 import { writeFileSync } from 'node:fs';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/engines.js';
 import {
   type ServerProcess,
   SessionClient,
@@ -16,23 +16,11 @@ const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const revocations = 25;
 const admin = { email: 'bench@example.test', password: 'a long bench password' };
 
-async function maintenance(sql: string): Promise<void> {
-  const url = new URL(server ?? '');
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
-
 async function main() {
   if (!server) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL)');
-  const name = `orgtoken_propagation_${Date.now()}`;
-  await maintenance(`create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
+  const database = await scratchDatabase(server, 'orgtoken_propagation');
   const env = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     ORGTOKEN_ADMIN_EMAIL: admin.email,
     ORGTOKEN_ADMIN_PASSWORD: admin.password,
   };
@@ -75,7 +63,7 @@ async function main() {
     console.log(`wrote ${file}`);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
-    await maintenance(`drop database ${name} with (force)`);
+    await database.drop();
   }
 }
 

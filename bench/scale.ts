@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
-import pg from 'pg';
 import { systemClock } from '../src/domain/clock.js';
 import { encodeCursor } from '../src/domain/pagination.js';
 import type { ServiceDeps } from '../src/services/context.js';
@@ -20,6 +19,7 @@ import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
 import { type Engine, openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
+import { scratchDatabase } from '../test/helpers/engines.js';
 import { seedOrgTokens } from './lib/seed.js';
 
 const big = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -47,25 +47,14 @@ async function scratch(engine: Engine): Promise<{ store: Store; drop: () => Prom
     };
   }
   if (!pgServer) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) for PostgreSQL');
-  const name = `orgtoken_scale_${Date.now()}`;
-  const admin = new URL(pgServer);
-  admin.pathname = '/postgres';
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await run(`create database ${name}`);
-  const url = new URL(pgServer);
-  url.pathname = `/${name}`;
-  const store = openStore(url.toString());
+  const database = await scratchDatabase(pgServer, 'orgtoken_scale');
+  const store = openStore(database.url);
   await migrateToLatest(store);
   return {
     store,
     drop: async () => {
       await store.close();
-      await run(`drop database ${name} with (force)`);
+      await database.drop();
     },
   };
 }

@@ -6,15 +6,13 @@ import { createHash, hash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { systemClock } from '../src/domain/clock.js';
-import { generateToken } from '../src/domain/token-format.js';
 import { FailureLimiter } from '../src/services/rate-limits.js';
 import { TokenVerifier } from '../src/services/token-auth.js';
-import { newTokenRow } from '../src/services/token-rows.js';
 import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
 import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { insertToken } from '../src/store/tokens.js';
+import { seedOrgTokens } from './lib/seed.js';
 
 const tokenCount = 1000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -32,40 +30,7 @@ const noTelemetry = {
 async function setup() {
   const store = openStore('sqlite::memory:');
   await migrateToLatest(store);
-  const now = new Date().toISOString();
-  await store.db
-    .insertInto('orgs')
-    .values({
-      id: 'org',
-      key: 'bench',
-      name: 'Bench',
-      plan: 'team',
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  const secrets: string[] = [];
-  for (let i = 0; i < tokenCount; i += 1) {
-    const secret = generateToken('organization');
-    secrets.push(secret);
-    await insertToken(
-      store.db,
-      newTokenRow({
-        id: `t${i}`,
-        kind: 'organization',
-        orgId: 'org',
-        userId: null,
-        name: `token-${i}`,
-        permissions: '["analysis:execute"]',
-        projects: '{"mode":"all"}',
-        allowedCidrs: '[]',
-        secret,
-        expiresAt: null,
-        createdAt: now,
-        creator: null,
-      }),
-    );
-  }
+  const secrets = await seedOrgTokens(store, tokenCount);
   const usage = new UsageRecorder(store, noTelemetry);
   const verifier = new TokenVerifier({
     store,

@@ -71,3 +71,36 @@ export async function freshStore(
     },
   };
 }
+
+/** Runs SQL on the server's maintenance database (to create or drop whole databases). */
+export async function onMaintenanceDatabase(serverUrl: string, statement: string): Promise<void> {
+  const url = new URL(serverUrl);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A PostgreSQL database of its own on the server of `serverUrl`, for what must not share the
+ * test database (cutting connections off, a million rows); `drop` removes it whatever
+ * still connects to it.
+ */
+export async function scratchDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  await onMaintenanceDatabase(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => onMaintenanceDatabase(serverUrl, `drop database ${name} with (force)`),
+  };
+}

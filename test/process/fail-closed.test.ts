@@ -1,36 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from '../helpers/engines.js';
+import { onMaintenanceDatabase, scratchDatabase, testDatabaseUrl } from '../helpers/engines.js';
 import { SessionClient, startServerProcess } from '../helpers/server-process.js';
 
 const admin = { email: 'root@example.test', password: 'a long admin password' };
 
-/**
- * Runs SQL as the superuser on the maintenance database, outside the database under test
- * (which has a database of its own: cutting off the shared test database would break the
- * suites running beside this one).
- */
-async function asSuperuser(sql: string): Promise<void> {
-  const url = new URL(testDatabaseUrl ?? '');
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+// The database under test is a database of its own: cutting off the shared test database
+// would break the suites running beside this one.
+const asSuperuser = (statement: string) => onMaintenanceDatabase(testDatabaseUrl ?? '', statement);
 
 describe.skipIf(!testDatabaseUrl)('PostgreSQL going away', () => {
   it('answers 503 for an uncached token and fails /readyz, then recovers without a restart', async () => {
-    const dbName = `orgtoken_cut_${randomBytes(4).toString('hex')}`;
-    await asSuperuser(`create database ${dbName}`);
-    const url = new URL(testDatabaseUrl ?? '');
-    url.pathname = `/${dbName}`;
+    const database = await scratchDatabase(testDatabaseUrl ?? '', 'orgtoken_cut');
+    const dbName = database.name;
     const server = await startServerProcess({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       ORGTOKEN_ADMIN_EMAIL: admin.email,
       ORGTOKEN_ADMIN_PASSWORD: admin.password,
     });
@@ -80,7 +63,7 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL going away', () => {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     } finally {
       await server.stop();
-      await asSuperuser(`drop database ${dbName} with (force)`);
+      await database.drop();
     }
   }, 60_000);
 });
