@@ -45,12 +45,30 @@ export async function setup(): Promise<void> {
     );
     return;
   }
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
-    await client.connect();
-    await client.query('select 1');
+    // Leftovers of a run that was cut short go first.
+    await dropTestSchemas(url);
   } catch (error) {
     throw new Error(`TEST_DATABASE_URL is set but PostgreSQL cannot be reached: ${String(error)}`);
+  }
+}
+
+/** Drops every per-suite schema (t_…) once all suites are done. */
+export async function teardown(): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) await dropTestSchemas(url);
+}
+
+async function dropTestSchemas(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>(
+      "select nspname from pg_namespace where nspname ~ '^t_[0-9a-f]{12}$'",
+    );
+    for (const { nspname } of rows) {
+      await client.query(`drop schema if exists ${pg.escapeIdentifier(nspname)} cascade`);
+    }
   } finally {
     await client.end().catch(() => {});
   }
