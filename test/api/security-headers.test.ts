@@ -25,6 +25,8 @@ describe('security headers', () => {
       await t.request(session, { method: 'GET', url: '/api/v1/me' }),
       await t.app.inject({ url: '/api/v1/me' }),
       await t.app.inject({ url: '/api/v1/nothing' }),
+      // Refused by the router itself, before any hook runs.
+      await t.app.inject({ url: `/api/v1/orgs/${'a'.repeat(600)}` }),
       await t.app.inject({
         method: 'POST',
         url: '/api/v1/session',
