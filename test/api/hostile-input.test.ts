@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
+import { seedRouteObjects } from '../helpers/fixtures.js';
 import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
 import { storeDigest } from '../helpers/store-digest.js';
 
@@ -58,33 +59,8 @@ describeEachEngine('hostile input', (engine) => {
     const org = await t.createOrg(root);
     const user = await t.createUser();
     await t.addMember(root, org.key, root.user.id, 'admin');
-    await t.request(root, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/projects`,
-      payload: { key: 'existing', name: 'Existing' },
-    });
-    const token = await t.request(root, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/tokens`,
-      payload: {
-        name: 'existing-token',
-        permissions: ['project:browse'],
-        projects: { mode: 'all' },
-        expiresAt: null,
-      },
-    });
-    const analysis = await t.request(root, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/projects/existing/analyses?format=sarif`,
-      payload: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
-    });
-    params = {
-      org: org.key,
-      projectKey: 'existing',
-      userId: user.id,
-      tokenId: token.json().id,
-      analysisId: analysis.json().id,
-    };
+    const seeded = await seedRouteObjects(t, root, org.key);
+    params = { ...seeded, org: org.key, userId: user.id };
     snapshot = () => storeDigest(t.store);
   });
   afterAll(() => t.close());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, password, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
+import { seedRouteObjects } from '../helpers/fixtures.js';
 import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
 import { storeDigest } from '../helpers/store-digest.js';
 
@@ -156,30 +157,11 @@ describeEachEngine('access rules of every route', (engine) => {
     outsider = await t.newSession();
     const org = await t.createOrg(root, { orgAdmin: admin });
     await t.addMember(root, org.key, member.user.id, 'member');
-    await t.request(admin, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/projects`,
-      payload: { key: 'existing', name: 'Existing' },
-    });
-    const token = await t.request(admin, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/tokens`,
-      payload: {
-        name: 'existing-token',
-        permissions: ['project:browse'],
-        projects: { mode: 'all' },
-        expiresAt: null,
-      },
-    });
+    const seeded = await seedRouteObjects(t, admin, org.key);
     const personal = await t.request(member, {
       method: 'POST',
       url: '/api/v1/user/tokens',
       payload: { name: 'member-token', expiresAt: null },
-    });
-    const analysis = await t.request(admin, {
-      method: 'POST',
-      url: `/api/v1/orgs/${org.key}/projects/existing/analyses?format=sarif`,
-      payload: { version: '2.1.0', runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }] },
     });
     await t.request(member, {
       method: 'POST',
@@ -187,11 +169,11 @@ describeEachEngine('access rules of every route', (engine) => {
       payload: { name: 'to-revoke', expiresAt: null },
     });
     params = {
-      analysisId: analysis.json().id,
+      analysisId: seeded.analysisId,
       org: org.key,
       projectKey: 'existing',
       userId: member.user.id,
-      tokenId: token.json().id,
+      tokenId: seeded.tokenId,
       personalTokenId: personal.json().id,
     };
     snapshot = () => storeDigest(t.store);

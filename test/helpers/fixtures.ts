@@ -1,0 +1,40 @@
+import type { TestApp, TestSession } from './app.js';
+
+/** The smallest SARIF report there is: one run, no result. */
+export const emptySarif = {
+  version: '2.1.0',
+  runs: [{ tool: { driver: { name: 'eslint' } }, results: [] }],
+};
+
+/**
+ * One object of each kind a route parameter can name, in the organization `orgKey`: the
+ * project `existing`, an organization token and an analysis of that project. For the suites
+ * that call every route.
+ */
+export async function seedRouteObjects(
+  t: TestApp,
+  admin: TestSession,
+  orgKey: string,
+): Promise<{ projectKey: string; tokenId: string; analysisId: string }> {
+  await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/projects`,
+    payload: { key: 'existing', name: 'Existing' },
+  });
+  const token = await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/tokens`,
+    payload: {
+      name: 'existing-token',
+      permissions: ['project:browse'],
+      projects: { mode: 'all' },
+      expiresAt: null,
+    },
+  });
+  const analysis = await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/projects/existing/analyses?format=sarif`,
+    payload: emptySarif,
+  });
+  return { projectKey: 'existing', tokenId: token.json().id, analysisId: analysis.json().id };
+}
