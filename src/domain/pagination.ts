@@ -29,7 +29,8 @@ export function decodeCursor(cursor: string, size: number): string[] {
   if (
     !Array.isArray(parsed) ||
     parsed.length !== size ||
-    !parsed.every((part) => typeof part === 'string')
+    // Only keysets this server writes: no control characters (a NUL would reach the store).
+    !parsed.every((part) => typeof part === 'string' && !/[\u0000-\u001f]/.test(part))
   ) {
     throw invalid('/querystring/cursor', 'cursor is not one this server gave out');
   }

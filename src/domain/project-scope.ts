@@ -8,20 +8,28 @@ export type ProjectScope =
 /** A glob over project keys: key characters plus `*` for any run of characters. */
 export const projectPatternPattern = '^[A-Za-z0-9_.:*-]{1,100}$';
 
-const compiled = new Map<string, RegExp>();
-
-function globToRegExp(pattern: string): RegExp {
-  let regex = compiled.get(pattern);
-  if (!regex) {
-    const escaped = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-      .join('.*');
-    regex = new RegExp(`^${escaped}$`);
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(pattern, regex);
+/**
+ * Glob match in linear time: the literal parts between stars must appear in order, the first
+ * at the start and the last at the end. (A regular expression built from the glob, `.*` for
+ * each star, backtracks exponentially on patterns like `*a*a*a*a*b`: one such token scope
+ * could freeze the whole server.)
+ */
+export function globMatches(pattern: string, key: string): boolean {
+  const parts = pattern.split('*');
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return key === pattern;
+  const last = parts.at(-1) ?? '';
+  if (key.length < first.length + last.length || !key.startsWith(first) || !key.endsWith(last)) {
+    return false;
   }
-  return regex;
+  let position = first.length;
+  const end = key.length - last.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = key.indexOf(middle, position);
+    if (found < 0 || found + middle.length > end) return false;
+    position = found + middle.length;
+  }
+  return true;
 }
 
 /** True when `projectKey` is in the scope: every project, a listed key, or a matching pattern. */
@@ -29,7 +37,7 @@ export function scopeIncludes(scope: ProjectScope, projectKey: string): boolean 
   if (scope.mode === 'all') return true;
   return (
     scope.keys.includes(projectKey) ||
-    scope.patterns.some((pattern) => globToRegExp(pattern).test(projectKey))
+    scope.patterns.some((pattern) => globMatches(pattern, projectKey))
   );
 }
 

@@ -48,6 +48,11 @@ export const Name = Type.String({
   pattern: `^${printable}*[^\\s\\u0000-\\u001f${refused}]${printable}*$`,
 });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
+
+/** Printable text to search or filter by (no control characters, which no stored value has). */
+export function SearchText(maxLength: number) {
+  return Type.String({ minLength: 1, maxLength, pattern: `^${printable}+$` });
+}
 export const Password = Type.String({ minLength: passwordMinLength, maxLength: passwordMaxLength });
 export const OrgKey = Type.String({ pattern: orgKeyPattern, maxLength: 39 });
 export const ProjectKey = Type.String({ pattern: projectKeyPattern, maxLength: 100 });

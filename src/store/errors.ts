@@ -81,6 +81,12 @@ function isUnavailable(error: unknown): boolean {
   return unavailableMessages.some((m) => message.includes(m));
 }
 
+function isUntextable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as DriverError).code;
+  return code === '22021' || code === '22P05';
+}
+
 function isForeignKeyViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as DriverError).code;
@@ -92,6 +98,13 @@ function isForeignKeyViolation(error: unknown): boolean {
  * lost or refused connection to STORE_UNAVAILABLE. Anything else stays unknown (null).
  */
 export function translateStoreError(error: unknown): AppError | null {
+  if (isUntextable(error)) {
+    // PostgreSQL refuses a NUL byte (or text invalid in its encoding) in any text value.
+    return new AppError(
+      'VALIDATION_FAILED',
+      'The request contains characters that cannot be stored.',
+    );
+  }
   if (isForeignKeyViolation(error)) {
     // What the change refers to was deleted meanwhile by a concurrent request.
     return new AppError('CONFLICT', 'Something this refers to changed meanwhile; try again.');

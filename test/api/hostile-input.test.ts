@@ -207,6 +207,40 @@ describeEachEngine('hostile input', (engine) => {
     }
   });
 
+  it('answers 400, never 5xx, to NUL characters that would reach the store', async () => {
+    const nulCursor = Buffer.from(JSON.stringify(['a\u0000b'])).toString('base64url');
+    const base = `/api/v1/orgs/${params.org}`;
+    const requests = [
+      { method: 'GET', url: `${base}/projects?cursor=${nulCursor}` },
+      { method: 'GET', url: `${base}/tokens?q=%00` },
+      {
+        method: 'GET',
+        url: `${base}/projects/existing/analyses/${params.analysisId}/issues?rule=%00`,
+      },
+      { method: 'POST', url: '/api/user_tokens/generate?name=a%00b' },
+      {
+        method: 'POST',
+        url: `${base}/projects/existing/analyses?format=sarif`,
+        payload: {
+          version: '2.1.0',
+          runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'a\u0000b' } }] }],
+        },
+      },
+    ] as const;
+    for (const request of requests) {
+      const response = await t.request(root, request);
+      expect(response.statusCode, request.url).toBe(400);
+    }
+    const basic = await t.app.inject({
+      method: 'POST',
+      url: '/api/user_tokens/generate?name=x',
+      headers: {
+        authorization: `Basic ${Buffer.from('a\u0000b@example.test:password').toString('base64')}`,
+      },
+    });
+    expect(basic.statusCode).toBeLessThan(500);
+  });
+
   it('answers 400, never 5xx, to hostile headers', async () => {
     const headers = [
       { cookie: 'orgtoken_session=%00%FF' },

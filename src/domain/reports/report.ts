@@ -87,6 +87,8 @@ export class ReportPath {
 
   string(value: unknown): string {
     if (typeof value !== 'string') throw this.error('must be a string');
+    // PostgreSQL cannot store a NUL character in text; no real report has one.
+    if (value.includes('\u0000')) throw this.error('must not contain a NUL character');
     return value;
   }
 

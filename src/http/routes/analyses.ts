@@ -21,6 +21,7 @@ import {
   Page,
   PageQuery,
   ProjectKey,
+  SearchText,
   Strict,
   Timestamp,
 } from '../schemas.js';
@@ -196,7 +197,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
               PageQuery,
               Type.Object({
                 level: Type.Optional(LevelSchema),
-                rule: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+                rule: Type.Optional(SearchText(255)),
               }),
             ],
             { additionalProperties: false },

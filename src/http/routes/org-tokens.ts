@@ -24,6 +24,7 @@ import {
   PageQuery,
   PermissionSchema,
   ProjectScopeSchema,
+  SearchText,
   Strict,
   Timestamp,
   TokenPolicySchema,
@@ -52,7 +53,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
               PageQuery,
               Type.Object({
                 status: Type.Optional(TokenStatusSchema),
-                q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+                q: Type.Optional(SearchText(100)),
               }),
             ],
             { additionalProperties: false },

@@ -20,7 +20,11 @@ import {
   secretFrom,
   sessionCookie,
 } from '../authentication.js';
-import { authErrors, errors } from '../schemas.js';
+import { authErrors, errors, Name } from '../schemas.js';
+
+// The token name rule of every other route (the Name schema), checked by hand here because
+// these parameters may come from the query string or a form body.
+const nameRegex = new RegExp(Name.pattern ?? '', 'u');
 
 const Params = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -96,7 +100,7 @@ export function sonarRoutes(
         ...(typeof body === 'object' && body !== null ? body : {}),
       };
       const { name, expirationDate } = merged;
-      if (typeof name !== 'string' || !/\S/.test(name) || name.length > 100) {
+      if (typeof name !== 'string' || !nameRegex.test(name) || name.length > 100) {
         throw invalid('/querystring/name', 'name is required: 1 to 100 characters');
       }
       if (expirationDate !== undefined && typeof expirationDate !== 'string') {
