@@ -10,7 +10,17 @@ export function parseCidrs(values: string[], field: string): string[] {
       const range = value.includes('/')
         ? ipaddr.parseCIDR(value)
         : ([ipaddr.parse(value), ipaddr.parse(value).kind() === 'ipv4' ? 32 : 128] as Range);
-      return `${range[0].toString()}/${range[1]}`;
+      const [address, bits] = range;
+      // Clients' IPv4-mapped addresses are matched as IPv4 (ipAllowed), so a mapped range is
+      // stored as the IPv4 range it means; otherwise it could never match anything.
+      if (
+        address.kind() === 'ipv6' &&
+        (address as ipaddr.IPv6).isIPv4MappedAddress() &&
+        bits >= 96
+      ) {
+        return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
+      }
+      return `${address.toString()}/${bits}`;
     } catch {
       throw invalid(
         `${field}/${index}`,

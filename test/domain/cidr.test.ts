@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ipAllowed, parseCidrs } from '../../src/domain/cidr.js';
+
+describe('CIDR allowlists', () => {
+  it('normalizes addresses and ranges, IPv4-mapped IPv6 ranges to the IPv4 they mean', () => {
+    expect(
+      parseCidrs(['10.0.0.1', '2001:db8::/32', '::ffff:10.0.0.0/104', '::ffff:192.0.2.7'], 'f'),
+    ).toEqual(['10.0.0.1/32', '2001:db8::/32', '10.0.0.0/8', '192.0.2.7/32']);
+  });
+
+  it('matches IPv4, IPv6 and IPv4-mapped client addresses', () => {
+    const cidrs = parseCidrs(['::ffff:10.0.0.0/104', '2001:db8::/32'], 'f');
+    expect(ipAllowed('10.1.2.3', cidrs)).toBe(true);
+    expect(ipAllowed('::ffff:10.1.2.3', cidrs)).toBe(true);
+    expect(ipAllowed('2001:db8::5', cidrs)).toBe(true);
+    expect(ipAllowed('11.0.0.1', cidrs)).toBe(false);
+    expect(ipAllowed('not an address', cidrs)).toBe(false);
+  });
+
+  it('refuses what is not an address or range, naming the entry', () => {
+    expect(() => parseCidrs(['10.0.0.0/8', 'nope'], '/body/allowedCidrs')).toThrow(
+      '/body/allowedCidrs/1 is not an IPv4 or IPv6 address or CIDR',
+    );
+  });
+});
