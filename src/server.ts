@@ -9,8 +9,6 @@ import { openStore } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { version } from './version.js';
 
-export { version };
-
 const sessionPurgeIntervalMs = 10 * 60 * 1000;
 
 /**

@@ -56,6 +56,10 @@ export function SearchText(maxLength: number) {
 export const Password = Type.String({ minLength: passwordMinLength, maxLength: passwordMaxLength });
 export const OrgKey = Type.String({ pattern: orgKeyPattern, maxLength: 39 });
 export const ProjectKey = Type.String({ pattern: projectKeyPattern, maxLength: 100 });
+
+/** Path parameters of the routes under /orgs/{org} and /orgs/{org}/projects/{projectKey}. */
+export const OrgParams = Strict({ org: OrgKey });
+export const ProjectParams = Strict({ org: OrgKey, projectKey: ProjectKey });
 export const PlanSchema = Type.Union(plans.map((p) => Type.Literal(p)));
 export const RoleSchema = Type.Union(roles.map((r) => Type.Literal(r)));
 
@@ -169,7 +173,8 @@ export const Description = Type.String({
 });
 
 export const TokenStatusSchema = Type.Union(tokenStatuses.map((s) => Type.Literal(s)));
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** `schema` or null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const PersonRef = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
 
 export const OrgTokenSchema = Type.Object({

@@ -17,18 +17,17 @@ import {
   authErrors,
   errors,
   Id,
+  Nullable,
   OrgKey,
   Page,
   PageQuery,
   ProjectKey,
+  ProjectParams,
   SearchText,
   Strict,
   Timestamp,
 } from '../schemas.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const ProjectParams = Strict({ org: OrgKey, projectKey: ProjectKey });
 const orgKeyRegex = new RegExp(orgKeyPattern);
 const projectKeyRegex = new RegExp(projectKeyPattern);
 const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });

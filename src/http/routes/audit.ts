@@ -9,10 +9,9 @@ import {
   AuditEventSchema,
   authErrors,
   errors,
-  OrgKey,
+  OrgParams,
   Page,
   PageQuery,
-  Strict,
   Timestamp,
 } from '../schemas.js';
 
@@ -75,7 +74,7 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['audit'],
           summary: 'Audit events, newest first (org admins)',
-          params: Strict({ org: OrgKey }),
+          params: OrgParams,
           querystring: Type.Composite(
             [
               PageQuery,

@@ -19,6 +19,7 @@ import {
   Id,
   Name,
   OrgKey,
+  OrgParams,
   OrgTokenSchema,
   Page,
   PageQuery,
@@ -32,7 +33,6 @@ import {
   WithSecret,
 } from '../schemas.js';
 
-const OrgParams = Strict({ org: OrgKey });
 const TokenParams = Strict({ org: OrgKey, tokenId: Id });
 const Permissions = Type.Array(PermissionSchema, { minItems: 1, maxItems: 20, uniqueItems: true });
 const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 });

@@ -19,6 +19,7 @@ import {
   Name,
   OrganizationSchema,
   OrgKey,
+  OrgParams,
   Page,
   PageQuery,
   PlanSchema,
@@ -26,7 +27,6 @@ import {
   Strict,
 } from '../schemas.js';
 
-const OrgParams = Strict({ org: OrgKey });
 const MemberParams = Strict({ org: OrgKey, userId: Id });
 
 /** Organizations and their members. */

@@ -13,16 +13,14 @@ import {
   authErrors,
   errors,
   Name,
-  OrgKey,
+  OrgParams,
   Page,
   PageQuery,
   ProjectKey,
+  ProjectParams,
   ProjectSchema,
   Strict,
 } from '../schemas.js';
-
-const OrgParams = Strict({ org: OrgKey });
-const ProjectParams = Strict({ org: OrgKey, projectKey: ProjectKey });
 
 /** Projects of an organization: members browse, admins create, rename and delete. */
 export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
