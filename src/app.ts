@@ -22,6 +22,7 @@ import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
+import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { ClusterInvalidation } from './services/invalidation.js';
 import { createRateLimits } from './services/rate-limits.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
   rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Verification cache bound. */
   cacheMaxEntries?: number;
+  /** The built web UI to serve at /, or false for the API alone (default: web/dist). */
+  webRoot?: string | false;
   /** pino options, or false for no logs (tests). */
   logger?: boolean | Record<string, unknown>;
   version?: string;
@@ -134,7 +137,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   registerCharsetCheck(app);
-  registerErrorHandling(app);
+  const page =
+    deps.webRoot === false ? null : await registerWebUi(app, deps.webRoot ?? defaultWebRoot);
+  registerErrorHandling(app, page);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

@@ -88,7 +88,11 @@ function challenge(error: AppError): string {
 }
 
 /** Maps anything thrown to the documented error body; never leaks details of a fault. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  /** Answers a browser's navigation with the web UI instead of the JSON 404 (web-ui.ts). */
+  page: ((request: FastifyRequest, reply: FastifyReply) => boolean) | null = null,
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let known: AppError | null;
     if (error instanceof AppError) known = error;
@@ -109,8 +113,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(known.status).send(errorBody(known, request.id));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    if (page?.(request, reply)) return reply;
+    return reply
       .code(404)
       .send(
         errorBody(
@@ -120,6 +125,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
           ),
           request.id,
         ),
-      ),
-  );
+      );
+  });
 }

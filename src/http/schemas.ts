@@ -5,6 +5,7 @@ import { defaultPageLimit, maxPageLimit } from '../domain/pagination.js';
 import { passwordMaxLength, passwordMinLength } from '../domain/passwords.js';
 import { permissions } from '../domain/permissions.js';
 import { projectPatternPattern } from '../domain/project-scope.js';
+import { issueLevels } from '../domain/reports/report.js';
 import { tokenStatuses } from '../domain/token-status.js';
 
 // Shared TypeBox schemas: validation, serialization and the OpenAPI document all come from
@@ -225,6 +226,54 @@ export const TokenPolicySchema = Type.Object(
   {
     maxLifetimeDays: Nullable(Type.Integer({ minimum: 1, maximum: 3650 })),
     requireExpiry: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const IssueLevelSchema = Type.Union(issueLevels.map((level) => Type.Literal(level)));
+
+export const AnalysisSchema = Type.Object({
+  id: Id,
+  projectKey: Type.String(),
+  createdAt: Timestamp,
+  branch: Nullable(Type.String()),
+  commit: Nullable(Type.String()),
+  format: Type.Union([Type.Literal('sarif'), Type.Literal('generic')]),
+  tools: Type.Array(Type.String()),
+  summary: Type.Object({
+    errors: Type.Integer(),
+    warnings: Type.Integer(),
+    notes: Type.Integer(),
+    total: Type.Integer(),
+  }),
+  qualityGate: Type.Object({
+    status: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
+    conditions: Type.Array(
+      Type.Object({
+        metric: Type.Union([Type.Literal('errors'), Type.Literal('warnings')]),
+        threshold: Type.Integer(),
+        actual: Type.Integer(),
+        passed: Type.Boolean(),
+      }),
+    ),
+  }),
+  submittedBy: Type.Object({ type: Type.String(), id: Type.String(), name: Type.String() }),
+});
+
+export const IssueSchema = Type.Object({
+  id: Type.Integer({ description: 'Position in the report' }),
+  tool: Type.String(),
+  rule: Type.String(),
+  level: IssueLevelSchema,
+  message: Type.String(),
+  file: Nullable(Type.String()),
+  line: Nullable(Type.Integer()),
+});
+
+export const QualityGateSchema = Type.Object(
+  {
+    maxErrors: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+    maxWarnings: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
   },
   { additionalProperties: false },
 );

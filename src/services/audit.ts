@@ -1,32 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { AuditAction } from '../domain/audit-actions.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
 import { orgAccess, requireOrgAdmin, requirePlan } from './access.js';
 import type { Actor, RequestMeta, ServiceDeps } from './context.js';
-
-/** Every action the audit log records. */
-export const auditActions = [
-  'member.added',
-  'member.role_changed',
-  'member.removed',
-  'project.created',
-  'project.updated',
-  'project.deleted',
-  'org.created',
-  'org.updated',
-  'plan.changed',
-  'token.created',
-  'token.updated',
-  'token.rotated',
-  'token.revoked',
-  'token.auth_denied',
-  'policy.updated',
-  'analysis.created',
-  'quality_gate.updated',
-] as const;
-export type AuditAction = (typeof auditActions)[number];
 
 export interface AuditTarget {
   type: 'organization' | 'project' | 'user' | 'organization_token' | 'personal_access_token';

@@ -107,6 +107,8 @@ export async function createTestApp(
     sessionSeconds?: number;
     trustProxy?: boolean | string[];
     rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
+    /** The web UI to serve (default: the API alone; the browser suites run the real build). */
+    webRoot?: string;
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -137,6 +139,7 @@ export async function createTestApp(
       passwordFailuresPer15Minutes: 1_000_000,
     },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+    webRoot: options.webRoot ?? false,
   });
   const deps = app.runtime.services;
 

@@ -1,30 +1,39 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-// Process tests spawn the real binary, bin/orgtoken.js, which runs the compiled dist/: a
-// stale build would test yesterday's code, so every run compiles once, first.
-function buildDist(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) {
+// Process tests spawn the real binary, bin/orgtoken.js, which runs the compiled dist/, and
+// the browser tests load the built web UI: a stale build would test yesterday's code, so
+// every run builds both once, first.
+function build(what: string, script: string, args: string[]): void {
+  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) {
     throw new Error(
-      `the TypeScript build failed (tsc -p tsconfig.json), so bin/orgtoken.js cannot be tested:\n${build.stdout}${build.stderr}${build.error ?? ''}`,
+      `${what} failed, so the built server cannot be tested:\n${result.stdout}${result.stderr}${result.error ?? ''}`,
     );
   }
+}
+
+function buildAll(): void {
+  const resolve = createRequire(import.meta.url).resolve;
+  build('the TypeScript build (tsc -p tsconfig.json)', resolve('typescript/bin/tsc'), [
+    '-p',
+    'tsconfig.json',
+  ]);
+  // vite's exports map does not expose its bin; its package.json is next to it.
+  const vite = join(dirname(resolve('vite/package.json')), 'bin', 'vite.js');
+  build('the web UI build (vite build web)', vite, ['build', 'web', '--logLevel', 'warn']);
 }
 
 // Runs once before every suite: builds dist/, then checks PostgreSQL. PostgreSQL suites need
 // TEST_DATABASE_URL; without it they are skipped on a laptop, loudly, and under CI=true the
 // whole run fails.
 export async function setup(): Promise<void> {
-  buildDist();
+  buildAll();
   const url = process.env.TEST_DATABASE_URL;
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (!url) {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { orgKeyPattern, projectKeyPattern } from '../../domain/organizations.js';
-import { issueLevels } from '../../domain/reports/report.js';
 import {
   authorizeUpload,
   createAnalysis,
@@ -14,24 +13,25 @@ import {
 import type { ServiceDeps } from '../../services/context.js';
 import { actorOf, metaOf } from '../authentication.js';
 import {
+  AnalysisSchema,
   authErrors,
   errors,
   Id,
-  Nullable,
+  IssueLevelSchema,
+  IssueSchema,
   OrgKey,
   Page,
   PageQuery,
   ProjectKey,
   ProjectParams,
+  QualityGateSchema,
   SearchText,
   Strict,
-  Timestamp,
 } from '../schemas.js';
 
 const orgKeyRegex = new RegExp(orgKeyPattern);
 const projectKeyRegex = new RegExp(projectKeyPattern);
 const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });
-const LevelSchema = Type.Union(issueLevels.map((level) => Type.Literal(level)));
 // Branch names and commit ids as VCSs write them (UTF-8 included): no spaces, no control
 // characters, no bidirectional overrides.
 const Ref = Type.String({
@@ -39,52 +39,6 @@ const Ref = Type.String({
   maxLength: 255,
   pattern: '^[^\\s\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]+$',
 });
-
-const AnalysisSchema = Type.Object({
-  id: Id,
-  projectKey: Type.String(),
-  createdAt: Timestamp,
-  branch: Nullable(Type.String()),
-  commit: Nullable(Type.String()),
-  format: Type.Union([Type.Literal('sarif'), Type.Literal('generic')]),
-  tools: Type.Array(Type.String()),
-  summary: Type.Object({
-    errors: Type.Integer(),
-    warnings: Type.Integer(),
-    notes: Type.Integer(),
-    total: Type.Integer(),
-  }),
-  qualityGate: Type.Object({
-    status: Type.Union([Type.Literal('passed'), Type.Literal('failed')]),
-    conditions: Type.Array(
-      Type.Object({
-        metric: Type.Union([Type.Literal('errors'), Type.Literal('warnings')]),
-        threshold: Type.Integer(),
-        actual: Type.Integer(),
-        passed: Type.Boolean(),
-      }),
-    ),
-  }),
-  submittedBy: Type.Object({ type: Type.String(), id: Type.String(), name: Type.String() }),
-});
-
-const IssueSchema = Type.Object({
-  id: Type.Integer({ description: 'Position in the report' }),
-  tool: Type.String(),
-  rule: Type.String(),
-  level: LevelSchema,
-  message: Type.String(),
-  file: Nullable(Type.String()),
-  line: Nullable(Type.Integer()),
-});
-
-const QualityGateSchema = Type.Object(
-  {
-    maxErrors: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
-    maxWarnings: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
-  },
-  { additionalProperties: false },
-);
 
 const readErrors = [
   ...authErrors,
@@ -195,7 +149,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
             [
               PageQuery,
               Type.Object({
-                level: Type.Optional(LevelSchema),
+                level: Type.Optional(IssueLevelSchema),
                 rule: Type.Optional(SearchText(255)),
               }),
             ],

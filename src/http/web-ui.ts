@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Where `npm run build` puts the web UI (web/dist), from src/http or dist/http alike. */
+export const defaultWebRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+// Paths the single-page app never owns: the API, operations, and the built files themselves.
+const serverPaths = /^\/(?:api(?:\/|$)|healthz$|readyz$|metrics$|assets\/)/;
+
+/**
+ * The web UI (SPEC.md §4): hashed files under /assets/ cached for a year, and the app's one
+ * HTML page for every other GET a browser navigates to, so /orgs/acme/admin/tokens can be
+ * reloaded or bookmarked. API paths keep their JSON 404. Returns the page-serving fallback
+ * for the not-found handler, or null when the UI is not built.
+ */
+export async function registerWebUi(
+  app: FastifyInstance,
+  root: string,
+): Promise<((request: FastifyRequest, reply: FastifyReply) => boolean) | null> {
+  const indexPath = join(root, 'index.html');
+  if (!existsSync(indexPath)) {
+    app.log.warn({ root }, 'the web UI is not built (run `npm run build`); serving the API only');
+    return null;
+  }
+  const page = readFileSync(indexPath);
+  await app.register(fastifyStatic, {
+    root: join(root, 'assets'),
+    prefix: '/assets/',
+    index: false,
+    immutable: true,
+    maxAge: '365d',
+    decorateReply: false,
+  });
+  return (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (serverPaths.test(path)) return false;
+    // Only navigations: a script asking for JSON at a wrong address still gets the JSON 404.
+    if (!(request.headers.accept ?? '').includes('text/html')) return false;
+    reply
+      .code(200)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(page);
+    return true;
+  };
+}

@@ -1,0 +1,82 @@
+import { Button } from 'react-aria-components';
+import { NavLink, Outlet, useMatch, useNavigate } from 'react-router';
+import { api } from '../api/client.js';
+import type { Organization } from '../api/types.js';
+import { useSession, useUser } from '../session.js';
+import { Choice } from './fields.js';
+import { useLoad } from './useLoad.js';
+
+/** Whether the signed-in user administers `org` (org admins and instance admins do). */
+export function administers(org: Pick<Organization, 'role'>, instanceAdmin: boolean): boolean {
+  return org.role === 'admin' || instanceAdmin;
+}
+
+function OrgSwitcher({ orgs, current }: { orgs: Organization[]; current: string | undefined }) {
+  const navigate = useNavigate();
+  if (orgs.length === 0) return null;
+  return (
+    <Choice
+      label="Organization"
+      hideLabel
+      className="org-switcher"
+      placeholder="Choose an organization"
+      choices={orgs.map((org) => [org.key, org.name] as const)}
+      value={current ?? null}
+      onChange={(key) => navigate(`/orgs/${encodeURIComponent(key)}/projects`)}
+    />
+  );
+}
+
+/** The frame of every signed-in page: skip link, organization switcher, navigation, account. */
+export function AppLayout() {
+  const user = useUser();
+  const { setSession } = useSession();
+  const navigate = useNavigate();
+  const match = useMatch('/orgs/:org/*');
+  const orgKey = match?.params.org;
+  const orgs = useLoad(() => api.orgs(), []);
+  const current = orgs.data?.items.find((org) => org.key === orgKey);
+
+  async function signOut() {
+    await api.signOut().catch(() => undefined);
+    setSession(null);
+    navigate('/signin', { replace: true });
+  }
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <NavLink to="/" className="brand">
+          orgtoken
+        </NavLink>
+        <OrgSwitcher orgs={orgs.data?.items ?? []} current={orgKey} />
+        <nav aria-label="Main" className="main-nav">
+          {orgKey && (
+            <>
+              <NavLink to={`/orgs/${encodeURIComponent(orgKey)}/projects`}>Projects</NavLink>
+              {current && administers(current, user.instanceAdmin) && (
+                <NavLink to={`/orgs/${encodeURIComponent(orgKey)}/admin`}>Administration</NavLink>
+              )}
+            </>
+          )}
+        </nav>
+        <div className="account">
+          <NavLink to="/account/tokens">My account</NavLink>
+          <span className="muted">
+            <span className="visually-hidden">Signed in as </span>
+            {user.name}
+          </span>
+          <Button className="button button-quiet" onPress={signOut}>
+            Sign out
+          </Button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet context={{ reloadOrgs: orgs.reload }} />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,83 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { Button, Form } from 'react-aria-components';
+import { api } from '../api/client.js';
+import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { Checkbox, Field } from '../components/fields.js';
+import { useOrg } from '../components/OrgLayout.js';
+import { useLoad } from '../components/useLoad.js';
+
+/** The token policy: the longest lifetime of a new token, and whether it must expire. */
+export function PolicyPage() {
+  const { org } = useOrg();
+  const policy = useLoad(() => api.tokenPolicy(org.key), [org.key]);
+  const [days, setDays] = useState('');
+  const [requireExpiry, setRequireExpiry] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (!policy.data) return;
+    setDays(policy.data.maxLifetimeDays?.toString() ?? '');
+    setRequireExpiry(policy.data.requireExpiry);
+  }, [policy.data]);
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await api.putTokenPolicy(org.key, {
+        maxLifetimeDays: days.trim() === '' ? null : Number(days),
+        requireExpiry,
+      });
+      setSaved(true);
+      policy.reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  const enterprise = org.plan === 'enterprise';
+  return (
+    <section>
+      <h1>Token policy</h1>
+      <p className="lead">
+        Rules for new organization tokens and personal access tokens in {org.name}. Existing tokens
+        keep their expiry.
+      </p>
+      {!enterprise && (
+        <p className="notice" role="note">
+          Changing the token policy needs the Enterprise plan; {org.name} is on the{' '}
+          {org.plan === 'free' ? 'Free' : 'Team'} plan.
+        </p>
+      )}
+      <ErrorNotice error={policy.error} />
+      {policy.loading && !policy.data ? (
+        <Loading what="the token policy" />
+      ) : (
+        <Form className="form" onSubmit={save}>
+          <Field
+            label="Longest token lifetime, in days"
+            description="Empty: no limit."
+            type="number"
+            inputMode="numeric"
+            value={days}
+            onChange={setDays}
+            isDisabled={!enterprise}
+          />
+          <Checkbox isSelected={requireExpiry} onChange={setRequireExpiry} isDisabled={!enterprise}>
+            Every new token must have an expiration date
+          </Checkbox>
+          <ErrorNotice error={error} />
+          {saved && (
+            <p className="notice" role="status">
+              Token policy saved.
+            </p>
+          )}
+          <Button type="submit" className="button button-primary" isDisabled={!enterprise}>
+            Save policy
+          </Button>
+        </Form>
+      )}
+    </section>
+  );
+}
