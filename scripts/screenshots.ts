@@ -113,7 +113,7 @@ try {
 
   await go('/orgs/acme/projects/backend-api', /backend api/);
   await page.getByRole('heading', { name: /Issues of the analysis/ }).waitFor();
-  await page.getByRole('row').nth(1).waitFor();
+  await page.getByRole('table', { name: 'Issues' }).waitFor();
   await shoot('project');
   await go('/orgs/acme/admin/members', 'Members');
   await shoot('members');

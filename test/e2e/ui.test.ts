@@ -378,7 +378,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await expectAccessible(admin, 'the projects');
     await admin.getByRole('link', { name: 'backend api' }).click();
     await admin.getByRole('heading', { name: /Issues of the analysis/ }).waitFor();
-    await admin.getByRole('row').nth(1).waitFor();
+    await admin.getByRole('table', { name: 'Issues' }).waitFor();
     await expectAccessible(admin, 'a project with an analysis');
     await go(admin, '/orgs/acme/admin/members', 'Members');
     await expectAccessible(admin, 'the members');

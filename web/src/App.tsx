@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { AdminLayout } from './components/AdminLayout.js';
 import { AppLayout } from './components/AppLayout.js';
 import { OrgLayout } from './components/OrgLayout.js';
+import { signInPath } from './next-path.js';
 import { AccountTokensPage } from './pages/AccountTokensPage.js';
 import { AuditPage } from './pages/AuditPage.js';
 import { HomePage } from './pages/HomePage.js';
@@ -17,7 +18,7 @@ import { TokenCreatePage } from './pages/TokenCreatePage.js';
 import { TokenDetailPage } from './pages/TokenDetailPage.js';
 import { TokenEditPage } from './pages/TokenEditPage.js';
 import { TokensPage } from './pages/TokensPage.js';
-import { SessionProvider, signInPath, useSession } from './session.js';
+import { SessionProvider, useSession } from './session.js';
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { session } = useSession();

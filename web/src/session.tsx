@@ -2,6 +2,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useS
 import { useLocation, useNavigate } from 'react-router';
 import { ApiError, api, rememberCsrfToken, whenSessionLost } from './api/client.js';
 import type { Session } from './api/types.js';
+import { signInPath } from './next-path.js';
 
 interface SessionState {
   session: Session | null;
@@ -24,20 +25,6 @@ export function useUser() {
   const { session } = useSession();
   if (!session) throw new Error('useUser without a session');
   return session.user;
-}
-
-/** The sign-in address that comes back to `path` afterwards. */
-export function signInPath(path: string): string {
-  return path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path)}`;
-}
-
-/**
- * Where to go after sign-in: only a path of this site. `//host` and `/\host` would leave it,
- * so anything but a plain absolute path goes home.
- */
-export function safeNext(next: string | null): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
 }
 
 /**

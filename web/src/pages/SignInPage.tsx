@@ -4,7 +4,8 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import { ErrorNotice } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
-import { safeNext, useSession } from '../session.js';
+import { safeNext } from '../next-path.js';
+import { useSession } from '../session.js';
 
 /** Sign in, then back to where the person was (`?next=`, this site's paths only). */
 export function SignInPage() {

@@ -1,0 +1,19 @@
+/** The sign-in address that comes back to `path` afterwards. */
+export function signInPath(path: string): string {
+  return path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path)}`;
+}
+
+const here = 'https://orgtoken.invalid';
+
+/**
+ * Where to go after sign-in: only a path of this site. `//host`, `/\host` and paths with
+ * control characters (browsers drop tabs and newlines, turning `/\t/host` into `//host`)
+ * could leave it, so they, and anything not starting with one `/`, go home instead.
+ */
+export function safeNext(next: string | null): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+  if (!next?.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/';
+  const url = new URL(next, here);
+  if (url.origin !== here) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
