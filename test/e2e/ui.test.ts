@@ -400,6 +400,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await page.getByRole('heading', { name: 'Projects of Acme Corp' }).waitFor();
     expect(await page.getByRole('link', { name: 'Projects' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: 'Administration' }).count()).toBe(0);
+    await expectAccessible(page, 'the projects page of a member');
 
     await go(page, '/orgs/acme/admin/tokens', 'Administration is for organization admins');
     expect(await page.getByRole('table').count()).toBe(0);
@@ -430,6 +431,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await page.getByLabel('Search by name').fill('CI');
     await page.getByText('Your session ended').waitFor();
     expect(new URL(page.url()).pathname).toBe('/signin');
+    await expectAccessible(page, 'the sign-in page after the session ended');
     await signInThroughPage(page, people.admin);
     await page.getByRole('heading', { name: 'Scoped Organization Tokens' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/orgs/acme/admin/tokens');
