@@ -138,6 +138,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await admin.getByRole('heading', { name: 'Scoped Organization Tokens' }).waitFor();
     expect(new URL(admin.url()).pathname).toBe('/orgs/acme/admin/tokens');
     await expectAccessible(admin, 'the empty token list');
+    expect(await admin.title()).toBe('Scoped Organization Tokens · Acme Corp · orgtoken');
   });
 
   it('creates a token with a custom date and chosen projects: the secret once, with a copy button', async () => {
@@ -175,6 +176,8 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await admin.getByRole('link', { name: 'Done' }).click();
     await row(admin, 'CI backend').waitFor();
     expect(await admin.content()).not.toContain(secret);
+    // Not used yet.
+    expect(await row(admin, 'CI backend').getByRole('cell').nth(2).textContent()).toBe('Never');
     await go(admin, `/orgs/acme/admin/tokens/${token.id}`, /CI backend/);
     expect(await admin.content()).not.toContain(secret);
     await expectAccessible(admin, 'the token details');
@@ -184,7 +187,6 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     expect(response.status).toBe(200);
     await go(admin, '/orgs/acme/admin/tokens', 'Scoped Organization Tokens');
     const lastUsed = row(admin, 'CI backend').getByRole('cell').nth(2);
-    expect(await lastUsed.textContent()).toBe('Never');
     for (let attempt = 0; attempt < 50 && (await lastUsed.textContent()) === 'Never'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await admin.reload();
@@ -391,6 +393,32 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await expectAccessible(admin, 'my account');
   });
 
+  it('creates a personal access token on My account, once, and revokes it after confirmation', async () => {
+    await go(admin, '/account/tokens', 'My account');
+    await admin.getByLabel('Token name').fill('laptop scripts');
+    await toggle(admin.getByRole('radio', { name: '30 days' }));
+    await admin.getByRole('button', { name: 'Generate token' }).click();
+    const secret = await admin.getByLabel('Token secret').inputValue();
+    expect(secret).toMatch(/^otu_[0-9A-Za-z]+$/);
+    expect((await call('/api/v1/me', secret)).status).toBe(200);
+    await admin.getByRole('row', { name: /laptop scripts/ }).waitFor();
+    await expectAccessible(admin, 'a new personal access token');
+
+    await admin
+      .getByRole('row', { name: /laptop scripts/ })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await admin.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
+    await admin
+      .getByRole('row', { name: /laptop scripts/ })
+      .getByText('Revoked')
+      .waitFor();
+    expect((await call('/api/v1/me', secret)).status).toBe(401);
+    await admin.reload();
+    await admin.getByRole('row', { name: /laptop scripts/ }).waitFor();
+    expect(await admin.content()).not.toContain(secret);
+  });
+
   it('gives a plain member no Administration entry, and a clear page at its address', async () => {
     const { context, page } = await newPage();
     await page.goto(`${world.server.url}/signin`);
@@ -404,6 +432,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
 
     await go(page, '/orgs/acme/admin/tokens', 'Administration is for organization admins');
     expect(await page.getByRole('table').count()).toBe(0);
+    expect(await page.title()).toBe('Administration · Acme Corp · orgtoken');
     await expectAccessible(page, 'the page a member gets for Administration');
     await context.close();
   });
@@ -438,10 +467,36 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await context.close();
   });
 
+  it('saves the token policy, and the create form offers only what it allows', async () => {
+    await go(admin, '/orgs/acme/admin/policy', 'Token policy');
+    await admin.getByLabel('Longest token lifetime, in days').fill('60');
+    await admin.getByRole('button', { name: 'Save policy' }).click();
+    await admin.getByText('Token policy saved.').waitFor();
+    const saved = await world.admin.call('GET', '/api/v1/orgs/acme/token-policy');
+    expect(saved.body).toEqual({ maxLifetimeDays: 60, requireExpiry: false });
+
+    await openCreateForm(admin);
+    expect(await admin.getByRole('radio', { name: '30 days' }).isChecked()).toBe(true);
+    for (const refused of ['90 days', '1 year', 'No expiration']) {
+      expect(await admin.getByRole('radio', { name: refused }).isDisabled(), refused).toBe(true);
+    }
+    await admin.getByText('allows at most 60 days').waitFor();
+    await expectAccessible(admin, 'the create form under a token policy');
+
+    await go(admin, '/orgs/acme/admin/policy', 'Token policy');
+    await admin.getByLabel('Longest token lifetime, in days').fill('');
+    await admin.getByRole('button', { name: 'Save policy' }).click();
+    await admin.getByText('Token policy saved.').waitFor();
+    const cleared = await world.admin.call('GET', '/api/v1/orgs/acme/token-policy');
+    expect(cleared.body).toEqual({ maxLifetimeDays: null, requireExpiry: false });
+  });
+
   it('sent the CSRF header with every state-changing request', () => {
     const fromPages = mutations.filter((m) => m.path !== '/api/v1/session' || m.method !== 'POST');
     // Creates, an edit, a rotation and a revocation at least.
-    expect(new Set(fromPages.map((m) => m.method))).toEqual(new Set(['POST', 'PATCH', 'DELETE']));
+    expect(new Set(fromPages.map((m) => m.method))).toEqual(
+      new Set(['POST', 'PUT', 'PATCH', 'DELETE']),
+    );
     expect(fromPages.filter((m) => !m.csrf)).toEqual([]);
   });
 });

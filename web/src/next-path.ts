@@ -1,5 +1,7 @@
 /** The sign-in address that comes back to `path` afterwards. */
 export function signInPath(path: string): string {
+  // Already on the way to sign-in (several requests failed at once): keep that way.
+  if (path === '/signin' || path.startsWith('/signin?')) return path;
   return path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path)}`;
 }
 

@@ -119,14 +119,16 @@ export const api = {
     request<Session>('POST', '/session', { body: { email, password }, quietAuth: true }),
   signOut: () => request<void>('DELETE', '/session', { quietAuth: true }),
 
-  users: (cursor?: string) => request<Page<User>>('GET', '/users', { query: { cursor } }),
-  orgs: () => request<Page<Organization>>('GET', '/orgs', { query: { limit: 200 } }),
+  users: (cursor?: string) =>
+    request<Page<User>>('GET', '/users', { query: { cursor, limit: 200 } }),
+  orgs: (cursor?: string) =>
+    request<Page<Organization>>('GET', '/orgs', { query: { cursor, limit: 200 } }),
   createOrg: (body: { key: string; name: string; plan: string }) =>
     request<Organization>('POST', '/orgs', { body }),
   org: (key: string) => request<Organization>('GET', org(key)),
 
-  members: (orgKey: string, cursor?: string) =>
-    request<Page<Member>>('GET', `${org(orgKey)}/members`, { query: { cursor } }),
+  members: (orgKey: string, cursor?: string, limit?: number) =>
+    request<Page<Member>>('GET', `${org(orgKey)}/members`, { query: { cursor, limit } }),
   putMember: (orgKey: string, userId: string, role: string) =>
     request<Member>('PUT', `${org(orgKey)}/members/${encodeURIComponent(userId)}`, {
       body: { role },
@@ -186,10 +188,28 @@ export const api = {
     query: { action?: string; since?: string; until?: string; cursor?: string },
   ) => request<Page<AuditEvent>>('GET', `${org(orgKey)}/audit-events`, { query }),
 
-  personalTokens: () =>
-    request<Page<PersonalToken>>('GET', '/user/tokens', { query: { limit: 200 } }),
+  personalTokens: (cursor?: string) =>
+    request<Page<PersonalToken>>('GET', '/user/tokens', { query: { cursor } }),
   createPersonalToken: (body: { name: string; expiresAt: string | null }) =>
     request<WithSecret<PersonalToken>>('POST', '/user/tokens', { body }),
   revokePersonalToken: (id: string) =>
     request<PersonalToken>('DELETE', `/user/tokens/${encodeURIComponent(id)}`),
 };
+
+/**
+ * Every item of a cursor-paged list, page after page, up to `max`: for pickers that need the
+ * whole list (organizations, projects, people) rather than a page to scroll.
+ */
+export async function everyPage<T>(
+  loadPage: (cursor?: string) => Promise<Page<T>>,
+  max = 5000,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await loadPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < max);
+  return items;
+}

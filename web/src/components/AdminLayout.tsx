@@ -1,25 +1,29 @@
 import { Link, NavLink, Outlet } from 'react-router';
 import { useOrg } from './OrgLayout.js';
+import { usePageTitle } from './usePageTitle.js';
+
+function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
+  usePageTitle(`Administration · ${name}`);
+  return (
+    <section className="denied">
+      <h1>Administration is for organization admins</h1>
+      <p>
+        You are a member of {name}, but only its admins can manage tokens, members, the token policy
+        and the audit log. Ask an admin of {name} if you need access.
+      </p>
+      <p>
+        <Link to={projects}>Back to the projects of {name}</Link>
+      </p>
+    </section>
+  );
+}
 
 /** Administration: only for org admins; anyone else gets a page that says so. */
 export function AdminLayout() {
   const context = useOrg();
   const { org, isAdmin } = context;
   const base = `/orgs/${encodeURIComponent(org.key)}`;
-  if (!isAdmin) {
-    return (
-      <section className="denied">
-        <h1>Administration is for organization admins</h1>
-        <p>
-          You are a member of {org.name}, but only its admins can manage tokens, members, the token
-          policy and the audit log. Ask an admin of {org.name} if you need access.
-        </p>
-        <p>
-          <Link to={`${base}/projects`}>Back to the projects of {org.name}</Link>
-        </p>
-      </section>
-    );
-  }
+  if (!isAdmin) return <NotAnAdmin name={org.name} projects={`${base}/projects`} />;
   return (
     <div className="admin">
       <nav aria-label="Administration" className="sub-nav">

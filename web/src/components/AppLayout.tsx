@@ -1,6 +1,7 @@
+import { useEffect, useRef } from 'react';
 import { Button } from 'react-aria-components';
-import { NavLink, Outlet, useMatch, useNavigate } from 'react-router';
-import { api } from '../api/client.js';
+import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
+import { api, everyPage } from '../api/client.js';
 import type { Organization } from '../api/types.js';
 import { useSession, useUser } from '../session.js';
 import { Choice } from './fields.js';
@@ -34,8 +35,21 @@ export function AppLayout() {
   const navigate = useNavigate();
   const match = useMatch('/orgs/:org/*');
   const orgKey = match?.params.org;
-  const orgs = useLoad(() => api.orgs(), []);
-  const current = orgs.data?.items.find((org) => org.key === orgKey);
+  const orgs = useLoad(() => everyPage(api.orgs), []);
+  const current = orgs.data?.find((org) => org.key === orgKey);
+  const { pathname } = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const firstPage = useRef(true);
+  // A new page inside the app moves the focus to its content, as a page load would, so
+  // keyboard and screen-reader users start there instead of on the link they followed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every change of page
+  useEffect(() => {
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
+    main.current?.focus({ preventScroll: false });
+  }, [pathname]);
 
   async function signOut() {
     await api.signOut().catch(() => undefined);
@@ -52,7 +66,7 @@ export function AppLayout() {
         <NavLink to="/" className="brand">
           orgtoken
         </NavLink>
-        <OrgSwitcher orgs={orgs.data?.items ?? []} current={orgKey} />
+        <OrgSwitcher orgs={orgs.data ?? []} current={orgKey} />
         <nav aria-label="Main" className="main-nav">
           {orgKey && (
             <>
@@ -74,7 +88,7 @@ export function AppLayout() {
           </Button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Outlet context={{ reloadOrgs: orgs.reload }} />
       </main>
     </>

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { ApiError, type TokenInput } from '../api/client.js';
 import type { OrgToken, Permission, Project, ProjectScope, TokenPolicy } from '../api/types.js';
-import { defaultExpiration, type Expiration, ExpirationPicker, expiresAtOf } from './expiration.js';
+import { type Expiration, ExpirationPicker, expiresAtOf, initialExpiration } from './expiration.js';
 import { ErrorNotice } from './Feedback.js';
 import { Field } from './fields.js';
 import {
@@ -28,7 +28,7 @@ interface TokenFormProps {
 export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: TokenFormProps) {
   const [name, setName] = useState(token?.name ?? '');
   const [description, setDescription] = useState(token?.description ?? '');
-  const [expiration, setExpiration] = useState<Expiration>(defaultExpiration);
+  const [expiration, setExpiration] = useState<Expiration>(() => initialExpiration(policy));
   const [scope, setScope] = useState<ProjectScope>(
     token?.projects ?? { mode: 'selected', keys: [] },
   );

@@ -12,6 +12,17 @@ export interface Expiration {
 
 export const defaultExpiration: Expiration = { choice: '90', date: '' };
 
+/**
+ * 90 days, unless the token policy allows less: then the longest preset it allows, or a
+ * custom date when it allows under 30 days.
+ */
+export function initialExpiration(policy?: TokenPolicy): Expiration {
+  const limit = policy?.maxLifetimeDays ?? null;
+  if (limit === null || limit >= 90) return defaultExpiration;
+  if (limit >= 30) return { choice: '30', date: '' };
+  return { choice: 'custom', date: '' };
+}
+
 const dayMs = 24 * 3600 * 1000;
 
 /**

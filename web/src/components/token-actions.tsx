@@ -57,8 +57,8 @@ export function RotateDialog({
       }
     >
       <p>
-        A new secret replaces the current one; it is shown once. Its scope, permissions and expiry
-        stay as they are.
+        A new secret replaces the current one; it is shown once. Scope and permissions stay as they
+        are; the token's lifetime starts again from now (a token without expiration stays without).
       </p>
       <RadioGroup className="radio-group" value={grace} onChange={setGrace}>
         <Label>Keep the current secret working for</Label>

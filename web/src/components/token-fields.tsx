@@ -1,22 +1,15 @@
 import { useMemo, useState } from 'react';
 import { CheckboxGroup, Input, Label, RadioGroup, SearchField, Text } from 'react-aria-components';
 import { permissionRegistry } from '../../../src/domain/permissions.js';
-import { api } from '../api/client.js';
+import { api, everyPage } from '../api/client.js';
 import type { Permission, Project, ProjectScope } from '../api/types.js';
 import { Checkbox, Field, Radio } from './fields.js';
 
 export const permissionChoices = Object.entries(permissionRegistry) as [Permission, string][];
 
-/** Every project of an organization (pages of 200, up to 5,000), for the scope picker. */
-export async function loadAllProjects(org: string): Promise<Project[]> {
-  const projects: Project[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api.projects(org, { limit: 200, cursor });
-    projects.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && projects.length < 5000);
-  return projects;
+/** Every project of an organization (up to 5,000), for the scope picker. */
+export function loadAllProjects(org: string): Promise<Project[]> {
+  return everyPage((cursor) => api.projects(org, { limit: 200, cursor }));
 }
 
 const shownAtOnce = 50;

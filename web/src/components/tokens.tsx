@@ -27,6 +27,7 @@ export function scopeText(scope: ProjectScope): string {
  */
 export function Sparkline({ days }: { days: number[] }) {
   const total = days.reduce((sum, uses) => sum + uses, 0);
+  const label = `${total} ${total === 1 ? 'use' : 'uses'} in the last 30 days`;
   const highest = Math.max(1, ...days);
   const width = 90;
   const height = 22;
@@ -35,12 +36,12 @@ export function Sparkline({ days }: { days: number[] }) {
     <svg
       className="sparkline"
       role="img"
-      aria-label={`${total} ${total === 1 ? 'use' : 'uses'} in the last 30 days`}
+      aria-label={label}
       width={width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
     >
-      <title>{`${total} uses in the last 30 days`}</title>
+      <title>{label}</title>
       <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} className="sparkline-axis" />
       {days.map((uses, day) => {
         const barHeight = uses === 0 ? 0 : Math.max(2, (uses / highest) * (height - 2));

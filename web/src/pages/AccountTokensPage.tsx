@@ -11,9 +11,11 @@ import {
 } from '../components/expiration.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
+import { LoadMore } from '../components/LoadMore.js';
 import { Expiry, RelativeTime } from '../components/time.js';
 import { SecretReveal, StatusBadge } from '../components/tokens.js';
-import { useLoad } from '../components/useLoad.js';
+import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 import { useUser } from '../session.js';
 
 function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<PersonalToken>): void }) {
@@ -52,9 +54,10 @@ function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<Person
 /** My account: who I am, and my personal access tokens. */
 export function AccountTokensPage() {
   const user = useUser();
-  const tokens = useLoad(() => api.personalTokens(), []);
+  const tokens = usePaged((cursor) => api.personalTokens(cursor), []);
   const [created, setCreated] = useState<WithSecret<PersonalToken> | null>(null);
   const [revoking, setRevoking] = useState<PersonalToken | null>(null);
+  usePageTitle('My account');
   return (
     <section>
       <h1>My account</h1>
@@ -75,9 +78,9 @@ export function AccountTokensPage() {
         <SecretReveal secret={created.token} title={`Your new token “${created.name}”`} />
       )}
       <ErrorNotice error={tokens.error} />
-      {!tokens.data ? (
-        !tokens.error && <Loading what="your tokens" />
-      ) : tokens.data.items.length === 0 ? (
+      {tokens.loading ? (
+        <Loading what="your tokens" />
+      ) : tokens.items.length === 0 ? (
         <p className="empty">You have no personal access tokens.</p>
       ) : (
         <table className="table">
@@ -94,7 +97,7 @@ export function AccountTokensPage() {
             </tr>
           </thead>
           <tbody>
-            {tokens.data.items.map((token) => (
+            {tokens.items.map((token) => (
               <tr key={token.id}>
                 <th scope="row">
                   {token.name}
@@ -121,6 +124,7 @@ export function AccountTokensPage() {
           </tbody>
         </table>
       )}
+      <LoadMore loadMore={tokens.loadMore} />
       <CreatePersonalToken
         onCreated={(token) => {
           setCreated(token);

@@ -8,6 +8,7 @@ import { LoadMore } from '../components/LoadMore.js';
 import { useOrg } from '../components/OrgLayout.js';
 import { DateTime } from '../components/time.js';
 import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 const actionChoices = [
   ['any', 'All actions'] as const,
@@ -18,15 +19,31 @@ function party(who: AuditEvent['actor']): string {
   return who.name ?? who.id ?? who.type;
 }
 
-function details(event: AuditEvent): string {
+/** The event's details, one `key: value` line each. */
+function Details({ event }: { event: AuditEvent }) {
   const entries = Object.entries(event.details ?? {});
-  return entries.map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(' · ');
+  if (entries.length === 0) return null;
+  return (
+    <ul className="detail-list">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <span className="muted">{key}:</span>{' '}
+          <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
-/** From a YYYY-MM-DD field to the start (or end) of that day, UTC. */
+/**
+ * From a YYYY-MM-DD field to a bound of the API's filter (UTC): `since` is the start of the
+ * day; `until` is exclusive, so "until the 3rd" is the start of the 4th.
+ */
 function dayBound(day: string, end: boolean): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  return `${day}T${end ? '23:59:59.999' : '00:00:00.000'}Z`;
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  if (Number.isNaN(start)) return undefined;
+  return new Date(end ? start + 24 * 3600 * 1000 : start).toISOString();
 }
 
 /** The audit log, newest first, by action and time; Enterprise can download all of it. */
@@ -49,6 +66,7 @@ export function AuditPage() {
   );
   const exportBase = `/api/v1/orgs/${encodeURIComponent(org.key)}/audit-events`;
 
+  usePageTitle(`Audit log · ${org.name}`);
   return (
     <section>
       <h1>Audit log</h1>
@@ -98,7 +116,9 @@ export function AuditPage() {
                   <td>{party(event.actor)}</td>
                   <td>{party(event.target)}</td>
                   <td className="mono">{event.ip ?? '—'}</td>
-                  <td className="details-cell">{details(event)}</td>
+                  <td className="details-cell">
+                    <Details event={event} />
+                  </td>
                 </tr>
               ))}
             </tbody>

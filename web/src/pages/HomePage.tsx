@@ -1,10 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate, useOutletContext } from 'react-router';
-import { api } from '../api/client.js';
+import { api, everyPage } from '../api/client.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Choice, Field } from '../components/fields.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 import { useUser } from '../session.js';
 
 const planNames = { free: 'Free', team: 'Team', enterprise: 'Enterprise' } as const;
@@ -56,21 +57,22 @@ export function HomePage() {
   const user = useUser();
   const navigate = useNavigate();
   const { reloadOrgs } = useOutletContext<{ reloadOrgs(): void }>();
-  const orgs = useLoad(() => api.orgs(), []);
+  const orgs = useLoad(() => everyPage(api.orgs), []);
+  usePageTitle('Organizations');
   return (
     <section>
       <h1>Organizations</h1>
       <ErrorNotice error={orgs.error} />
       {!orgs.data ? (
         !orgs.error && <Loading what="organizations" />
-      ) : orgs.data.items.length === 0 ? (
+      ) : orgs.data.length === 0 ? (
         <p className="empty">
           You are not a member of any organization yet.
           {!user.instanceAdmin && ' Ask an organization admin to add you.'}
         </p>
       ) : (
         <ul className="cards">
-          {orgs.data.items.map((org) => (
+          {orgs.data.map((org) => (
             <li key={org.key} className="card">
               <Link to={`/orgs/${encodeURIComponent(org.key)}/projects`} className="card-title">
                 {org.name}

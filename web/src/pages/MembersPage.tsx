@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
-import { api } from '../api/client.js';
+import { api, everyPage } from '../api/client.js';
 import type { Member } from '../api/types.js';
 import { Confirm } from '../components/Confirm.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
@@ -10,6 +10,7 @@ import { useOrg } from '../components/OrgLayout.js';
 import { DateTime } from '../components/time.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 import { useUser } from '../session.js';
 
 const roles = [
@@ -22,12 +23,13 @@ type Role = (typeof roles)[number][0];
  * Adding a member: instance admins pick from every user; an org admin, who cannot list the
  * instance's users, enters the user id the person finds under My account.
  */
-function AddMember({ org, onAdded }: { org: string; onAdded(): void }) {
+function AddMember({ org, members, onAdded }: { org: string; members: Member[]; onAdded(): void }) {
   const user = useUser();
   const users = useLoad(
-    () => (user.instanceAdmin ? api.users() : Promise.resolve(null)),
+    () => (user.instanceAdmin ? everyPage(api.users) : Promise.resolve(null)),
     [user.instanceAdmin],
   );
+  const isMember = new Set(members.map((member) => member.userId));
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [error, setError] = useState<unknown>(null);
@@ -50,8 +52,8 @@ function AddMember({ org, onAdded }: { org: string; onAdded(): void }) {
           <Choice
             label="Person"
             placeholder="Choose a person"
-            choices={users.data.items
-              .filter((candidate) => candidate.active)
+            choices={users.data
+              .filter((candidate) => candidate.active && !isMember.has(candidate.id))
               .map(
                 (candidate) => [candidate.id, `${candidate.name} <${candidate.email}>`] as const,
               )}
@@ -84,6 +86,7 @@ export function MembersPage() {
   const [removing, setRemoving] = useState<Member | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  usePageTitle(`Members · ${org.name}`);
   async function changeRole(member: Member, role: Role) {
     setError(null);
     try {
@@ -150,7 +153,7 @@ export function MembersPage() {
         </table>
       )}
       <LoadMore loadMore={members.loadMore} />
-      <AddMember org={org.key} onAdded={members.reload} />
+      <AddMember org={org.key} members={members.items} onAdded={members.reload} />
       {removing && (
         <Confirm
           isOpen

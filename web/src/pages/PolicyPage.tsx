@@ -5,6 +5,7 @@ import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Checkbox, Field } from '../components/fields.js';
 import { useOrg } from '../components/OrgLayout.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 /** The token policy: the longest lifetime of a new token, and whether it must expire. */
 export function PolicyPage() {
@@ -20,6 +21,7 @@ export function PolicyPage() {
     setRequireExpiry(policy.data.requireExpiry);
   }, [policy.data]);
 
+  usePageTitle(`Token policy · ${org.name}`);
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setError(null);
@@ -41,8 +43,8 @@ export function PolicyPage() {
     <section>
       <h1>Token policy</h1>
       <p className="lead">
-        Rules for new organization tokens and personal access tokens in {org.name}. Existing tokens
-        keep their expiry.
+        Rules for the organization tokens of {org.name}: checked when a token is created or rotated.
+        Tokens that exist keep their expiry until they are rotated.
       </p>
       {!enterprise && (
         <p className="notice" role="note">

@@ -10,6 +10,7 @@ import { useOrg } from '../components/OrgLayout.js';
 import { DateTime } from '../components/time.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 function GateBadge({ status }: { status: 'passed' | 'failed' }) {
   return (
@@ -203,6 +204,7 @@ export function ProjectPage() {
   const [chosen, setChosen] = useState<string | null>(null);
   const selected = analyses.items.find((a) => a.id === chosen) ?? analyses.items[0];
 
+  usePageTitle(`${project.data?.name ?? projectKey} · ${org.name}`);
   return (
     <section>
       <p className="breadcrumb">

@@ -8,6 +8,7 @@ import { LoadMore } from '../components/LoadMore.js';
 import { useOrg } from '../components/OrgLayout.js';
 import { DateTime } from '../components/time.js';
 import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
   const [key, setKey] = useState('');
@@ -44,6 +45,7 @@ function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
 export function ProjectsPage() {
   const { org, isAdmin } = useOrg();
   const projects = usePaged((cursor) => api.projects(org.key, { cursor }), [org.key]);
+  usePageTitle(`Projects · ${org.name}`);
   return (
     <section>
       <h1>Projects of {org.name}</h1>

@@ -5,6 +5,7 @@ import { api } from '../api/client.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 import { useSession } from '../session.js';
 
 // The code arrives in the fragment (/setup#code=…), which browsers never send to a server,
@@ -29,6 +30,7 @@ export function SetupPage() {
   const [busy, setBusy] = useState(false);
   const state = useLoad(() => api.setupRequired(), []);
 
+  usePageTitle('Set up orgtoken');
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setBusy(true);

@@ -4,6 +4,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import { ErrorNotice } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 import { safeNext } from '../next-path.js';
 import { useSession } from '../session.js';
 
@@ -18,6 +19,7 @@ export function SignInPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
+  usePageTitle('Sign in');
   if (session) return <Navigate to={next} replace />;
 
   async function submit(event: FormEvent<HTMLFormElement>) {

@@ -8,6 +8,7 @@ import { TokenForm } from '../components/TokenForm.js';
 import { loadAllProjects } from '../components/token-fields.js';
 import { SecretReveal } from '../components/tokens.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 /** Create token: the form, then the secret, once. */
 export function TokenCreatePage() {
@@ -19,6 +20,7 @@ export function TokenCreatePage() {
     [org.key],
   );
 
+  usePageTitle(`Create token · ${org.name}`);
   if (created) {
     return (
       <section>

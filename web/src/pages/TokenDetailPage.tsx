@@ -9,6 +9,7 @@ import { DateTime, Expiry, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 /** One token: every attribute, and edit, rotate and revoke. */
 export function TokenDetailPage() {
@@ -20,6 +21,7 @@ export function TokenDetailPage() {
   const [rotated, setRotated] = useState<WithSecret<OrgToken> | null>(null);
   const token = loaded.data;
 
+  usePageTitle(`${loaded.data?.name ?? 'Token'} · ${org.name}`);
   return (
     <section>
       <p className="breadcrumb">

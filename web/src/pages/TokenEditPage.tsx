@@ -5,6 +5,7 @@ import { useOrg } from '../components/OrgLayout.js';
 import { TokenForm } from '../components/TokenForm.js';
 import { loadAllProjects } from '../components/token-fields.js';
 import { useLoad } from '../components/useLoad.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 /** Edit a token's name, description, projects and permissions (never its expiry). */
 export function TokenEditPage() {
@@ -16,6 +17,7 @@ export function TokenEditPage() {
     () => Promise.all([api.token(org.key, tokenId), loadAllProjects(org.key)]),
     [org.key, tokenId],
   );
+  usePageTitle(`Edit ${loaded.data?.[0].name ?? 'token'} · ${org.name}`);
   return (
     <section>
       <p className="breadcrumb">

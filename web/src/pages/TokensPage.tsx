@@ -20,6 +20,7 @@ import { Expiry, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
 import { usePaged } from '../components/usePaged.js';
+import { usePageTitle } from '../components/usePageTitle.js';
 
 const statusFilters: [TokenStatus | 'any', string][] = [
   ['any', 'All statuses'],
@@ -57,6 +58,7 @@ export function TokensPage() {
   );
   const tokens = page.items;
 
+  usePageTitle(`Scoped Organization Tokens · ${org.name}`);
   return (
     <section aria-labelledby="tokens-title">
       <div className="page-head">
