@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api } from '../api/client.js';
 import type { PersonalToken, WithSecret } from '../api/types.js';
@@ -16,26 +16,20 @@ import { Expiry, RelativeTime } from '../components/time.js';
 import { SecretReveal, StatusBadge } from '../components/tokens.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 import { useUser } from '../session.js';
 
 function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<PersonalToken>): void }) {
   const [name, setName] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(defaultExpiration);
   const [problem, setProblem] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setError(null);
+  const { submit, error, busy } = useSubmit(async () => {
     const when = expiresAtOf(expiration);
     setProblem('problem' in when ? when.problem : undefined);
     if ('problem' in when) return;
-    try {
-      onCreated(await api.createPersonalToken({ name: name.trim(), expiresAt: when.expiresAt }));
-      setName('');
-    } catch (failure) {
-      setError(failure);
-    }
-  }
+    onCreated(await api.createPersonalToken({ name: name.trim(), expiresAt: when.expiresAt }));
+    setName('');
+  });
   return (
     <section aria-labelledby="create-pat">
       <h2 id="create-pat">Generate a personal access token</h2>
@@ -43,7 +37,7 @@ function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<Person
         <Field label="Token name" value={name} onChange={setName} isRequired maxLength={100} />
         <ExpirationPicker value={expiration} onChange={setExpiration} problem={problem} />
         <ErrorNotice error={error} />
-        <Button type="submit" className="button button-primary">
+        <Button type="submit" className="button button-primary" isDisabled={busy}>
           Generate token
         </Button>
       </Form>

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate, useOutletContext } from 'react-router';
 import { api, everyPage } from '../api/client.js';
@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Choice, Field } from '../components/fields.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 import { useUser } from '../session.js';
 
 const planNames = { free: 'Free', team: 'Team', enterprise: 'Enterprise' } as const;
@@ -14,17 +15,10 @@ function CreateOrganization({ onCreated }: { onCreated(key: string): void }) {
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
   const [plan, setPlan] = useState<keyof typeof planNames>('team');
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setError(null);
-    try {
-      const org = await api.createOrg({ key: key.trim(), name: name.trim(), plan });
-      onCreated(org.key);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
+  const { submit, error, busy } = useSubmit(async () => {
+    const org = await api.createOrg({ key: key.trim(), name: name.trim(), plan });
+    onCreated(org.key);
+  });
   return (
     <section aria-labelledby="create-org">
       <h2 id="create-org">Create an organization</h2>
@@ -43,7 +37,7 @@ function CreateOrganization({ onCreated }: { onCreated(key: string): void }) {
           value={plan}
           onChange={setPlan}
         />
-        <Button type="submit" className="button button-primary">
+        <Button type="submit" className="button button-primary" isDisabled={busy}>
           Create organization
         </Button>
       </Form>

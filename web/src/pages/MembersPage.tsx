@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api, everyPage } from '../api/client.js';
 import type { Member } from '../api/types.js';
@@ -11,6 +11,7 @@ import { DateTime } from '../components/time.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 import { useUser } from '../session.js';
 
 const roles = [
@@ -32,18 +33,11 @@ function AddMember({ org, members, onAdded }: { org: string; members: Member[]; 
   const isMember = new Set(members.map((member) => member.userId));
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<Role>('member');
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setError(null);
-    try {
-      await api.putMember(org, userId.trim(), role);
-      setUserId('');
-      onAdded();
-    } catch (failure) {
-      setError(failure);
-    }
-  }
+  const { submit, error, busy } = useSubmit(async () => {
+    await api.putMember(org, userId.trim(), role);
+    setUserId('');
+    onAdded();
+  });
   return (
     <section aria-labelledby="add-member">
       <h2 id="add-member">Add a member</h2>
@@ -70,7 +64,7 @@ function AddMember({ org, members, onAdded }: { org: string; members: Member[]; 
           />
         )}
         <Choice label="Role" choices={roles} value={role} onChange={setRole} />
-        <Button type="submit" className="button button-primary" isDisabled={!userId}>
+        <Button type="submit" className="button button-primary" isDisabled={busy || !userId}>
           Add member
         </Button>
       </Form>

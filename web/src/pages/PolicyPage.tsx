@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api } from '../api/client.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
@@ -6,6 +6,7 @@ import { Checkbox, Field } from '../components/fields.js';
 import { useOrg } from '../components/OrgLayout.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 
 /** The token policy: the longest lifetime of a new token, and whether it must expire. */
 export function PolicyPage() {
@@ -13,7 +14,6 @@ export function PolicyPage() {
   const policy = useLoad(() => api.tokenPolicy(org.key), [org.key]);
   const [days, setDays] = useState('');
   const [requireExpiry, setRequireExpiry] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     if (!policy.data) return;
@@ -22,21 +22,19 @@ export function PolicyPage() {
   }, [policy.data]);
 
   usePageTitle(`Token policy · ${org.name}`);
-  async function save(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setError(null);
+  const {
+    submit: save,
+    error,
+    busy,
+  } = useSubmit(async () => {
     setSaved(false);
-    try {
-      await api.putTokenPolicy(org.key, {
-        maxLifetimeDays: days.trim() === '' ? null : Number(days),
-        requireExpiry,
-      });
-      setSaved(true);
-      policy.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  }
+    await api.putTokenPolicy(org.key, {
+      maxLifetimeDays: days.trim() === '' ? null : Number(days),
+      requireExpiry,
+    });
+    setSaved(true);
+    policy.reload();
+  });
 
   const enterprise = org.plan === 'enterprise';
   return (
@@ -75,7 +73,7 @@ export function PolicyPage() {
               Token policy saved.
             </p>
           )}
-          <Button type="submit" className="button button-primary" isDisabled={!enterprise}>
+          <Button type="submit" className="button button-primary" isDisabled={busy || !enterprise}>
             Save policy
           </Button>
         </Form>

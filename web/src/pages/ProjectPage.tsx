@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Form, Input, Label, SearchField } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.js';
@@ -11,6 +11,7 @@ import { DateTime } from '../components/time.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 
 function GateBadge({ status }: { status: 'passed' | 'failed' }) {
   return (
@@ -38,23 +39,19 @@ function QualityGatePanel({
   const [editing, setEditing] = useState(false);
   const [errors, setErrors] = useState('');
   const [warnings, setWarnings] = useState('');
-  const [failure, setFailure] = useState<unknown>(null);
-
   function toLimit(text: string): number | null {
     return text.trim() === '' ? null : Number(text);
   }
-  async function save(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setFailure(null);
+  const {
+    submit: save,
+    error: failure,
+    busy,
+  } = useSubmit(async () => {
     const next: QualityGate = { maxErrors: toLimit(errors), maxWarnings: toLimit(warnings) };
-    try {
-      await api.putQualityGate(org, project, next);
-      setEditing(false);
-      gate.reload();
-    } catch (error) {
-      setFailure(error);
-    }
-  }
+    await api.putQualityGate(org, project, next);
+    setEditing(false);
+    gate.reload();
+  });
   return (
     <section aria-labelledby="gate-title" className="panel">
       <h2 id="gate-title">Quality gate</h2>
@@ -96,7 +93,7 @@ function QualityGatePanel({
             value={warnings}
             onChange={setWarnings}
           />
-          <Button type="submit" className="button button-primary">
+          <Button type="submit" className="button button-primary" isDisabled={busy}>
             Save
           </Button>
           <Button className="button button-quiet" onPress={() => setEditing(false)}>

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link } from 'react-router';
 import { api } from '../api/client.js';
@@ -9,30 +9,24 @@ import { useOrg } from '../components/OrgLayout.js';
 import { DateTime } from '../components/time.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 
 function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
   const [key, setKey] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setError(null);
-    try {
-      await api.createProject(org, { key: key.trim(), name: name.trim() });
-      setKey('');
-      setName('');
-      onCreated();
-    } catch (failure) {
-      setError(failure);
-    }
-  }
+  const { submit, error, busy } = useSubmit(async () => {
+    await api.createProject(org, { key: key.trim(), name: name.trim() });
+    setKey('');
+    setName('');
+    onCreated();
+  });
   return (
     <section aria-labelledby="create-project">
       <h2 id="create-project">Add a project</h2>
       <Form className="form form-inline" onSubmit={submit}>
         <Field label="Project name" value={name} onChange={setName} isRequired />
         <Field label="Project key" value={key} onChange={setKey} isRequired />
-        <Button type="submit" className="button button-primary">
+        <Button type="submit" className="button button-primary" isDisabled={busy}>
           Add project
         </Button>
       </Form>

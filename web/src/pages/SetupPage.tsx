@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/client.js';
@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 import { useSession } from '../session.js';
 
 // The code arrives in the fragment (/setup#code=…), which browsers never send to a server,
@@ -26,24 +27,14 @@ export function SetupPage() {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const state = useLoad(() => api.setupRequired(), []);
 
   usePageTitle('Set up orgtoken');
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.completeSetup({ code: code.trim(), name, email, password });
-      setSession(await api.signIn(email, password));
-      navigate('/', { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  }
+  const { submit, error, busy } = useSubmit(async () => {
+    await api.completeSetup({ code: code.trim(), name, email, password });
+    setSession(await api.signIn(email, password));
+    navigate('/', { replace: true });
+  });
 
   return (
     <main id="main" className="centered narrow">

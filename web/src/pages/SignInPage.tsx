@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import { ErrorNotice } from '../components/Feedback.js';
 import { Field } from '../components/fields.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSubmit } from '../components/useSubmit.js';
 import { safeNext } from '../next-path.js';
 import { useSession } from '../session.js';
 
@@ -16,25 +17,14 @@ export function SignInPage() {
   const next = safeNext(params.get('next'));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
   usePageTitle('Sign in');
+  const { submit, error, busy } = useSubmit(async () => {
+    setSession(await api.signIn(email, password));
+    navigate(next, { replace: true });
+  });
+
   if (session) return <Navigate to={next} replace />;
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      setSession(await api.signIn(email, password));
-      navigate(next, { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  }
-
   return (
     <main id="main" className="centered narrow">
       <p className="brand brand-large">orgtoken</p>
