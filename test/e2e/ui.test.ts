@@ -391,6 +391,19 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await expectAccessible(admin, 'the audit log');
     await go(admin, '/account/tokens', 'My account');
     await expectAccessible(admin, 'my account');
+    await go(admin, '/no/such/page', 'Page not found');
+    await expectAccessible(admin, 'the page-not-found page');
+    await go(admin, '/orgs/nope/projects', 'Organization not found');
+    await expectAccessible(admin, 'an unknown organization');
+    await go(admin, '/orgs/acme/admin/members', 'Members');
+    await admin
+      .getByRole('row', { name: /Mia Member/ })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await admin.getByRole('alertdialog').waitFor();
+    await expectAccessible(admin, 'the remove-member dialog');
+    await admin.keyboard.press('Escape');
+    await admin.getByRole('alertdialog').waitFor({ state: 'detached' });
   });
 
   it('creates a personal access token on My account, once, and revokes it after confirmation', async () => {
@@ -408,6 +421,8 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
       .getByRole('row', { name: /laptop scripts/ })
       .getByRole('button', { name: 'Revoke' })
       .click();
+    await admin.getByRole('alertdialog').waitFor();
+    await expectAccessible(admin, 'the personal token revoke dialog');
     await admin.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
     await admin
       .getByRole('row', { name: /laptop scripts/ })
