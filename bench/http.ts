@@ -3,12 +3,12 @@
  * organization token (cache hit) against a bare Fastify route, orgtoken's own /healthz, and
  * better-auth's API-key plugin verifying a key. autocannon, 50 connections; the targets run
  * in one child process and are loaded one at a time, alternating, so that none gets a
- * warmer machine. Writes bench/results/http-<date>.json.
+ * warmer machine. A part of `npm run bench` (bench/run.ts); alone: npx tsx bench/http.ts.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { finishPart } from './lib/part.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -74,18 +74,17 @@ async function main() {
       requestsPerSecond: rps,
       authenticatedVsBare: Number((rps.authenticated / rps.bareFastify).toFixed(3)),
       authenticatedVsPeer: Number((rps.authenticated / rps.betterAuthPeer).toFixed(2)),
-      targets: { authenticatedVsBare: 0.9, authenticatedVsPeer: 25 },
+      samples: Object.fromEntries(
+        Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
+      ),
     };
-    console.table([
+    await finishPart(result, [
       {
         ...result.requestsPerSecond,
         vsBare: result.authenticatedVsBare,
         vsPeer: result.authenticatedVsPeer,
       },
     ]);
-    const file = `bench/results/http-${result.date.slice(0, 10)}.json`;
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`wrote ${file}`);
   } finally {
     stop();
   }

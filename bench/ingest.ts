@@ -1,13 +1,14 @@
 /**
  * Peak memory of a real server process while it ingests a generated 20 MB SARIF report
- * (issue 4, acceptance 4). Linux: reads VmHWM (peak resident set) from /proc. Run with
- * npm run bench (after npm run build, which it does).
+ * (issue 4, acceptance 4). Linux: reads VmHWM (peak resident set) from /proc. A part of
+ * `npm run bench` (bench/run.ts), which builds first: the server is the built binary.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigSarif } from '../test/helpers/big-sarif.js';
 import { SessionClient, startServerProcess } from '../test/helpers/server-process.js';
+import { finishPart } from './lib/part.js';
 
 function memory(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -60,10 +61,7 @@ async function main() {
       peakRssMiB: after.peakMiB,
       rssAfterMiB: after.rssMiB,
     };
-    console.table([result]);
-    const file = `bench/results/ingest-${result.date.slice(0, 10)}.json`;
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`wrote ${file}`);
+    await finishPart(result, [result]);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

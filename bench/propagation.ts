@@ -2,15 +2,16 @@
  * Revocation propagation (issue 7): two real servers on one PostgreSQL database; a token
  * is revoked on A and B is asked about it until it refuses. p50 and max over 25 tokens,
  * each first used on B so that B holds it in its cache. Needs BENCH_DATABASE_URL or
- * TEST_DATABASE_URL. Writes bench/results/propagation-<date>.json.
+ * TEST_DATABASE_URL. A part of `npm run bench` (bench/run.ts); alone: npx tsx
+ * bench/propagation.ts.
  */
-import { writeFileSync } from 'node:fs';
 import { scratchDatabase } from '../test/helpers/engines.js';
 import {
   type ServerProcess,
   SessionClient,
   startServerProcesses,
 } from '../test/helpers/server-process.js';
+import { finishPart } from './lib/part.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const revocations = 25;
@@ -55,12 +56,9 @@ async function main() {
       revocations,
       p50Ms: Number((sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)),
       maxMs: Number((sorted.at(-1) ?? 0).toFixed(1)),
-      target: 'seen by another instance within 1 s (aim 100 ms)',
+      latenciesMs: latencies.map((ms) => Number(ms.toFixed(1))),
     };
-    console.table([result]);
-    const file = `bench/results/propagation-${result.date.slice(0, 10)}.json`;
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`wrote ${file}`);
+    await finishPart(result, [result]);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     await database.drop();

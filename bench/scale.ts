@@ -2,10 +2,13 @@
  * Scale (issue 7, d to f): cache-miss verification latency with 1,000 and 1,000,000 tokens
  * in the store, on SQLite and on PostgreSQL (BENCH_DATABASE_URL, a server to create
  * scratch databases on); the token list with 100,000 tokens in one organization; store
- * writes per 100,000 authenticated requests; RSS after verifying 1,000,000 distinct tokens.
- * Writes bench/results/scale-<date>.json.
+ * writes per 100,000 authenticated requests; the RSS of a server process after it has
+ * verified 1,000,000 distinct tokens (bench/lib/server-memory.ts). A part of `npm run bench`
+ * (bench/run.ts); alone: npx tsx bench/scale.ts. BENCH_PARTS=usage,list,miss runs only
+ * those parts (`npx tsx bench/run.ts scale` then merges them into the day's results file);
+ * BENCH_BIG replaces 1,000,000; BENCH_SERVER_FLAGS gives the server process Node.js flags.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
@@ -20,9 +23,13 @@ import { VerificationCache } from '../src/services/verification-cache.js';
 import { type Engine, openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { scratchDatabase } from '../test/helpers/engines.js';
-import { seedOrgTokens } from './lib/seed.js';
+import { finishPart } from './lib/part.js';
+import { benchSecret, seedOrgTokens } from './lib/seed.js';
+import { serverMemoryAfter } from './lib/server-memory.js';
 
 const big = Number(process.env.BENCH_BIG ?? 1_000_000);
+/** Node.js flags for the server process of the memory figure (`--max-old-space-size=192`). */
+const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 const pgServer = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
 const quiet = { authentication() {}, cacheLookup() {}, usageFlush() {} };
 const meta = { ip: '127.0.0.1', userAgent: 'bench' };
@@ -33,15 +40,37 @@ function percentiles(values: number[]) {
   return { p50: Number(at(0.5).toFixed(3)), p99: Number(at(0.99).toFixed(3)) };
 }
 
-async function scratch(engine: Engine): Promise<{ store: Store; drop: () => Promise<void> }> {
+interface Scratch {
+  store: Store;
+  /** The SQLite file, for a server process to open; null on PostgreSQL. */
+  file: string | null;
+  /** Closes this process's connection (once); drop() closes it too. */
+  release: () => Promise<void>;
+  drop: () => Promise<void>;
+}
+
+/** `close`, run at most once. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
+}
+
+async function scratch(engine: Engine): Promise<Scratch> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'orgtoken-scale-'));
-    const store = openStore(`sqlite:${join(dir, 'scale.db')}`);
+    const file = join(dir, 'scale.db');
+    const store = openStore(`sqlite:${file}`);
     await migrateToLatest(store);
+    const release = once(() => store.close());
     return {
       store,
+      file,
+      release,
       drop: async () => {
-        await store.close();
+        await release();
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -50,10 +79,13 @@ async function scratch(engine: Engine): Promise<{ store: Store; drop: () => Prom
   const database = await scratchDatabase(pgServer, 'orgtoken_scale');
   const store = openStore(database.url);
   await migrateToLatest(store);
+  const release = once(() => store.close());
   return {
     store,
+    file: null,
+    release,
     drop: async () => {
-      await store.close();
+      await release();
       await database.drop();
     },
   };
@@ -72,13 +104,16 @@ function verifierFor(store: Store, cache = new VerificationCache()) {
   return { verifier, usage, cache };
 }
 
-/** Cache-miss latency in ms: the cache is emptied before every verification. */
-async function missLatency(store: Store, secrets: string[], samples = 3000) {
+/**
+ * Cache-miss latency in ms: the cache is emptied before every verification. The secrets of
+ * random tokens among `count` are regenerated before each one, outside the timing.
+ */
+async function missLatency(store: Store, count: number, samples = 3000) {
   const { verifier, cache } = verifierFor(store);
   const times: number[] = [];
   for (let i = 0; i < samples; i += 1) {
     cache.clear();
-    const secret = secrets[Math.floor(Math.random() * secrets.length)] as string;
+    const secret = benchSecret(Math.floor(Math.random() * count));
     const start = process.hrtime.bigint();
     const result = await verifier.verify(secret, meta);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -90,35 +125,30 @@ async function missLatency(store: Store, secrets: string[], samples = 3000) {
 async function cacheMiss(engine: Engine) {
   const out: Record<string, unknown> = {};
   for (const count of [1000, big]) {
-    const { store, drop } = await scratch(engine);
+    const { store, file, release, drop } = await scratch(engine);
     try {
       const started = Date.now();
-      const secrets = await seedOrgTokens(store, count);
+      await seedOrgTokens(store, count);
       console.log(
         `${engine}: seeded ${count} tokens in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
-      out[String(count)] = await missLatency(store, secrets);
+      out[String(count)] = await missLatency(store, count);
       console.log(`${engine}: cache-miss latency with ${count} tokens`, out[String(count)]);
-      if (count === big && engine === 'sqlite')
-        out.rssAfterMillion = await rssAfterAll(store, secrets);
+      if (count === big && file) {
+        // The server process opens the file on its own; this one lets go of it first.
+        await release();
+        const memory = await serverMemoryAfter(file, count, serverFlags);
+        out.serverMemory = memory;
+        console.log(`${engine}: server memory after verifying ${count} tokens`, {
+          after: memory.after,
+          afterGc: memory.afterGc,
+        });
+      }
     } finally {
       await drop();
     }
   }
   return out;
-}
-
-/** RSS after verifying every token once (the cache stays bounded). */
-async function rssAfterAll(store: Store, secrets: string[]) {
-  const { verifier, usage } = verifierFor(store);
-  for (let i = 0; i < secrets.length; i += 1) {
-    const result = await verifier.verify(secrets[i] as string, meta);
-    if (!result.ok) throw new Error(result.code);
-    if (i % 100_000 === 99_999) await usage.flush();
-  }
-  await usage.flush();
-  global.gc?.();
-  return { verified: secrets.length, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
 }
 
 async function tokenList(engine: Engine) {
@@ -159,7 +189,8 @@ async function tokenList(engine: Engine) {
 async function usageWrites() {
   const { store, drop } = await scratch('sqlite');
   try {
-    const secrets = await seedOrgTokens(store, 1000);
+    await seedOrgTokens(store, 1000);
+    const secrets = Array.from({ length: 1000 }, (_, i) => benchSecret(i));
     let writes = 0;
     const counter: KyselyPlugin = {
       transformQuery: (args) => {
@@ -192,18 +223,11 @@ async function usageWrites() {
   }
 }
 
-/** BENCH_PARTS=usage,list,miss runs only those parts and merges them into today's file. */
+/** BENCH_PARTS=usage,list,miss runs only those parts. */
 const parts = new Set((process.env.BENCH_PARTS ?? 'usage,list,miss').split(','));
 
 async function main() {
-  const date = new Date().toISOString();
-  const file = `bench/results/scale-${date.slice(0, 10)}.json`;
-  const result: Record<string, unknown> = {
-    ...(existsSync(file)
-      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
-      : {}),
-    date,
-  };
+  const result: Record<string, unknown> = { date: new Date().toISOString() };
   if (parts.has('usage')) {
     result.usage = await usageWrites();
     console.log('usage writes', result.usage);
@@ -221,8 +245,7 @@ async function main() {
     result.cacheMissSqlite = await cacheMiss('sqlite');
     if (pgServer) result.cacheMissPostgres = await cacheMiss('postgres');
   }
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  await finishPart(result);
 }
 
 await main();

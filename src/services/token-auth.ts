@@ -29,25 +29,78 @@ export type Verification =
 // A denied token is audited at most once per token and code in this window.
 const denialSampleMs = 60_000;
 
-function prepare(found: TokenForAuth): CachedToken {
+/**
+ * Values that many cached tokens have in common, held once: an organization's id and key, a
+ * permission set, a project scope, an address allowlist. A full verification cache holds
+ * 100,000 tokens, often of a few organizations with a few distinct scopes; without this it
+ * would hold 100,000 copies of each. Parsed values are frozen, since they are shared. Bounded:
+ * past `maxValues` it starts afresh (values already cached keep their copies), and texts
+ * longer than `maxTextLength` are parsed for the one token, not shared.
+ */
+export class SharedValues {
+  private readonly strings = new Map<string, string>();
+  private readonly parsed = new Map<string, unknown>();
+
+  constructor(
+    private readonly maxValues = 10_000,
+    private readonly maxTextLength = 1024,
+  ) {}
+
+  /** The shared copy of `value`. */
+  string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size >= this.maxValues) this.strings.clear();
+    this.strings.set(value, value);
+    return value;
+  }
+
+  /** JSON.parse(text), frozen, shared with every other caller of the same text. */
+  json<T>(text: string): T {
+    if (text.length > this.maxTextLength) return deepFreeze(JSON.parse(text)) as T;
+    let value = this.parsed.get(text);
+    if (value === undefined) {
+      value = deepFreeze(JSON.parse(text));
+      if (this.parsed.size >= this.maxValues) this.parsed.clear();
+      this.parsed.set(text, value);
+    }
+    return value as T;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The cached form of a look-up. It is what a full cache holds 100,000 times, so it shares
+ * what it can: the presented digest (the cache key) stands for the token's digest when they
+ * are equal, and repeated values come from `shared`.
+ */
+function prepare(found: TokenForAuth, presented: string, shared: SharedValues): CachedToken {
   const { token, org, user } = found;
   const kind = token.kind === 'organization' ? 'organization' : 'personal';
+  const orgId = token.org_id === null ? null : shared.string(token.org_id);
   const actor: CachedToken['actor'] =
     kind === 'organization'
       ? {
           type: 'organization_token',
           id: token.id,
           name: token.name,
-          orgId: token.org_id ?? '',
-          orgKey: org?.key ?? '',
-          permissions: JSON.parse(token.permissions) as Permission[],
-          projects: JSON.parse(token.projects) as ProjectScope,
+          orgId: orgId ?? '',
+          orgKey: org ? shared.string(org.key) : '',
+          permissions: shared.json<Permission[]>(token.permissions),
+          projects: shared.json<ProjectScope>(token.projects),
         }
       : {
           type: 'user',
-          id: user?.id ?? '',
-          email: user?.email ?? '',
-          name: user?.name ?? '',
+          id: user ? shared.string(user.id) : '',
+          email: user ? shared.string(user.email) : '',
+          name: user ? shared.string(user.name) : '',
           instanceAdmin: user?.instance_admin === 1,
           via: 'personal_access_token',
         };
@@ -57,10 +110,10 @@ function prepare(found: TokenForAuth): CachedToken {
     tokenId: token.id,
     name: token.name,
     kind,
-    orgId: token.org_id,
-    userId: token.user_id,
+    orgId,
+    userId: token.user_id === null ? null : shared.string(token.user_id),
     planAllowsOrgTokens: org !== null && planIncludes(org.plan as Plan, 'team'),
-    digest: token.digest,
+    digest: token.digest === presented ? presented : token.digest,
     previousDigest: token.previous_digest,
     previousValidUntilMs: token.previous_valid_until
       ? Date.parse(token.previous_valid_until)
@@ -68,7 +121,7 @@ function prepare(found: TokenForAuth): CachedToken {
     revoked: token.revoked_at !== null,
     expiresAt: token.expires_at,
     expiresAtMs: token.expires_at ? Date.parse(token.expires_at) : null,
-    allowedCidrs: JSON.parse(token.allowed_cidrs) as string[],
+    allowedCidrs: shared.json<string[]>(token.allowed_cidrs),
     ownerActive: user?.active === 1,
     actor,
   };
@@ -82,6 +135,7 @@ function prepare(found: TokenForAuth): CachedToken {
  */
 export class TokenVerifier {
   private readonly lastDenialAudit = new Map<string, number>();
+  private readonly shared = new SharedValues();
 
   constructor(
     private readonly deps: {
@@ -138,7 +192,7 @@ export class TokenVerifier {
     }
     this.deps.failures.undo(address);
     if (!found) return this.deny('TOKEN_INVALID', null, meta);
-    const token = prepare(found);
+    const token = prepare(found, digest, this.shared);
     this.deps.cache.set(digest, token, nowMs, generation);
     return this.check(token, kind, digest, nowMs, meta);
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedValues } from '../../src/services/token-auth.js';
 import { VerificationCache } from '../../src/services/verification-cache.js';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
@@ -81,6 +82,24 @@ describeEachEngine('verification cache and usage batching', (engine) => {
       'RawNode',
       'InsertQueryNode',
     ]);
+  });
+
+  it('shares the parsed scope of tokens that have the same one, frozen', async () => {
+    const meta = { ip: '127.0.0.1', userAgent: 'test' };
+    const actors = [];
+    for (let i = 0; i < 2; i += 1) {
+      const { token } = await createOrgToken(t, admin, org.key);
+      const result = await t.app.runtime.verifier.verify(token, meta);
+      if (!result.ok || result.token.actor.type !== 'organization_token') throw new Error('denied');
+      actors.push({ actor: result.token.actor, allowedCidrs: result.token.allowedCidrs });
+    }
+    const [a, b] = actors;
+    expect(a?.actor.permissions).toEqual(['analysis:execute', 'project:browse']);
+    expect(b?.actor.permissions).toBe(a?.actor.permissions);
+    expect(b?.actor.projects).toBe(a?.actor.projects);
+    expect(b?.allowedCidrs).toBe(a?.allowedCidrs);
+    expect(Object.isFrozen(a?.actor.permissions)).toBe(true);
+    expect(Object.isFrozen(a?.actor.projects)).toBe(true);
   });
 
   it('never moves last use backwards, and adds counts from several batches', async () => {
@@ -190,5 +209,34 @@ describe('verification cache generations', () => {
     expect(cache.get('a', 0)).toBeUndefined();
     cache.set('a', { tokenId: '1', orgId: 'o', userId: null } as never, 0, cache.generation);
     expect(cache.get('a', 0)).toBeDefined();
+  });
+});
+
+describe('shared values of cached tokens', () => {
+  it('answers equal texts with one frozen value, and equal strings with one instance', () => {
+    const shared = new SharedValues();
+    const first = shared.json<{ mode: string; keys: string[] }>('{"mode":"selected","keys":["a"]}');
+    const second = shared.json<{ mode: string; keys: string[] }>(
+      ['{"mode":"selected",', '"keys":["a"]}'].join(''),
+    );
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.keys)).toBe(true);
+    const text = ['org', 'id'].join('-');
+    expect(shared.string(text)).toBe(text);
+    expect(shared.string(['org-', 'id'].join(''))).toBe(text);
+  });
+
+  it('starts afresh past its bound, and parses long texts for the one caller', () => {
+    const shared = new SharedValues(2, 20);
+    const one = shared.json<string[]>('["one"]');
+    shared.json('["two"]');
+    shared.json('["three"]');
+    expect(shared.json<string[]>('["one"]')).not.toBe(one);
+    expect(shared.json<string[]>('["one"]')).toEqual(['one']);
+    const long = `[${'"x",'.repeat(10)}"x"]`;
+    const parsed = shared.json<string[]>(long);
+    expect(parsed).toHaveLength(11);
+    expect(Object.isFrozen(parsed)).toBe(true);
+    expect(shared.json(long)).not.toBe(parsed);
   });
 });

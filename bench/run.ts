@@ -1,0 +1,352 @@
+/**
+ * `npm run bench` (after the build): runs the parts of the benchmark suite one after the
+ * other, each in a child process of its own so that none inherits another's heap, JIT state or
+ * open stores, collects their results over IPC (bench/lib/part.ts), then prints one table of
+ * every figure with its issue 7 target, met or missed, and writes one file,
+ * bench/results/<YYYY-MM-DD>.json: the machine, every part's full result, and that table.
+ *
+ * `npx tsx bench/run.ts scale http` runs only the parts named and merges them into the day's
+ * file (each part keeps its own date), so that one part can be rerun. Needs
+ * BENCH_DATABASE_URL (or TEST_DATABASE_URL) for the PostgreSQL figures and propagation.
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, release, totalmem, type } from 'node:os';
+import pg from 'pg';
+
+const allParts = ['verify', 'ingest', 'http', 'scale', 'propagation'] as const;
+type PartName = (typeof allParts)[number];
+type PartResult = Record<string, unknown>;
+
+const pgServer = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+
+/** Runs bench/<name>.ts in a child process and resolves to what it sends back. */
+function runPart(name: PartName): Promise<PartResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = fork(`bench/${name}.ts`, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: PartResult | null = null;
+    child.on('message', (message: { result?: PartResult }) => {
+      if (message.result) result = message.result;
+    });
+    child.once('exit', (code, signal) => {
+      const partSeconds = Math.round((Date.now() - started) / 1000);
+      if (result && code === 0) resolve({ ...result, partSeconds });
+      else
+        resolve({
+          date: new Date().toISOString(),
+          error: `bench/${name}.ts exited with ${signal ?? code}${result ? ' after its result' : ''}`,
+          partSeconds,
+        });
+    });
+  });
+}
+
+async function postgresVersion(): Promise<string | null> {
+  if (!pgServer) return null;
+  const client = new pg.Client({ connectionString: pgServer });
+  try {
+    await client.connect();
+    const answer = await client.query<{ server_version: string }>('show server_version');
+    return answer.rows[0]?.server_version ?? null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function machine() {
+  const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+  const distribution = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1];
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    os: `${distribution ?? type()}, ${type()} ${release()} ${arch()}`,
+    postgres: await postgresVersion(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The table: one row per figure, with the target where issue 7 sets one.
+
+interface Row {
+  measure: string;
+  figure: string;
+  target: string;
+  result: string;
+}
+
+type Json = Record<string, unknown>;
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>(
+    (inner, key) =>
+      inner !== null && typeof inner === 'object' ? (inner as Json)[key] : undefined,
+    value,
+  );
+const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+const grouped = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (mib: number) => (mib * 2 ** 20) / 1e6;
+
+/** "met", or how far the figure is from the target, in per cent of the target. */
+function verdict(figure: number | null, target: number, kind: 'atLeast' | 'atMost'): string {
+  if (figure === null) return 'not measured';
+  if (kind === 'atLeast') {
+    return figure >= target ? 'met' : `MISSED, ${Math.round((1 - figure / target) * 100)} % short`;
+  }
+  return figure <= target ? 'met' : `MISSED, ${Math.round((figure / target - 1) * 100)} % over`;
+}
+
+function verifyRows(part: Json | undefined): Row[] {
+  const verify = num(at(part, 'verificationCacheHitPerSecond'));
+  const sha = num(at(part, 'rawSha256PerSecond'));
+  const classic = num(at(part, 'createHashSha256PerSecond'));
+  const rate = (n: number | null) => (n === null ? '—' : `${grouped(n / 1e6, 2)} M/s`);
+  const ratio = num(at(part, 'ratio'));
+  return [
+    { measure: 'verification in process, cache hit', figure: rate(verify), target: '', result: '' },
+    { measure: 'raw SHA-256, one-shot crypto.hash', figure: rate(sha), target: '', result: '' },
+    { measure: 'raw SHA-256, createHash', figure: rate(classic), target: '', result: '' },
+    {
+      measure: 'verification ÷ raw SHA-256 (crypto.hash)',
+      figure: ratio === null ? '—' : `${ratio.toFixed(2)} ×`,
+      target: '≥ 0.5 ×',
+      result: verdict(ratio, 0.5, 'atLeast'),
+    },
+    {
+      measure: 'verification ÷ raw SHA-256 (createHash)',
+      figure: num(at(part, 'ratioToCreateHash'))?.toFixed(2).concat(' ×') ?? '—',
+      target: '',
+      result: '',
+    },
+  ];
+}
+
+function httpRows(part: Json | undefined): Row[] {
+  const rps = (name: string) => num(at(part, 'requestsPerSecond', name));
+  const show = (n: number | null) => (n === null ? '—' : `${grouped(n)} req/s`);
+  const vsBare = num(at(part, 'authenticatedVsBare'));
+  const vsPeer = num(at(part, 'authenticatedVsPeer'));
+  return [
+    {
+      measure: 'HTTP: authenticated request (GET /api/v1/me)',
+      figure: show(rps('authenticated')),
+      target: '',
+      result: '',
+    },
+    {
+      measure: 'HTTP: bare Fastify route',
+      figure: show(rps('bareFastify')),
+      target: '',
+      result: '',
+    },
+    { measure: 'HTTP: orgtoken /healthz', figure: show(rps('healthz')), target: '', result: '' },
+    {
+      measure: 'HTTP: better-auth API-key plugin (peer)',
+      figure: show(rps('betterAuthPeer')),
+      target: '',
+      result: '',
+    },
+    {
+      measure: 'authenticated ÷ bare Fastify',
+      figure: vsBare === null ? '—' : `${vsBare.toFixed(2)} ×`,
+      target: '≥ 0.90 ×',
+      result: verdict(vsBare, 0.9, 'atLeast'),
+    },
+    {
+      measure: 'authenticated ÷ better-auth peer',
+      figure: vsPeer === null ? '—' : `${vsPeer.toFixed(1)} ×`,
+      target: '≥ 25 ×',
+      result: verdict(vsPeer, 25, 'atLeast'),
+    },
+  ];
+}
+
+function scaleRows(part: Json | undefined): Row[] {
+  const big = num(at(part, 'big')) ?? 1_000_000;
+  const rows: Row[] = [];
+  for (const [key, engine] of [
+    ['cacheMissSqlite', 'SQLite'],
+    ['cacheMissPostgres', 'PostgreSQL'],
+  ] as const) {
+    const small = at(part, key, '1000');
+    const large = at(part, key, String(big));
+    const pair = (p: unknown) =>
+      num(at(p, 'p50')) === null
+        ? '—'
+        : `${num(at(p, 'p50'))?.toFixed(2)} / ${num(at(p, 'p99'))?.toFixed(2)} ms`;
+    const smallP99 = num(at(small, 'p99'));
+    const largeP99 = num(at(large, 'p99'));
+    const ratio = smallP99 && largeP99 !== null ? largeP99 / smallP99 : null;
+    rows.push(
+      {
+        measure: `cache miss p50 / p99, ${engine}, 1,000 tokens`,
+        figure: pair(small),
+        target: '',
+        result: '',
+      },
+      {
+        measure: `cache miss p50 / p99, ${engine}, ${grouped(big)} tokens`,
+        figure: pair(large),
+        target: '',
+        result: '',
+      },
+      {
+        measure: `cache miss p99, ${engine}: ${grouped(big)} ÷ 1,000 tokens`,
+        figure: ratio === null ? '—' : `${ratio.toFixed(2)} ×`,
+        target: '≤ 1.5 ×',
+        result: verdict(ratio, 1.5, 'atMost'),
+      },
+    );
+  }
+  const server = at(part, 'cacheMissSqlite', 'serverMemory');
+  const rss = num(at(server, 'after', 'rssMiB'));
+  const peak = num(at(server, 'after', 'peakRssMiB'));
+  const rssGc = num(at(server, 'afterGc', 'rssMiB'));
+  const heapGc = num(at(server, 'afterGc', 'heapUsedMiB'));
+  const cacheHeap = num(at(server, 'cacheHeapMiB'));
+  rows.push(
+    {
+      measure: `server RSS after verifying ${grouped(big)} distinct tokens, as found`,
+      figure:
+        rss === null
+          ? '—'
+          : `${grouped(mb(rss))} MB (peak ${peak === null ? '?' : grouped(mb(peak))} MB)`,
+      target: '≤ 300 MB',
+      result: verdict(rss === null ? null : mb(rss), 300, 'atMost'),
+    },
+    {
+      measure: `server RSS after verifying ${grouped(big)} distinct tokens, after a full GC`,
+      figure:
+        rssGc === null
+          ? '—'
+          : `${grouped(mb(rssGc))} MB (heap in use ${grouped(mb(heapGc ?? 0))} MB, cache ${grouped(mb(cacheHeap ?? 0))} MB)`,
+      target: '≤ 300 MB',
+      result: verdict(rssGc === null ? null : mb(rssGc), 300, 'atMost'),
+    },
+  );
+  for (const [key, engine] of [
+    ['tokenListSqlite', 'SQLite'],
+    ['tokenListPostgres', 'PostgreSQL'],
+  ] as const) {
+    const first = num(at(part, key, 'firstPage', 'p99'));
+    const deep = num(at(part, key, 'deepPage', 'p99'));
+    rows.push({
+      measure: `token list p99, 100,000 tokens, ${engine}, first / deep page`,
+      figure: first === null || deep === null ? '—' : `${first.toFixed(1)} / ${deep.toFixed(1)} ms`,
+      target: '≤ 20 ms',
+      result: verdict(first === null || deep === null ? null : Math.max(first, deep), 20, 'atMost'),
+    });
+  }
+  const perFlush = num(at(part, 'usage', 'writesPerTokenPerFlush'));
+  rows.push({
+    measure: `usage: store writes per token per flush (${grouped(num(at(part, 'usage', 'requests')) ?? 0)} requests)`,
+    figure:
+      perFlush === null ? '—' : `${perFlush} (${num(at(part, 'usage', 'writes'))} statements)`,
+    target: '≤ 1',
+    result: verdict(perFlush, 1, 'atMost'),
+  });
+  return rows;
+}
+
+function propagationRows(part: Json | undefined): Row[] {
+  const p50 = num(at(part, 'p50Ms'));
+  const max = num(at(part, 'maxMs'));
+  return [
+    {
+      measure: `revocation seen by another instance, p50 / max of ${num(at(part, 'revocations')) ?? 25}`,
+      figure: p50 === null || max === null ? '—' : `${p50} / ${max} ms`,
+      target: '≤ 1 s',
+      result: verdict(max, 1000, 'atMost'),
+    },
+  ];
+}
+
+function ingestRows(part: Json | undefined): Row[] {
+  const seconds = num(at(part, 'seconds'));
+  return [
+    {
+      measure: `ingest of a ${num(at(part, 'reportMiB')) ?? 20} MiB SARIF report`,
+      figure:
+        seconds === null
+          ? '—'
+          : `${seconds} s; RSS ${num(at(part, 'rssBeforeMiB'))} MiB before, peak ${num(at(part, 'peakRssMiB'))} MiB`,
+      target: '',
+      result: '',
+    },
+  ];
+}
+
+function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
+  const failed = (name: PartName): Row[] => {
+    const error = at(parts[name], 'error');
+    return typeof error === 'string'
+      ? [{ measure: `bench/${name}.ts`, figure: '—', target: '', result: `FAILED: ${error}` }]
+      : [];
+  };
+  return [
+    ...failed('verify'),
+    ...verifyRows(parts.verify),
+    ...failed('http'),
+    ...httpRows(parts.http),
+    ...failed('scale'),
+    ...scaleRows(parts.scale),
+    ...failed('propagation'),
+    ...propagationRows(parts.propagation),
+    ...failed('ingest'),
+    ...ingestRows(parts.ingest),
+  ];
+}
+
+function printTable(rows: Row[]): void {
+  const columns = ['measure', 'figure', 'target', 'result'] as const;
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
+  console.log(line([...columns]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of rows) console.log(line(columns.map((c) => row[c])));
+}
+
+async function main() {
+  const requested = process.argv.slice(2);
+  const unknown = requested.filter((name) => !allParts.includes(name as PartName));
+  if (unknown.length > 0) throw new Error(`unknown parts: ${unknown.join(', ')}`);
+  const selected = requested.length > 0 ? (requested as PartName[]) : [...allParts];
+  const date = new Date().toISOString();
+  const file = `bench/results/${date.slice(0, 10)}.json`;
+  // A partial run keeps the day's other parts; a full run starts afresh.
+  const previous =
+    requested.length > 0 && existsSync(file)
+      ? ((JSON.parse(readFileSync(file, 'utf8')) as { parts?: Json }).parts ?? {})
+      : {};
+  const parts: Partial<Record<PartName, Json>> = { ...previous };
+  for (const name of selected) {
+    console.log(`\n== bench/${name}.ts`);
+    const result = await runPart(name);
+    // A rerun of some of a part's figures (BENCH_PARTS of scale.ts) keeps the others.
+    parts[name] = 'error' in result ? result : { ...(parts[name] ?? {}), ...result };
+  }
+  const rows = summarize(parts);
+  const output = { date, machine: await machine(), summary: rows, parts };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  const m = output.machine;
+  console.log(
+    `\norgtoken benchmarks, ${date.slice(0, 10)}: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node.js ${m.node}, ${m.os}${m.postgres ? `, PostgreSQL ${m.postgres}` : ''}\n`,
+  );
+  printTable(rows);
+  console.log(`\nwrote ${file}`);
+  if (selected.some((name) => 'error' in (parts[name] ?? {}))) process.exitCode = 1;
+}
+
+await main();
