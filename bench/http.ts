@@ -2,8 +2,9 @@
  * Throughput over HTTP (issue 7, b and c): an orgtoken request authenticated by an
  * organization token (cache hit) against a bare Fastify route, orgtoken's own /healthz, and
  * better-auth's API-key plugin verifying a key. autocannon, 50 connections; the targets run
- * in one child process and are loaded one at a time, alternating, so that none gets a
- * warmer machine. A part of `npm run bench` (bench/run.ts); alone: npx tsx bench/http.ts.
+ * in child processes (better-auth in one of its own) and are loaded one at a time,
+ * alternating, so that none gets a warmer machine. A part of `npm run bench` (bench/run.ts);
+ * alone: npx tsx bench/http.ts.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -21,16 +22,35 @@ interface Targets {
   peerKey: string;
 }
 
-async function startTargets(): Promise<{ targets: Targets; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/servers.ts'], {
+/** One child of bench/lib/servers.ts (`orgtoken` or `peer`) and the JSON line it prints. */
+async function startChild(
+  which: 'orgtoken' | 'peer',
+): Promise<{ info: unknown; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/servers.ts', which], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`targets exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${which} targets exited with ${code}`)));
   });
-  return { targets: JSON.parse(first) as Targets, stop: () => child.kill('SIGTERM') };
+  return { info: JSON.parse(first), stop: () => child.kill('SIGTERM') };
+}
+
+// The peer has a process of its own: see bench/lib/servers.ts for why.
+async function startTargets(): Promise<{ targets: Targets; stop: () => void }> {
+  const ours = await startChild('orgtoken');
+  const theirs = await startChild('peer').catch((error: unknown) => {
+    ours.stop();
+    throw error;
+  });
+  return {
+    targets: { ...(ours.info as object), ...(theirs.info as object) } as Targets,
+    stop: () => {
+      ours.stop();
+      theirs.stop();
+    },
+  };
 }
 
 async function load(url: string, headers: Record<string, string>): Promise<number> {

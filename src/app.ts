@@ -140,9 +140,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const page =
     deps.webRoot === false ? null : await registerWebUi(app, deps.webRoot ?? defaultWebRoot);
   registerErrorHandling(app, page);
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('X-Request-Id', request.id);
-  });
 
   registerSecurityHeaders(app);
   await app.register(fastifyCookie);

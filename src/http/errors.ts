@@ -77,7 +77,11 @@ export function frameworkErrors(
       field: '/url',
     },
   );
-  reply.headers(securityHeaders(request.url)).code(known.status).send(errorBody(known, request.id));
+  reply
+    .headers(securityHeaders(request.url))
+    .header('X-Request-Id', request.id)
+    .code(known.status)
+    .send(errorBody(known, request.id));
 }
 
 /** RFC 6750: a refused token is an `invalid_token`; a missing one gets the bare challenge. */

@@ -73,7 +73,8 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs after every answer.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: label values stay bounded.
     const labels = {
       method: request.method,
@@ -82,6 +83,7 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     };
     requests.inc(labels);
     latency.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { config: { auth: 'none' }, schema: { hide: true } }, async (_, reply) => {
     reply.type(registry.contentType);

@@ -42,8 +42,12 @@ const apiHeaders = { ...staticHeaders, 'cache-control': 'no-store' };
  * belongs to the TLS-terminating proxy.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // With the request id, set here rather than in an onSend hook: one callback hook, not two
+  // async ones, on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders(request.url));
+    reply.header('X-Request-Id', request.id);
+    done();
   });
 }
 

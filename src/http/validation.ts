@@ -36,13 +36,18 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
  * the same.
  */
 export function registerCharsetCheck(app: FastifyInstance): void {
-  app.addHook('preParsing', async (request) => {
+  // A callback hook, not an async one: it runs on every request, bodies or not.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const type = request.headers['content-type'];
     const charset = type ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1] : undefined;
     if (charset && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
-      throw new AppError('VALIDATION_FAILED', 'JSON bodies must be UTF-8.', {
-        field: '/headers/content-type',
-      });
+      done(
+        new AppError('VALIDATION_FAILED', 'JSON bodies must be UTF-8.', {
+          field: '/headers/content-type',
+        }),
+      );
+      return;
     }
+    done(null, payload);
   });
 }

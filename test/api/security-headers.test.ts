@@ -36,6 +36,8 @@ describe('security headers', () => {
     ]) {
       expectHardened(response.headers, `${response.statusCode}`);
       expect(response.headers['cache-control']).toBe('no-store');
+      // Every answer names its request, router-level refusals too.
+      expect(response.headers['x-request-id'], `${response.statusCode}`).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
