@@ -2,6 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Telemetry } from '../services/context.js';
 
+/**
+ * `make(key)` once per key, then the same value: prom-client hashes the label values on every
+ * `inc({...})`, and these run on every request; a bound child (`labels(...)`) does not.
+ * The keys are bounded: result codes, and route patterns with method and status.
+ */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** Prometheus metrics of one app: its own registry, so tests can build many apps. */
 export function createMetrics(): { registry: Registry; telemetry: Telemetry } {
   const registry = new Registry();
@@ -40,14 +57,17 @@ export function createMetrics(): { registry: Registry; telemetry: Telemetry } {
     registers: [registry],
   });
 
+  const byResult = memo((result) => authentications.labels(result));
+  const hitLookups = lookups.labels('hit');
+  const missLookups = lookups.labels('miss');
   return {
     registry,
     telemetry: {
-      authentication: (result) => authentications.inc({ result }),
+      authentication: (result) => byResult(result).inc(),
       cacheLookup: (hit) => {
         total += 1;
         if (hit) hits += 1;
-        lookups.inc({ result: hit ? 'hit' : 'miss' });
+        (hit ? hitLookups : missLookups).inc();
       },
       usageFlush: (tokens) => {
         flushes.inc();
@@ -73,16 +93,20 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const series = memo((key) => {
+    const [method = '', route = '', status = ''] = key.split('\u0000');
+    return {
+      count: requests.labels(method, route, status),
+      time: latency.labels(method, route, status),
+    };
+  });
   // A callback hook, not an async one: it runs after every answer.
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: label values stay bounded.
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const one = series(`${request.method}\u0000${route}\u0000${reply.statusCode}`);
+    one.count.inc();
+    one.time.observe(reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', { config: { auth: 'none' }, schema: { hide: true } }, async (_, reply) => {
