@@ -49,7 +49,7 @@ export async function checkPassword(
   const limiter = deps.limits.passwordFailures;
   const email = normalizeEmail(input.email);
   const keys = [`account:${email}`, `ip:${meta.ip ?? 'unknown'}`];
-  const nowMs = deps.clock.now().getTime();
+  const nowMs = deps.clock.nowMs();
   const wait = Math.max(...keys.map((key) => limiter.retryAfter(key, nowMs)));
   if (wait > 0) {
     throw new AppError('RATE_LIMITED', 'Too many wrong passwords; try again later.', {

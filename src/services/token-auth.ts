@@ -155,7 +155,7 @@ export class TokenVerifier {
    * the store. Callers await the result either way.
    */
   verify(secret: string, meta: RequestMeta): Verification | Promise<Verification> {
-    const nowMs = this.deps.clock.now().getTime();
+    const nowMs = this.deps.clock.nowMs();
     // An address that failed too often is refused before any work, store or hash.
     const wait = this.deps.failures.retryAfter(meta.ip ?? 'unknown', nowMs);
     if (wait > 0) {
@@ -236,7 +236,7 @@ export class TokenVerifier {
     // Credentials that do not work count towards the address's limit; a valid token refused
     // for its plan or address (403) does not.
     if (code.startsWith('TOKEN_')) {
-      this.deps.failures.fail(meta.ip ?? 'unknown', this.deps.clock.now().getTime());
+      this.deps.failures.fail(meta.ip ?? 'unknown', this.deps.clock.nowMs());
     }
     if (token) this.auditDenial(code, token, meta);
     return { ok: false, code };
@@ -245,7 +245,7 @@ export class TokenVerifier {
   /** Records token.auth_denied, sampled, off the request path. */
   private auditDenial(code: DenialCode, token: CachedToken, meta: RequestMeta): void {
     const key = `${token.tokenId}:${code}`;
-    const nowMs = this.deps.clock.now().getTime();
+    const nowMs = this.deps.clock.nowMs();
     const last = this.lastDenialAudit.get(key);
     if (last !== undefined && nowMs - last < denialSampleMs) return;
     if (this.lastDenialAudit.size > 10_000) this.lastDenialAudit.clear();

@@ -26,6 +26,9 @@ export class TestClock implements Clock {
   now(): Date {
     return new Date(this.ms);
   }
+  nowMs(): number {
+    return this.ms;
+  }
   advance(ms: number): void {
     this.ms += ms;
   }
