@@ -5,7 +5,12 @@ import { api, everyPage } from '../api/client.js';
 import type { Organization } from '../api/types.js';
 import { useSession, useUser } from '../session.js';
 import { Choice } from './fields.js';
-import { useLoad } from './useLoad.js';
+import { type Loaded, useLoad } from './useLoad.js';
+
+/** What the frame shares with the pages under it: the organizations it loaded once. */
+export interface OrgsContext {
+  orgs: Loaded<Organization[]>;
+}
 
 /** Whether the signed-in user administers `org` (org admins and instance admins do). */
 export function administers(org: Pick<Organization, 'role'>, instanceAdmin: boolean): boolean {
@@ -89,7 +94,7 @@ export function AppLayout() {
         </div>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        <Outlet context={{ reloadOrgs: orgs.reload }} />
+        <Outlet context={{ orgs } satisfies OrgsContext} />
       </main>
     </>
   );

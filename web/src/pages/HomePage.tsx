@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate, useOutletContext } from 'react-router';
-import { api, everyPage } from '../api/client.js';
+import { api } from '../api/client.js';
+import type { OrgsContext } from '../components/AppLayout.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
 import { Choice, Field } from '../components/fields.js';
-import { useLoad } from '../components/useLoad.js';
 import { usePageTitle } from '../components/usePageTitle.js';
 import { useSubmit } from '../components/useSubmit.js';
 import { useUser } from '../session.js';
@@ -50,8 +50,8 @@ function CreateOrganization({ onCreated }: { onCreated(key: string): void }) {
 export function HomePage() {
   const user = useUser();
   const navigate = useNavigate();
-  const { reloadOrgs } = useOutletContext<{ reloadOrgs(): void }>();
-  const orgs = useLoad(() => everyPage(api.orgs), []);
+  // The frame's list, also behind the organization switcher: loaded once for both.
+  const { orgs } = useOutletContext<OrgsContext>();
   usePageTitle('Organizations');
   return (
     <section>
@@ -81,7 +81,7 @@ export function HomePage() {
       {user.instanceAdmin && (
         <CreateOrganization
           onCreated={(key) => {
-            reloadOrgs();
+            orgs.reload();
             navigate(`/orgs/${encodeURIComponent(key)}/projects`);
           }}
         />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Button, Form, Input, Label, SearchField } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.js';
@@ -11,6 +11,7 @@ import { DateTime } from '../components/time.js';
 import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSettled } from '../components/useSettled.js';
 import { useSubmit } from '../components/useSubmit.js';
 
 function GateBadge({ status }: { status: 'passed' | 'failed' }) {
@@ -125,11 +126,7 @@ function IssuesPanel({
 }) {
   const [level, setLevel] = useState<(typeof levels)[number][0]>('any');
   const [ruleText, setRuleText] = useState('');
-  const [rule, setRule] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setRule(ruleText.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [ruleText]);
+  const rule = useSettled(ruleText);
   const issues = usePaged(
     (cursor) =>
       api.issues(org, project, analysis.id, {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import {
   Button,
   Input,
@@ -21,6 +21,7 @@ import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
+import { useSettled } from '../components/useSettled.js';
 
 const statusFilters: [TokenStatus | 'any', string][] = [
   ['any', 'All statuses'],
@@ -37,15 +38,9 @@ export function TokensPage() {
   const base = `/orgs/${encodeURIComponent(org.key)}/admin/tokens`;
   const [status, setStatus] = useState<TokenStatus | 'any'>('any');
   const [search, setSearch] = useState('');
-  const [q, setQ] = useState('');
+  const q = useSettled(search);
   const [acting, setActing] = useState<{ kind: 'rotate' | 'revoke'; token: OrgToken } | null>(null);
   const [rotated, setRotated] = useState<WithSecret<OrgToken> | null>(null);
-
-  // Typing waits a moment before asking the server.
-  useEffect(() => {
-    const timer = setTimeout(() => setQ(search.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [search]);
 
   const page = usePaged(
     (cursor) =>
