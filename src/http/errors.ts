@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import { translateStoreError } from '../store/errors.js';
-import { securityHeaders } from './security-headers.js';
+import { setFrameHeaders } from './security-headers.js';
 
 /** The error body of SPEC.md §3. */
 export function errorBody(error: AppError, requestId: string) {
@@ -77,11 +77,8 @@ export function frameworkErrors(
       field: '/url',
     },
   );
-  reply
-    .headers(securityHeaders(request.url))
-    .header('X-Request-Id', request.id)
-    .code(known.status)
-    .send(errorBody(known, request.id));
+  setFrameHeaders(request, reply);
+  reply.code(known.status).send(errorBody(known, request.id));
 }
 
 /** RFC 6750: a refused token is an `invalid_token`; a missing one gets the bare challenge. */

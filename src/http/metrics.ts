@@ -3,16 +3,18 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Telemetry } from '../services/context.js';
 
 /**
- * `make(key)` once per key, then the same value: prom-client hashes the label values on every
- * `inc({...})`, and these run on every request; a bound child (`labels(...)`) does not.
- * The keys are bounded: result codes, and route patterns with method and status.
+ * `make(...labels)` once per set of label values, then the same value: prom-client hashes
+ * the label values on every `inc({...})`, and these run on every request; a bound child
+ * (`labels(...)`) does not. The values are bounded: result codes, and route patterns with
+ * method and status.
  */
-function memo<T>(make: (key: string) => T): (key: string) => T {
+function memo<T>(make: (...labels: string[]) => T): (...labels: string[]) => T {
   const made = new Map<string, T>();
-  return (key) => {
+  return (...labels) => {
+    const key = labels.join('\u0000');
     let value = made.get(key);
     if (value === undefined) {
-      value = make(key);
+      value = make(...labels);
       made.set(key, value);
     }
     return value;
@@ -93,18 +95,15 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const series = memo((key) => {
-    const [method = '', route = '', status = ''] = key.split('\u0000');
-    return {
-      count: requests.labels(method, route, status),
-      time: latency.labels(method, route, status),
-    };
-  });
+  const series = memo((method, route, status) => ({
+    count: requests.labels(method, route, status),
+    time: latency.labels(method, route, status),
+  }));
   // A callback hook, not an async one: it runs after every answer.
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: label values stay bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    const one = series(`${request.method}\u0000${route}\u0000${reply.statusCode}`);
+    const one = series(request.method, route, String(reply.statusCode));
     one.count.inc();
     one.time.observe(reply.elapsedTime / 1000);
     done();

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The Content-Security-Policy of every answer: only this origin's scripts and styles (no
@@ -45,13 +45,16 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
   // With the request id, set here rather than in an onSend hook: one callback hook, not two
   // async ones, on every request.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeaders(request.url));
-    reply.header('X-Request-Id', request.id);
+    setFrameHeaders(request, reply);
     done();
   });
 }
 
-/** The security headers for an answer to `url` (also for errors raised before any hook). */
-export function securityHeaders(url: string): Record<string, string> {
-  return url.startsWith('/api/') ? apiHeaders : staticHeaders;
+/**
+ * The headers every answer has: the security headers for its URL and the request id. Also
+ * called for the errors the router raises before any hook runs.
+ */
+export function setFrameHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(request.url.startsWith('/api/') ? apiHeaders : staticHeaders);
+  reply.header('X-Request-Id', request.id);
 }
