@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigSarif } from '../test/helpers/big-sarif.js';
-import { SessionClient, startServerProcess } from '../test/helpers/server-process.js';
+import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
 
 function memory(pid: number): { rssMiB: number; peakMiB: number } {
@@ -20,14 +20,9 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-ingest-'));
   const admin = { email: 'bench@example.test', password: 'a long bench password' };
-  const server = await startServerProcess({
-    DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
-    ORGTOKEN_ADMIN_EMAIL: admin.email,
-    ORGTOKEN_ADMIN_PASSWORD: admin.password,
-  });
+  const server = await startServerProcess(serverEnv(`sqlite:${join(dir, 'bench.db')}`, admin));
   try {
-    const client = new SessionClient(server.url);
-    await client.signIn(admin.email, admin.password);
+    const client = await signedIn(server.url, admin);
     await client.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
     await client.call('POST', '/api/v1/orgs/bench/projects', { key: 'large', name: 'Large' });
     const created = await client.call('POST', '/api/v1/orgs/bench/tokens', {

@@ -8,7 +8,8 @@
 import { scratchDatabase } from '../test/helpers/engines.js';
 import {
   type ServerProcess,
-  SessionClient,
+  serverEnv,
+  signedIn,
   startServerProcesses,
 } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
@@ -20,15 +21,10 @@ const admin = { email: 'bench@example.test', password: 'a long bench password' }
 async function main() {
   if (!server) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL)');
   const database = await scratchDatabase(server, 'orgtoken_propagation');
-  const env = {
-    DATABASE_URL: database.url,
-    ORGTOKEN_ADMIN_EMAIL: admin.email,
-    ORGTOKEN_ADMIN_PASSWORD: admin.password,
-  };
+  const env = serverEnv(database.url, admin);
   const [a, b] = (await startServerProcesses(2, env)) as [ServerProcess, ServerProcess];
   try {
-    const onA = new SessionClient(a.url);
-    await onA.signIn(admin.email, admin.password);
+    const onA = await signedIn(a.url, admin);
     await onA.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
     const latencies: number[] = [];
     for (let i = 0; i < revocations; i += 1) {

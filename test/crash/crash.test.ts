@@ -6,7 +6,8 @@ import { type Engine, openStore } from '../../src/store/db.js';
 import { describeEachEngine, freshDatabaseUrl } from '../helpers/engines.js';
 import {
   type ServerProcess,
-  SessionClient,
+  serverEnv,
+  signedIn,
   startServerProcess,
 } from '../helpers/server-process.js';
 
@@ -57,17 +58,14 @@ describeEachEngine('crash safety', (engine: Engine) => {
     const dir = mkdtempSync(join(tmpdir(), 'orgtoken-crash-'));
     const database = await freshDatabaseUrl(engine, join(dir, 'crash.db'));
     const env = {
-      DATABASE_URL: database.url,
-      ORGTOKEN_ADMIN_EMAIL: admin.email,
-      ORGTOKEN_ADMIN_PASSWORD: admin.password,
+      ...serverEnv(database.url, admin),
       // The checks present many refused secrets from one address on purpose.
       ORGTOKEN_TOKEN_FAILURE_LIMIT: '1000000',
     };
     const tokens: TrackedToken[] = [];
     const analyses = new Map<string, number>();
     let server: ServerProcess = await startServerProcess(env);
-    let session = new SessionClient(server.url);
-    await session.signIn(admin.email, admin.password);
+    let session = await signedIn(server.url, admin);
     await session.call('POST', '/api/v1/orgs', { key: 'crash', name: 'Crash', plan: 'team' });
     await session.call('POST', '/api/v1/orgs/crash/projects', { key: 'app', name: 'App' });
     let acknowledged = 0;

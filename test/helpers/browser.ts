@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { describe } from 'vitest';
-import { type ServerProcess, SessionClient, startServerProcess } from './server-process.js';
+import {
+  type ServerProcess,
+  type SessionClient,
+  serverEnv,
+  signedIn,
+  startServerProcess,
+} from './server-process.js';
 
 /** Debian's Chromium; never a downloaded browser. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -92,13 +98,10 @@ export interface UiWorld {
 export async function startUiWorld(): Promise<UiWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-ui-'));
   const server = await startServerProcess({
-    DATABASE_URL: `sqlite:${join(dir, 'ui.db')}`,
-    ORGTOKEN_ADMIN_EMAIL: people.admin.email,
-    ORGTOKEN_ADMIN_PASSWORD: people.admin.password,
+    ...serverEnv(`sqlite:${join(dir, 'ui.db')}`, people.admin),
     ORGTOKEN_USAGE_FLUSH_SECONDS: '1',
   });
-  const admin = new SessionClient(server.url);
-  await admin.signIn(people.admin.email, people.admin.password);
+  const admin = await signedIn(server.url, people.admin);
   const expectOk = (what: string, result: { status: number; body: unknown }) => {
     if (result.status >= 300)
       throw new Error(`${what}: ${result.status} ${JSON.stringify(result.body)}`);

@@ -111,6 +111,28 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
 }
 
 /** A minimal HTTP client holding one session, as a browser or script would. */
+/** The environment of `orgtoken serve` on `databaseUrl`, with `admin` as its first instance admin. */
+export function serverEnv(
+  databaseUrl: string,
+  admin: { email: string; password: string },
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ORGTOKEN_ADMIN_EMAIL: admin.email,
+    ORGTOKEN_ADMIN_PASSWORD: admin.password,
+  };
+}
+
+/** A session of `who`, signed in on the server at `url`. */
+export async function signedIn(
+  url: string,
+  who: { email: string; password: string },
+): Promise<SessionClient> {
+  const client = new SessionClient(url);
+  await client.signIn(who.email, who.password);
+  return client;
+}
+
 export class SessionClient {
   private cookie = '';
   private csrf = '';

@@ -6,7 +6,8 @@ import {
   freePort,
   runCli,
   type ServerProcess,
-  SessionClient,
+  serverEnv,
+  signedIn,
   startServerProcess,
 } from '../helpers/server-process.js';
 import { anySecret } from '../helpers/tokens.js';
@@ -67,16 +68,11 @@ describe('the orgtoken command against a real server process', () => {
     writeFileSync(files.generic, JSON.stringify({ issues: [] }));
     writeFileSync(files.notJson, '{"version": "2.1.0", runs: [');
 
-    server = await startServerProcess({
-      ORGTOKEN_ADMIN_EMAIL: admin.email,
-      ORGTOKEN_ADMIN_PASSWORD: admin.password,
-      DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`,
-    });
+    server = await startServerProcess(serverEnv(`sqlite:${join(dir, 'cli.db')}`, admin));
     env = { ORGTOKEN_URL: server.url };
     session = { ...env, ORGTOKEN_EMAIL: admin.email, ORGTOKEN_PASSWORD: admin.password };
 
-    const client = new SessionClient(server.url);
-    await client.signIn(admin.email, admin.password);
+    const client = await signedIn(server.url, admin);
     const created = async (path: string, body: unknown) => {
       const response = await client.call('POST', path, body);
       if (response.status !== 201) throw new Error(`${path}: ${JSON.stringify(response.body)}`);

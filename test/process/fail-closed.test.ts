@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { onMaintenanceDatabase, scratchDatabase, testDatabaseUrl } from '../helpers/engines.js';
-import { SessionClient, startServerProcess } from '../helpers/server-process.js';
+import { serverEnv, signedIn, startServerProcess } from '../helpers/server-process.js';
 
 const admin = { email: 'root@example.test', password: 'a long admin password' };
 
@@ -12,14 +12,9 @@ describe.skipIf(!testDatabaseUrl)('PostgreSQL going away', () => {
   it('answers 503 for an uncached token and fails /readyz, then recovers without a restart', async () => {
     const database = await scratchDatabase(testDatabaseUrl ?? '', 'orgtoken_cut');
     const dbName = database.name;
-    const server = await startServerProcess({
-      DATABASE_URL: database.url,
-      ORGTOKEN_ADMIN_EMAIL: admin.email,
-      ORGTOKEN_ADMIN_PASSWORD: admin.password,
-    });
+    const server = await startServerProcess(serverEnv(database.url, admin));
     try {
-      const client = new SessionClient(server.url);
-      await client.signIn(admin.email, admin.password);
+      const client = await signedIn(server.url, admin);
       await client.call('POST', '/api/v1/orgs', { key: 'acme', name: 'Acme', plan: 'team' });
       const token = (
         await client.call('POST', '/api/v1/orgs/acme/tokens', {

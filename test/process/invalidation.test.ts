@@ -3,6 +3,8 @@ import { freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
 import {
   type ServerProcess,
   SessionClient,
+  serverEnv,
+  signedIn,
   startServerProcesses,
 } from '../helpers/server-process.js';
 
@@ -25,15 +27,10 @@ async function msUntil(
 describe.skipIf(!testDatabaseUrl)('two instances on one PostgreSQL database', () => {
   it('see every change that decides validity, made on the other, within 1 s', async () => {
     const database = await freshDatabaseUrl('postgres');
-    const env = {
-      DATABASE_URL: database.url,
-      ORGTOKEN_ADMIN_EMAIL: admin.email,
-      ORGTOKEN_ADMIN_PASSWORD: admin.password,
-    };
+    const env = serverEnv(database.url, admin);
     const [a, b] = (await startServerProcesses(2, env)) as [ServerProcess, ServerProcess];
     try {
-      const onA = new SessionClient(a.url);
-      await onA.signIn(admin.email, admin.password);
+      const onA = await signedIn(a.url, admin);
       await onA.call('POST', '/api/v1/orgs', { key: 'acme', name: 'Acme', plan: 'team' });
       await onA.call('POST', '/api/v1/orgs/acme/projects', { key: 'web', name: 'Web' });
       const orgToken = async (name: string) =>

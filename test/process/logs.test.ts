@@ -2,22 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { SessionClient, startServerProcess } from '../helpers/server-process.js';
+import { serverEnv, signedIn, startServerProcess } from '../helpers/server-process.js';
 
 const admin = { email: 'root@example.test', password: 'a long admin password' };
 
 it('logs no token secret, password, cookie, CSRF token or Authorization header in a full scenario', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-logs-'));
   const server = await startServerProcess({
-    DATABASE_URL: `sqlite:${join(dir, 'logs.db')}`,
-    ORGTOKEN_ADMIN_EMAIL: admin.email,
-    ORGTOKEN_ADMIN_PASSWORD: admin.password,
+    ...serverEnv(`sqlite:${join(dir, 'logs.db')}`, admin),
     LOG_LEVEL: 'trace',
   });
   const secrets: string[] = [admin.password];
   try {
-    const client = new SessionClient(server.url);
-    await client.signIn(admin.email, admin.password);
+    const client = await signedIn(server.url, admin);
     const session = client as unknown as { cookie: string; csrf: string };
     secrets.push(session.cookie.split('=')[1] ?? '', session.csrf);
     await client.call('POST', '/api/v1/orgs', { key: 'acme', name: 'Acme', plan: 'team' });

@@ -6,12 +6,13 @@ import { describeEachEngine, freshDatabaseUrl, testDatabaseUrl } from '../helper
 import {
   type ServerProcess,
   SessionClient,
+  serverEnv,
+  signedIn,
   startServerProcess,
   startServerProcesses,
 } from '../helpers/server-process.js';
 
 const admin = { email: 'root@example.test', password: 'a long admin password' };
-const adminEnv = { ORGTOKEN_ADMIN_EMAIL: admin.email, ORGTOKEN_ADMIN_PASSWORD: admin.password };
 
 describeEachEngine('a real server process', (engine) => {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-restart-'));
@@ -20,9 +21,8 @@ describeEachEngine('a real server process', (engine) => {
   it('keeps data and sessions across a restart', async () => {
     const database = await freshDatabaseUrl(engine, join(dir, 'restart.db'));
     try {
-      const first = await startServerProcess({ ...adminEnv, DATABASE_URL: database.url });
-      const client = new SessionClient(first.url);
-      await client.signIn(admin.email, admin.password);
+      const first = await startServerProcess(serverEnv(database.url, admin));
+      const client = await signedIn(first.url, admin);
       expect(
         (await client.call('POST', '/api/v1/orgs', { key: 'kept', name: 'Kept', plan: 'team' }))
           .status,
@@ -33,7 +33,7 @@ describeEachEngine('a real server process', (engine) => {
       ).toBe(201);
       expect(await first.stop('SIGTERM')).toBe(0);
 
-      const second = await startServerProcess({ ...adminEnv, DATABASE_URL: database.url });
+      const second = await startServerProcess(serverEnv(database.url, admin));
       try {
         const again = client.on(second.url);
         const projects = await again.call('GET', '/api/v1/orgs/kept/projects');
@@ -54,12 +54,11 @@ describeEachEngine('a real server process', (engine) => {
 describe.skipIf(!testDatabaseUrl)('two server processes on one PostgreSQL database', () => {
   it('see the same data and sessions, and a removal on one holds on the other at once', async () => {
     const database = await freshDatabaseUrl('postgres');
-    const env = { ...adminEnv, DATABASE_URL: database.url };
+    const env = serverEnv(database.url, admin);
     // Both start at once: migrations and the first admin must not collide.
     const [a, b] = (await startServerProcesses(2, env)) as [ServerProcess, ServerProcess];
     try {
-      const onA = new SessionClient(a.url);
-      await onA.signIn(admin.email, admin.password);
+      const onA = await signedIn(a.url, admin);
       const onB = onA.on(b.url);
 
       expect(
