@@ -61,6 +61,9 @@ describe('the orgtoken command against a real server process', () => {
   let env: { ORGTOKEN_URL: string };
   let session: { ORGTOKEN_URL: string; ORGTOKEN_EMAIL: string; ORGTOKEN_PASSWORD: string };
   const tokens = {} as Record<'ci' | 'webOnly' | 'expiringSoon' | 'revoked' | 'personal', Token>;
+  /** The CLI against this server, authenticated by `token` (ORGTOKEN_TOKEN). */
+  const runWithToken = (args: string[], token: string) =>
+    runCli(args, { ...env, ORGTOKEN_TOKEN: token });
 
   beforeAll(async () => {
     writeFileSync(files.clean, sarif([]));
@@ -107,7 +110,7 @@ describe('the orgtoken command against a real server process', () => {
 
   describe('whoami', () => {
     it('names the organization token, its organization and scope', async () => {
-      const json = await runCli(['whoami', '--json'], { ...env, ORGTOKEN_TOKEN: tokens.ci.token });
+      const json = await runWithToken(['whoami', '--json'], tokens.ci.token);
       expect(json.code).toBe(0);
       expect(JSON.parse(json.stdout)).toMatchObject({
         type: 'organization_token',
@@ -115,7 +118,7 @@ describe('the orgtoken command against a real server process', () => {
         name: 'ci',
         organization: { key: 'acme' },
       });
-      const text = await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: tokens.ci.token });
+      const text = await runWithToken(['whoami'], tokens.ci.token);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/organization token:\s+ci\n/);
       expect(text.stdout).toMatch(/organization:\s+acme\n/);
@@ -146,10 +149,7 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it('warns on stderr when the token expires within 7 days', async () => {
-      const result = await runCli(['whoami'], {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.expiringSoon.token,
-      });
+      const result = await runWithToken(['whoami'], tokens.expiringSoon.token);
       expect(result.code).toBe(0);
       expect(result.stderr).toContain(
         `warning: the token expires at ${tokens.expiringSoon.expiresAt}`,
@@ -171,7 +171,7 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it("exits 2 with the server's message and code for a revoked token", async () => {
-      const result = await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: tokens.revoked.token });
+      const result = await runWithToken(['whoami'], tokens.revoked.token);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('The token has been revoked.');
       expect(result.stderr).toContain('TOKEN_REVOKED');
@@ -358,10 +358,7 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it('exits 2 without a signed-in person: a token cannot manage tokens', async () => {
-      const result = await runCli(['tokens', 'list', '--org', 'acme'], {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.personal.token,
-      });
+      const result = await runWithToken(['tokens', 'list', '--org', 'acme'], tokens.personal.token);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('ORGTOKEN_EMAIL');
     });
@@ -413,39 +410,33 @@ describe('the orgtoken command against a real server process', () => {
     ];
 
     it('exits 2 when neither --sarif nor --generic is given', async () => {
-      const result = await runCli(['analyze', '--org', 'acme', '--project', 'api'], {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const result = await runWithToken(
+        ['analyze', '--org', 'acme', '--project', 'api'],
+        tokens.ci.token,
+      );
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('--sarif');
     });
 
     it('exits 2 when both --sarif and --generic are given, or --project is missing', async () => {
-      const both = await runCli([...analyze(files.clean), '--generic', files.generic], {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const both = await runWithToken(
+        [...analyze(files.clean), '--generic', files.generic],
+        tokens.ci.token,
+      );
       expect(both.code).toBe(2);
-      const noProject = await runCli(['analyze', '--org', 'acme', '--sarif', files.clean], {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const noProject = await runWithToken(
+        ['analyze', '--org', 'acme', '--sarif', files.clean],
+        tokens.ci.token,
+      );
       expect(noProject.code).toBe(2);
       expect(noProject.stderr).toContain('--project');
     });
 
     it('exits 2 for a file it cannot read, and for a file that is not JSON', async () => {
-      const missing = await runCli(analyze(files.missing), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const missing = await runWithToken(analyze(files.missing), tokens.ci.token);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain(`cannot read ${files.missing}`);
-      const notJson = await runCli(analyze(files.notJson), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const notJson = await runWithToken(analyze(files.notJson), tokens.ci.token);
       expect(notJson.code).toBe(2);
       expect(notJson.stderr).toContain(`${files.notJson} is not valid JSON`);
     });
@@ -483,19 +474,13 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it('exits 1 and names the failed condition when the quality gate fails', async () => {
-      const text = await runCli(analyze(files.failing), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const text = await runWithToken(analyze(files.failing), tokens.ci.token);
       expect(text.code, text.stderr).toBe(1);
       expect(text.stdout).toContain('Issues: 1 error, 0 warnings, 0 notes (1 in all)');
       expect(text.stdout).toContain('Quality gate: failed');
       expect(text.stdout).toMatch(/errors\s+1\s+0\s+failed/);
 
-      const json = await runCli(analyze(files.failing, ['--json']), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.ci.token,
-      });
+      const json = await runWithToken(analyze(files.failing, ['--json']), tokens.ci.token);
       expect(json.code).toBe(1);
       expect(JSON.parse(json.stdout)).toMatchObject({
         projectKey: 'api',
@@ -518,10 +503,7 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it('warns on stderr when the token expires within 7 days, and still uploads', async () => {
-      const result = await runCli(analyze(files.clean), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.expiringSoon.token,
-      });
+      const result = await runWithToken(analyze(files.clean), tokens.expiringSoon.token);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain(
         `warning: the token expires at ${tokens.expiringSoon.expiresAt}`,
@@ -529,20 +511,14 @@ describe('the orgtoken command against a real server process', () => {
     });
 
     it("exits 2 with the server's message for a token whose scope lacks the project", async () => {
-      const result = await runCli(analyze(files.clean), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.webOnly.token,
-      });
+      const result = await runWithToken(analyze(files.clean), tokens.webOnly.token);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('PROJECT_OUT_OF_SCOPE');
       expect(result.stderr).toContain("outside the token's project scope");
     });
 
     it("exits 2 with the server's message for a revoked token", async () => {
-      const result = await runCli(analyze(files.clean), {
-        ...env,
-        ORGTOKEN_TOKEN: tokens.revoked.token,
-      });
+      const result = await runWithToken(analyze(files.clean), tokens.revoked.token);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('TOKEN_REVOKED');
     });
