@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataContentSecurityPolicy } from '../../src/http/security-headers.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 describe('security headers', () => {
@@ -8,7 +9,8 @@ describe('security headers', () => {
   });
   afterAll(() => t.close());
 
-  const expectHardened = (headers: Record<string, unknown>, what: string) => {
+  // Pages (the web UI, its files, the API docs): helmet's set.
+  const expectPageHeaders = (headers: Record<string, unknown>, what: string) => {
     const csp = String(headers['content-security-policy']);
     expect(csp, what).toContain("default-src 'self'");
     expect(csp, what).toContain("frame-ancestors 'none'");
@@ -17,6 +19,17 @@ describe('security headers', () => {
     expect(headers['x-content-type-options'], what).toBe('nosniff');
     expect(headers['x-frame-options'], what).toBe('DENY');
     expect(headers['referrer-policy'], what).toBe('no-referrer');
+    expect(headers['cross-origin-opener-policy'], what).toBe('same-origin');
+  };
+  // Data (JSON, text, metrics): the API set, under which nothing loads and nothing is kept.
+  const expectDataHeaders = (headers: Record<string, unknown>, what: string) => {
+    expect(headers['content-security-policy'], what).toBe(dataContentSecurityPolicy);
+    expect(headers['x-content-type-options'], what).toBe('nosniff');
+    expect(headers['x-frame-options'], what).toBe('DENY');
+    expect(headers['cross-origin-resource-policy'], what).toBe('same-origin');
+    expect(headers['cache-control'], what).toBe('no-store');
+    // Every answer names its request, router-level refusals too.
+    expect(headers['x-request-id'], what).toMatch(/^[0-9a-f-]{36}$/);
   };
 
   it('hardens API answers, successes and errors alike, and forbids caching them', async () => {
@@ -25,6 +38,8 @@ describe('security headers', () => {
       await t.request(session, { method: 'GET', url: '/api/v1/me' }),
       await t.app.inject({ url: '/api/v1/me' }),
       await t.app.inject({ url: '/api/v1/nothing' }),
+      await t.app.inject({ url: '/api' }),
+      await t.app.inject({ url: '/api/docsx' }),
       // Refused by the router itself, before any hook runs.
       await t.app.inject({ url: `/api/v1/orgs/${'a'.repeat(600)}` }),
       await t.app.inject({
@@ -34,18 +49,24 @@ describe('security headers', () => {
         headers: { 'content-type': 'application/json' },
       }),
     ]) {
-      expectHardened(response.headers, `${response.statusCode}`);
-      expect(response.headers['cache-control']).toBe('no-store');
-      // Every answer names its request, router-level refusals too.
-      expect(response.headers['x-request-id'], `${response.statusCode}`).toMatch(/^[0-9a-f-]{36}$/);
+      expectDataHeaders(response.headers, `${response.statusCode} ${response.raw.req.url}`);
     }
   });
 
-  it('hardens the API docs page and the health endpoints', async () => {
-    for (const url of ['/api/docs/', '/healthz', '/readyz', '/api/openapi.json']) {
+  it('gives the health endpoints, the metrics and the OpenAPI document the data set', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/api/openapi.json', '/healthz?x=1']) {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(200);
-      expectHardened(response.headers, url);
+      expectDataHeaders(response.headers, url);
+    }
+  });
+
+  it('gives the API docs pages and anything outside the API the page set', async () => {
+    for (const url of ['/api/docs', '/api/docs/', '/api/docs/static/index.html', '/nothing']) {
+      const response = await t.app.inject({ url });
+      expect(response.statusCode, url).not.toBe(500);
+      expectPageHeaders(response.headers, url);
+      expect(response.headers['x-request-id'], url).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
