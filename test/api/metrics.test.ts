@@ -35,7 +35,27 @@ describe('/metrics', () => {
     expect(text).toMatch(
       /orgtoken_http_requests_total\{method="GET",route="\/api\/v1\/me",status="401"\} 1/,
     );
-    expect(text).toContain('orgtoken_http_request_duration_seconds_bucket');
+    // The latency histogram: cumulative buckets ending at +Inf = _count = the requests seen.
+    const series = 'method="GET",route="/api/v1/me",status="200"';
+    const buckets = [
+      ...text.matchAll(
+        new RegExp(
+          `^orgtoken_http_request_duration_seconds_bucket\\{le="([^"]+)",${series}\\} (\\d+)$`,
+          'gm',
+        ),
+      ),
+    ].map((match) => [match[1], Number(match[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual([
+      ...['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5'],
+      ...['1', '2.5', '+Inf'],
+    ]);
+    const counts = buckets.map(([, count]) => count);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBe(4);
+    expect(text).toContain(`orgtoken_http_request_duration_seconds_count{${series}} 4`);
+    expect(text).toMatch(
+      new RegExp(`^orgtoken_http_request_duration_seconds_sum\\{${series}\\} \\d[\\d.e-]*$`, 'm'),
+    );
     // Label values are route patterns, never raw URLs that could carry ids or secrets.
     expect(text).not.toContain(org.key);
     expect(text).not.toContain(token);
