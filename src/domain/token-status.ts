@@ -18,7 +18,7 @@ export function tokenStatus(
   return remaining <= expiringWindowMs ? 'expiring' : 'active';
 }
 
-/** True when a valid token's expiry is close enough to warn about it. */
-export function expiresSoon(expiresAt: string | null, now: Date): boolean {
-  return expiresAt !== null && Date.parse(expiresAt) - now.getTime() <= expiringWindowMs;
+/** True when a valid token's expiry (epoch ms) is close enough to warn about it. */
+export function expiresSoon(expiresAtMs: number | null, nowMs: number): boolean {
+  return expiresAtMs !== null && expiresAtMs - nowMs <= expiringWindowMs;
 }

@@ -1,3 +1,4 @@
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import { expiresSoon } from '../domain/token-status.js';
@@ -9,7 +10,7 @@ import {
   resolveSession,
   userActor,
 } from '../services/sessions.js';
-import type { TokenVerifier } from '../services/token-auth.js';
+import type { TokenVerifier, Verification } from '../services/token-auth.js';
 import { presentUser } from '../services/users.js';
 import type { CachedToken } from '../services/verification-cache.js';
 
@@ -79,17 +80,32 @@ export function metaOf(request: FastifyRequest): RequestMeta {
   return { ip: request.ip ?? null, userAgent: agent ? agent.slice(0, 512) : null };
 }
 
-async function authenticateToken(
+/**
+ * The principal of a request that carries a token. A cache hit answers synchronously, so a
+ * request authenticated by a known token waits on no promise.
+ */
+function authenticateToken(
   deps: ServiceDeps,
   verifier: TokenVerifier,
   request: FastifyRequest,
   reply: FastifyReply,
   header: string,
-): Promise<Principal> {
+): Principal | Promise<Principal> {
   const secret = secretFrom(header);
   // A malformed header goes through the verifier too (as an empty secret), so that it is
   // refused and counted like any other invalid token.
-  const result = await verifier.verify(secret ?? '', metaOf(request));
+  const result = verifier.verify(secret ?? '', metaOf(request));
+  return result instanceof Promise
+    ? result.then((settled) => tokenPrincipal(deps, reply, secret, settled))
+    : tokenPrincipal(deps, reply, secret, result);
+}
+
+function tokenPrincipal(
+  deps: ServiceDeps,
+  reply: FastifyReply,
+  secret: string | null,
+  result: Verification,
+): Principal {
   if (!result.ok) {
     if (result.code === 'RATE_LIMITED' || secret) {
       throw new AppError(result.code, undefined, { retryAfterSeconds: result.retryAfterSeconds });
@@ -97,10 +113,32 @@ async function authenticateToken(
     throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
   }
   const token = result.token;
-  if (token.expiresAt && expiresSoon(token.expiresAt, deps.clock.now())) {
+  if (expiresSoon(token.expiresAtMs, deps.clock.nowMs())) {
     reply.header(expirationHeader, token.expiresAt);
   }
   return { actor: token.actor, session: null, token };
+}
+
+/** The principal of a request without a token: a password where the route allows one, or the session cookie. */
+async function authenticateOtherwise(
+  deps: ServiceDeps,
+  request: FastifyRequest,
+  login: { email: string; password: string } | null,
+): Promise<Principal> {
+  if (login) {
+    const user = presentUser(await checkPassword(deps, login, metaOf(request)));
+    return { actor: userActor(user, 'password'), session: null, token: null };
+  }
+  const cookie = sessionCookieOf(request);
+  const session = cookie ? await resolveSession(deps, cookie) : null;
+  if (!session) throw new AppError('AUTH_REQUIRED');
+  if (!safeMethods.has(request.method)) {
+    const csrf = request.headers['x-csrf-token'];
+    if (!csrfMatches(session, typeof csrf === 'string' ? csrf : undefined)) {
+      throw new AppError('CSRF_FAILED');
+    }
+  }
+  return { actor: session.actor, session, token: null };
 }
 
 /**
@@ -114,33 +152,35 @@ export function registerAuthentication(
   verifier: TokenVerifier,
 ): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook: a request with a cached token is authenticated without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const config = request.routeOptions.config;
     // Routes open to anyone never look at credentials, so they cannot be steered by them.
-    if ((request.routeOptions.config.auth ?? 'required') === 'none') return;
+    if ((config.auth ?? 'required') === 'none') {
+      done();
+      return;
+    }
     const header = request.headers.authorization;
-    const login =
-      header !== undefined && request.routeOptions.config.passwordLogin
-        ? passwordFrom(header)
-        : null;
-    if (login) {
-      const user = presentUser(await checkPassword(deps, login, metaOf(request)));
-      request.principal = { actor: userActor(user, 'password'), session: null, token: null };
+    const login = header !== undefined && config.passwordLogin ? passwordFrom(header) : null;
+    let principal: Principal | Promise<Principal>;
+    try {
+      principal =
+        header !== undefined && !login
+          ? authenticateToken(deps, verifier, request, reply, header)
+          : authenticateOtherwise(deps, request, login);
+    } catch (error) {
+      done(error as Error);
       return;
     }
-    if (header !== undefined) {
-      request.principal = await authenticateToken(deps, verifier, request, reply, header);
+    if (principal instanceof Promise) {
+      principal.then((settled) => {
+        request.principal = settled;
+        done();
+      }, done);
       return;
     }
-    const cookie = request.cookies[sessionCookie];
-    const session = cookie ? await resolveSession(deps, cookie) : null;
-    if (!session) throw new AppError('AUTH_REQUIRED');
-    if (!safeMethods.has(request.method)) {
-      const csrf = request.headers['x-csrf-token'];
-      if (!csrfMatches(session, typeof csrf === 'string' ? csrf : undefined)) {
-        throw new AppError('CSRF_FAILED');
-      }
-    }
-    request.principal = { actor: session.actor, session, token: null };
+    request.principal = principal;
+    done();
   });
 }
 
@@ -161,6 +201,14 @@ export function sessionOf(request: FastifyRequest): ResolvedSession {
   return session;
 }
 
+/** The session cookie's value, parsed from the request only where it is needed. */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? parseCookie(header)[sessionCookie] : undefined;
+}
+
+const sessionCookieAttributes = { httpOnly: true, sameSite: 'lax', path: '/' } as const;
+
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS. */
 export function setSessionCookie(
   request: FastifyRequest,
@@ -168,20 +216,28 @@ export function setSessionCookie(
   value: string,
   maxAgeSeconds: number,
 ): void {
-  reply.setCookie(sessionCookie, value, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: request.protocol === 'https',
-    path: '/',
-    maxAge: maxAgeSeconds,
-  });
+  reply.header(
+    'set-cookie',
+    stringifySetCookie({
+      name: sessionCookie,
+      value,
+      ...sessionCookieAttributes,
+      secure: request.protocol === 'https',
+      maxAge: maxAgeSeconds,
+    }),
+  );
 }
 
+/** Ends the session cookie in the browser: empty, expired at the epoch. */
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(sessionCookie, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: request.protocol === 'https',
-    path: '/',
-  });
+  reply.header(
+    'set-cookie',
+    stringifySetCookie({
+      name: sessionCookie,
+      value: '',
+      ...sessionCookieAttributes,
+      secure: request.protocol === 'https',
+      expires: new Date(0),
+    }),
+  );
 }

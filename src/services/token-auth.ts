@@ -4,7 +4,7 @@ import type { ErrorCode } from '../domain/errors.js';
 import { type Plan, planIncludes } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
 import type { ProjectScope } from '../domain/project-scope.js';
-import { parseToken, type TokenKind, tokenDigest } from '../domain/token-format.js';
+import { parseToken, type TokenKind, tokenDigest, tokenShape } from '../domain/token-format.js';
 import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import { recordAudit } from './audit.js';
@@ -129,7 +129,7 @@ function prepare(found: TokenForAuth, presented: string, shared: SharedValues): 
 
 /**
  * Verifies a presented secret in SPEC.md §2 order: syntax and checksum, digest look-up
- * (cached), revoked, expired, organization plan, source address. Permission and project
+ * (cached; a hit skips recomputing the checksum, see verify), revoked, expired, organization plan, source address. Permission and project
  * scope are checked where the request names its project. A store failure throws, so the
  * request fails closed (503) and never succeeds without the store.
  */
@@ -162,13 +162,22 @@ export class TokenVerifier {
       this.deps.telemetry.authentication('RATE_LIMITED');
       return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
     }
-    const kind = parseToken(secret);
+    // Only a string of a token's length and prefix is hashed.
+    const kind = tokenShape(secret);
     // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
     if (kind === null || kind === 'ephemeral') return this.deny('TOKEN_INVALID', null, meta);
     const digest = tokenDigest(secret);
     const cached = this.deps.cache.get(digest, nowMs);
-    this.deps.telemetry.cacheLookup(cached !== undefined);
-    if (cached) return this.check(cached, kind, digest, nowMs, meta);
+    if (cached) {
+      // The checksum need not be computed again: a digest is only cached after its secret
+      // passed the whole syntax check and matched a stored token, so any secret with this
+      // digest is that same secret.
+      this.deps.telemetry.cacheLookup(true);
+      return this.check(cached, kind, digest, nowMs, meta);
+    }
+    // The checksum, before any storage lookup: a mistyped or made-up token stops here.
+    if (parseToken(secret) !== kind) return this.deny('TOKEN_INVALID', null, meta);
+    this.deps.telemetry.cacheLookup(false);
     return this.lookUp(kind, digest, nowMs, meta);
   }
 

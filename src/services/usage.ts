@@ -6,8 +6,28 @@ interface Pending {
   lastUsedMs: number;
   ip: string | null;
   userAgent: string | null;
-  /** Uses per UTC day, keyed by days since the epoch (formatted only when written). */
-  days: Map<number, number>;
+  /** The day (days since the epoch) of the latest uses, and their count: the common case. */
+  day: number;
+  uses: number;
+  /** Uses on other days (a flush interval that spans midnight), or null. */
+  otherDays: Map<number, number> | null;
+}
+
+/** Every day's count of `entry`, keyed by days since the epoch. */
+function daysOf(entry: Pending): Map<number, number> {
+  const days = new Map(entry.otherDays);
+  days.set(entry.day, (days.get(entry.day) ?? 0) + entry.uses);
+  return days;
+}
+
+/** Adds `count` uses on `day` to `entry`. */
+function addUses(entry: Pending, day: number, count: number): void {
+  if (day === entry.day) {
+    entry.uses += count;
+    return;
+  }
+  entry.otherDays ??= new Map();
+  entry.otherDays.set(day, (entry.otherDays.get(day) ?? 0) + count);
 }
 
 const dayMs = 86_400_000;
@@ -29,19 +49,23 @@ export class UsageRecorder {
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
-  /** Notes one successful authentication. Allocation-free on the hot path: no date text. */
+  /**
+   * Notes one successful authentication. Allocation-free on the hot path: no date text, and
+   * a use on the same day as the last is one increment.
+   */
   record(tokenId: string, atMs: number, ip: string | null, userAgent: string | null): void {
     const day = Math.floor(atMs / dayMs);
-    let entry = this.pending.get(tokenId);
+    const entry = this.pending.get(tokenId);
     if (!entry) {
-      entry = { lastUsedMs: atMs, ip, userAgent, days: new Map() };
-      this.pending.set(tokenId, entry);
-    } else if (atMs >= entry.lastUsedMs) {
+      this.pending.set(tokenId, { lastUsedMs: atMs, ip, userAgent, day, uses: 1, otherDays: null });
+      return;
+    }
+    if (atMs >= entry.lastUsedMs) {
       entry.lastUsedMs = atMs;
       entry.ip = ip;
       entry.userAgent = userAgent;
     }
-    entry.days.set(day, (entry.days.get(day) ?? 0) + 1);
+    addUses(entry, day, 1);
   }
 
   /** Tokens with usage not yet written. */
@@ -73,7 +97,7 @@ export class UsageRecorder {
             ip: usage.ip,
             userAgent: usage.userAgent,
             days: new Map(
-              [...usage.days].map(([day, count]) => [
+              [...daysOf(usage)].map(([day, count]) => [
                 new Date(day * dayMs).toISOString().slice(0, 10),
                 count,
               ]),
@@ -97,11 +121,11 @@ export class UsageRecorder {
         this.pending.set(tokenId, usage);
         continue;
       }
-      for (const [day, count] of usage.days) {
-        current.days.set(day, (current.days.get(day) ?? 0) + count);
-      }
+      for (const [day, count] of daysOf(usage)) addUses(current, day, count);
       if (usage.lastUsedMs > current.lastUsedMs) {
-        Object.assign(current, { ...usage, days: current.days });
+        current.lastUsedMs = usage.lastUsedMs;
+        current.ip = usage.ip;
+        current.userAgent = usage.userAgent;
       }
     }
   }

@@ -124,6 +124,36 @@ describeEachEngine('verification cache and usage batching', (engine) => {
     expect(Number(usage.n)).toBe(2);
   });
 
+  it('counts the uses of a batch that spans midnight on each UTC day', async () => {
+    const { id } = await createOrgToken(t, admin, org.key);
+    const recorder = t.app.runtime.usage;
+    await recorder.flush();
+    const midnight = Date.UTC(2031, 0, 2);
+    for (const offset of [-2_000, 1_000, -1_000, 3_000, 2_000]) {
+      recorder.record(id, midnight + offset, '10.0.0.7', `at ${offset}`);
+    }
+    await recorder.flush();
+    const days = await t.store.db
+      .selectFrom('token_usage_daily')
+      .select(['day', 'count'])
+      .where('token_id', '=', id)
+      .orderBy('day')
+      .execute();
+    expect(days.map((row) => [row.day, Number(row.count)])).toEqual([
+      ['2031-01-01', 2],
+      ['2031-01-02', 3],
+    ]);
+    const row = await t.store.db
+      .selectFrom('tokens')
+      .select(['last_used_at', 'last_used_user_agent'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      last_used_at: new Date(midnight + 3_000).toISOString(),
+      last_used_user_agent: 'at 3000',
+    });
+  });
+
   it('writes pending usage when the app closes (graceful shutdown)', async () => {
     const other = await createTestApp(engine);
     const root = await other.newSession({ instanceAdmin: true });

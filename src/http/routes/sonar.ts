@@ -18,7 +18,7 @@ import {
   metaOf,
   registerAuthentication,
   secretFrom,
-  sessionCookie,
+  sessionCookieOf,
 } from '../authentication.js';
 import { authErrors, errors, Name } from '../schemas.js';
 
@@ -67,13 +67,12 @@ export function sonarRoutes(
             });
           }
           // SonarScanner reads the expiry here too, to warn before the token stops working.
-          const expiresAt = result.ok ? result.token.expiresAt : null;
-          if (expiresAt && expiresSoon(expiresAt, deps.clock.now())) {
-            reply.header(expirationHeader, expiresAt);
+          if (result.ok && expiresSoon(result.token.expiresAtMs, deps.clock.nowMs())) {
+            reply.header(expirationHeader, result.token.expiresAt);
           }
           return { valid: result.ok };
         }
-        const cookie = request.cookies[sessionCookie];
+        const cookie = sessionCookieOf(request);
         return { valid: cookie ? (await resolveSession(deps, cookie)) !== null : false };
       },
     );
