@@ -15,6 +15,8 @@ export class FailureLimiter {
 
   /** Seconds until `key` may try again, or 0 when it is not blocked. */
   retryAfter(key: string, nowMs: number): number {
+    // The usual case on the request path: nobody has failed lately.
+    if (this.windows.size === 0) return 0;
     const window = this.windows.get(key);
     if (!window) return 0;
     if (nowMs >= window.endsAt) {
