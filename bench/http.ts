@@ -1,12 +1,14 @@
 /**
  * Throughput over HTTP (issue 7, b and c): an orgtoken request authenticated by an
  * organization token (cache hit) against a bare Fastify route, orgtoken's own /healthz, and
- * better-auth's API-key plugin verifying a key. autocannon, 50 connections; the targets run
+ * better-auth's API-key plugin verifying a key (and SonarScanner's first call, GET
+ * /api/authentication/validate, with the same token). autocannon, 50 connections; the targets run
  * in child processes (better-auth in one of its own) and are loaded one at a time,
  * alternating, so that none gets a warmer machine. A part of `npm run bench` (bench/run.ts);
  * alone: npx tsx bench/http.ts.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { finishPart } from './lib/part.js';
@@ -22,11 +24,24 @@ interface Targets {
   peerKey: string;
 }
 
+/**
+ * Where the processes run. On two cores or more (and unless BENCH_PIN=0), every server
+ * child runs on core 0 and this process, the load generator, on core 1: otherwise the
+ * scheduler moves the two (and their GC threads) across both cores, and rounds minutes
+ * apart differed by 15 % and more. Only one server is loaded at a time.
+ */
+const pinned =
+  process.env.BENCH_PIN !== '0' &&
+  availableParallelism() >= 2 &&
+  spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)]).status === 0;
+
 /** One child of bench/lib/servers.ts (`orgtoken` or `peer`) and the JSON line it prints. */
 async function startChild(
   which: 'orgtoken' | 'peer',
 ): Promise<{ info: unknown; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/servers.ts', which], {
+  const node = [process.execPath, '--import', 'tsx', 'bench/lib/servers.ts', which];
+  const [command, ...args] = pinned ? ['taskset', '-c', '0', ...node] : node;
+  const child = spawn(command as string, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -67,6 +82,11 @@ async function main() {
     const cases = {
       authenticated: () =>
         load(`${targets.orgtoken}/api/v1/me`, { authorization: `Bearer ${targets.secret}` }),
+      // What SonarScanner asks first in every analysis: is this token valid?
+      validate: () =>
+        load(`${targets.orgtoken}/api/authentication/validate`, {
+          authorization: `Bearer ${targets.secret}`,
+        }),
       bareFastify: () => load(`${targets.bare}/`, {}),
       healthz: () => load(`${targets.orgtoken}/healthz`, {}),
       betterAuthPeer: () => load(`${targets.peer}/verify`, { 'x-api-key': targets.peerKey }),
@@ -86,14 +106,22 @@ async function main() {
     const rps = Object.fromEntries(
       Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))]),
     ) as Record<keyof typeof cases, number>;
+    // Ratios within each round (runs seconds apart), then their median: the machine's speed
+    // drifts between rounds more than the targets differ within one.
+    const ratio = (name: keyof typeof cases, to: keyof typeof cases) =>
+      median((samples[name] ?? []).map((value, round) => value / (samples[to]?.[round] ?? NaN)));
     const result = {
       date: new Date().toISOString(),
       connections: 50,
       secondsPerRun: seconds,
       rounds,
+      pinned: pinned ? { servers: 'core 0', loadGenerator: 'core 1' } : false,
       requestsPerSecond: rps,
-      authenticatedVsBare: Number((rps.authenticated / rps.bareFastify).toFixed(3)),
-      authenticatedVsPeer: Number((rps.authenticated / rps.betterAuthPeer).toFixed(2)),
+      authenticatedVsBare: Number(ratio('authenticated', 'bareFastify').toFixed(3)),
+      validateVsBare: Number(ratio('validate', 'bareFastify').toFixed(3)),
+      healthzVsBare: Number(ratio('healthz', 'bareFastify').toFixed(3)),
+      authenticatedVsPeer: Number(ratio('authenticated', 'betterAuthPeer').toFixed(2)),
+      validateVsPeer: Number(ratio('validate', 'betterAuthPeer').toFixed(2)),
       samples: Object.fromEntries(
         Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
       ),
@@ -102,6 +130,7 @@ async function main() {
       {
         ...result.requestsPerSecond,
         vsBare: result.authenticatedVsBare,
+        validateVsBare: result.validateVsBare,
         vsPeer: result.authenticatedVsPeer,
       },
     ]);
