@@ -25,7 +25,8 @@ function runPart(name: PartName): Promise<PartResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = fork(`bench/${name}.ts`, [], {
-      execArgv: ['--import', 'tsx'],
+      // --expose-gc: a part may collect before it times something (scale.ts does).
+      execArgv: ['--import', 'tsx', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: PartResult | null = null;
