@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedValues } from '../../src/services/token-auth.js';
+import { UsageRecorder } from '../../src/services/usage.js';
 import { VerificationCache } from '../../src/services/verification-cache.js';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
@@ -151,6 +152,56 @@ describeEachEngine('verification cache and usage batching', (engine) => {
     expect(row).toEqual({
       last_used_at: new Date(midnight + 3_000).toISOString(),
       last_used_user_agent: 'at 3000',
+    });
+  });
+
+  it('puts a failed batch back day by day, beside the uses recorded while it was written', async () => {
+    const { id } = await createOrgToken(t, admin, org.key);
+    const midnight = Date.UTC(2032, 0, 2);
+    let recorder: UsageRecorder | undefined;
+    let failNext = true;
+    // The store's first transaction fails, after two more requests came in during the flush.
+    const db = new Proxy(t.store.db, {
+      get(target, key) {
+        if (key === 'transaction' && failNext) {
+          failNext = false;
+          return () => ({
+            execute: async () => {
+              recorder?.record(id, midnight + 3_000, '10.0.0.3', 'during');
+              recorder?.record(id, midnight - 3_000, '10.0.0.4', 'late report');
+              throw new Error('store away');
+            },
+          });
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const quiet = { authentication() {}, cacheLookup() {}, usageFlush() {} };
+    recorder = new UsageRecorder({ ...t.store, db }, quiet);
+    recorder.record(id, midnight - 1_000, '10.0.0.1', 'before midnight');
+    recorder.record(id, midnight + 1_000, '10.0.0.2', 'after midnight');
+    await expect(recorder.flush()).rejects.toThrow('store away');
+    expect(await recorder.flush()).toBe(1);
+    const days = await t.store.db
+      .selectFrom('token_usage_daily')
+      .select(['day', 'count'])
+      .where('token_id', '=', id)
+      .orderBy('day')
+      .execute();
+    expect(days.map((row) => [row.day, Number(row.count)])).toEqual([
+      ['2032-01-01', 2],
+      ['2032-01-02', 2],
+    ]);
+    const row = await t.store.db
+      .selectFrom('tokens')
+      .select(['last_used_at', 'last_used_ip', 'last_used_user_agent'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      last_used_at: new Date(midnight + 3_000).toISOString(),
+      last_used_ip: '10.0.0.3',
+      last_used_user_agent: 'during',
     });
   });
 
