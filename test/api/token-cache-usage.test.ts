@@ -125,6 +125,23 @@ describeEachEngine('verification cache and usage batching', (engine) => {
     expect(Number(usage.n)).toBe(2);
   });
 
+  /** What the store holds of a token's usage: its counts by day, and its last use. */
+  const storedUsage = async (id: string) => ({
+    days: (
+      await t.store.db
+        .selectFrom('token_usage_daily')
+        .select(['day', 'count'])
+        .where('token_id', '=', id)
+        .orderBy('day')
+        .execute()
+    ).map((row) => [row.day, Number(row.count)]),
+    last: await t.store.db
+      .selectFrom('tokens')
+      .select(['last_used_at', 'last_used_ip', 'last_used_user_agent'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow(),
+  });
+
   it('counts the uses of a batch that spans midnight on each UTC day', async () => {
     const { id } = await createOrgToken(t, admin, org.key);
     const recorder = t.app.runtime.usage;
@@ -134,24 +151,16 @@ describeEachEngine('verification cache and usage batching', (engine) => {
       recorder.record(id, midnight + offset, '10.0.0.7', `at ${offset}`);
     }
     await recorder.flush();
-    const days = await t.store.db
-      .selectFrom('token_usage_daily')
-      .select(['day', 'count'])
-      .where('token_id', '=', id)
-      .orderBy('day')
-      .execute();
-    expect(days.map((row) => [row.day, Number(row.count)])).toEqual([
-      ['2031-01-01', 2],
-      ['2031-01-02', 3],
-    ]);
-    const row = await t.store.db
-      .selectFrom('tokens')
-      .select(['last_used_at', 'last_used_user_agent'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    expect(row).toEqual({
-      last_used_at: new Date(midnight + 3_000).toISOString(),
-      last_used_user_agent: 'at 3000',
+    expect(await storedUsage(id)).toEqual({
+      days: [
+        ['2031-01-01', 2],
+        ['2031-01-02', 3],
+      ],
+      last: {
+        last_used_at: new Date(midnight + 3_000).toISOString(),
+        last_used_ip: '10.0.0.7',
+        last_used_user_agent: 'at 3000',
+      },
     });
   });
 
@@ -183,25 +192,16 @@ describeEachEngine('verification cache and usage batching', (engine) => {
     recorder.record(id, midnight + 1_000, '10.0.0.2', 'after midnight');
     await expect(recorder.flush()).rejects.toThrow('store away');
     expect(await recorder.flush()).toBe(1);
-    const days = await t.store.db
-      .selectFrom('token_usage_daily')
-      .select(['day', 'count'])
-      .where('token_id', '=', id)
-      .orderBy('day')
-      .execute();
-    expect(days.map((row) => [row.day, Number(row.count)])).toEqual([
-      ['2032-01-01', 2],
-      ['2032-01-02', 2],
-    ]);
-    const row = await t.store.db
-      .selectFrom('tokens')
-      .select(['last_used_at', 'last_used_ip', 'last_used_user_agent'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    expect(row).toEqual({
-      last_used_at: new Date(midnight + 3_000).toISOString(),
-      last_used_ip: '10.0.0.3',
-      last_used_user_agent: 'during',
+    expect(await storedUsage(id)).toEqual({
+      days: [
+        ['2032-01-01', 2],
+        ['2032-01-02', 2],
+      ],
+      last: {
+        last_used_at: new Date(midnight + 3_000).toISOString(),
+        last_used_ip: '10.0.0.3',
+        last_used_user_agent: 'during',
+      },
     });
   });
 
