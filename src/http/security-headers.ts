@@ -19,7 +19,7 @@ export const contentSecurityPolicy = [
   "style-src 'self' 'unsafe-inline'",
 ].join('; ');
 
-/** The policy of data answers (JSON, text, metrics): nothing loads, nothing frames them. */
+/** The policy of data answers (JSON, text, metrics, errors): nothing loads, nothing frames them. */
 export const dataContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
 
 // Computed once: these never vary per request, and setting them is on every answer's path.
@@ -54,18 +54,21 @@ const dataHeaders = {
   'x-frame-options': 'DENY',
 };
 
-// Data URLs: the API (but its docs pages), the health endpoints and the metrics.
-const dataUrl = /^\/(?:api(?:$|\?|\/(?!docs(?:[/?]|$)))|(?:healthz|readyz|metrics)(?:$|\?))/;
+// Page URLs, by the raw request URL: the web UI's files and the API docs. Every other answer
+// gets the data set, so that no way of writing a URL (percent-encoding, say: the router
+// decodes `/%61pi/...` to an API route) can take the data set off an answer that carries a
+// secret. The web UI's page, served for unknown addresses, switches to the page set itself.
+const pageUrl = /^\/(?:assets\/|api\/docs(?:[/?]|$))/;
 
-/** Whether `url` answers with data (JSON, text, metrics) rather than a page or its files. */
-export function isDataUrl(url: string): boolean {
-  return dataUrl.test(url);
+/** Whether `url` is one of the web UI's files or the API docs: answers with the page set. */
+export function isPageUrl(url: string): boolean {
+  return pageUrl.test(url);
 }
 
 /**
- * Security headers on every answer, chosen by URL: the data set for the API, health and
- * metrics, the page set for everything else (the web UI, its files, the API docs). HSTS
- * belongs to the TLS-terminating proxy.
+ * Security headers on every answer: the page set for the web UI's files and the API docs,
+ * the data set for everything else (the API, health, metrics, errors). HSTS belongs to the
+ * TLS-terminating proxy.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   // With the request id, set here rather than in an onSend hook: one callback hook, not two
@@ -81,6 +84,12 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
  * called for the errors the router raises before any hook runs.
  */
 export function setFrameHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  reply.headers(isDataUrl(request.url) ? dataHeaders : pageHeaders);
+  reply.headers(isPageUrl(request.url) ? pageHeaders : dataHeaders);
   reply.header('X-Request-Id', request.id);
+}
+
+/** Turns an answer that started as data into a page (the web UI's page): the page set. */
+export function setPageHeaders(reply: FastifyReply): void {
+  reply.removeHeader('cache-control');
+  reply.headers(pageHeaders);
 }

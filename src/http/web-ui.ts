@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setPageHeaders } from './security-headers.js';
 
 /** Where `npm run build` puts the web UI (web/dist), from src/http or dist/http alike. */
 export const defaultWebRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -40,6 +41,7 @@ export async function registerWebUi(
     if (serverPaths.test(path)) return false;
     // Only navigations: a script asking for JSON at a wrong address still gets the JSON 404.
     if (!(request.headers.accept ?? '').includes('text/html')) return false;
+    setPageHeaders(reply);
     reply
       .code(200)
       .header('content-type', 'text/html; charset=utf-8')

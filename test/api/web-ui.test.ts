@@ -36,6 +36,7 @@ describe('serving the web UI', () => {
       expect(response.body).toBe(page);
       expect(response.headers['content-security-policy']).toBe(contentSecurityPolicy);
       expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
       // A new release must reach the browser: the page itself is revalidated.
       expect(response.headers['cache-control']).toBe('no-cache');
     }
