@@ -207,37 +207,41 @@ export function sessionCookieOf(request: FastifyRequest): string | undefined {
   return header ? parseCookie(header)[sessionCookie] : undefined;
 }
 
-const sessionCookieAttributes = { httpOnly: true, sameSite: 'lax', path: '/' } as const;
-
-/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS. */
-export function setSessionCookie(
+/**
+ * Writes the session cookie: HttpOnly, SameSite=Lax, for the whole site, Secure when the
+ * request came over HTTPS; `lifetime` says when the browser drops it.
+ */
+function writeSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   value: string,
-  maxAgeSeconds: number,
+  lifetime: { maxAge: number } | { expires: Date },
 ): void {
   reply.header(
     'set-cookie',
     stringifySetCookie({
       name: sessionCookie,
       value,
-      ...sessionCookieAttributes,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
       secure: request.protocol === 'https',
-      maxAge: maxAgeSeconds,
+      ...lifetime,
     }),
   );
 }
 
+/** Sets the session cookie, kept for `maxAgeSeconds`. */
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  value: string,
+  maxAgeSeconds: number,
+): void {
+  writeSessionCookie(request, reply, value, { maxAge: maxAgeSeconds });
+}
+
 /** Ends the session cookie in the browser: empty, expired at the epoch. */
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.header(
-    'set-cookie',
-    stringifySetCookie({
-      name: sessionCookie,
-      value: '',
-      ...sessionCookieAttributes,
-      secure: request.protocol === 'https',
-      expires: new Date(0),
-    }),
-  );
+  writeSessionCookie(request, reply, '', { expires: new Date(0) });
 }

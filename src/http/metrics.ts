@@ -13,8 +13,8 @@ import type { Telemetry } from '../services/context.js';
 class Tally {
   private readonly counts = new Map<string, number>();
 
-  add(key: string, by = 1): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + by);
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   get(key: string): number {
@@ -22,9 +22,9 @@ class Tally {
   }
 
   /** A counter labelled `label` that shows these counts when scraped. */
-  counter(registry: Registry, name: string, help: string, label: string): Counter {
+  counter(registry: Registry, name: string, help: string, label: string): void {
     const counts = this.counts;
-    return new Counter({
+    new Counter({
       name,
       help,
       labelNames: [label],
