@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { finishPart } from './lib/part.js';
+import { median } from './lib/stats.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -101,8 +102,6 @@ async function main() {
         console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
       }
     }
-    const median = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     const rps = Object.fromEntries(
       Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))]),
     ) as Record<keyof typeof cases, number>;

@@ -26,6 +26,7 @@ import { scratchDatabase } from '../test/helpers/engines.js';
 import { finishPart } from './lib/part.js';
 import { benchSecret, seedOrgTokens } from './lib/seed.js';
 import { serverMemoryAfter } from './lib/server-memory.js';
+import { quantile } from './lib/stats.js';
 
 const big = Number(process.env.BENCH_BIG ?? 1_000_000);
 /** Node.js flags for the server process of the memory figure (`--max-old-space-size=192`). */
@@ -35,9 +36,10 @@ const quiet = { authentication() {}, cacheLookup() {}, usageFlush() {} };
 const meta = { ip: '127.0.0.1', userAgent: 'bench' };
 
 function percentiles(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { p50: Number(at(0.5).toFixed(3)), p99: Number(at(0.99).toFixed(3)) };
+  return {
+    p50: Number(quantile(values, 0.5).toFixed(3)),
+    p99: Number(quantile(values, 0.99).toFixed(3)),
+  };
 }
 
 interface Scratch {

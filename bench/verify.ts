@@ -13,6 +13,7 @@ import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { finishPart } from './lib/part.js';
 import { benchSecrets, seedOrgTokens } from './lib/seed.js';
+import { median } from './lib/stats.js';
 
 const tokenCount = 1000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -88,8 +89,6 @@ async function main() {
     createHashRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
     if (sink === 0) throw new Error('unreachable');
   }
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const verify = median(verifyRates);
   const sha = median(shaRates);
   const classic = median(createHashRates);
