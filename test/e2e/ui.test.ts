@@ -111,6 +111,14 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await page.getByRole('heading', { name: 'Create token' }).waitFor();
   }
 
+  /** Clicks `button` in the table row named by `row`, and waits for its confirmation dialog. */
+  async function openRowDialog(page: Page, row: RegExp, button: string): Promise<Locator> {
+    await page.getByRole('row', { name: row }).getByRole('button', { name: button }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    return dialog;
+  }
+
   beforeAll(async () => {
     world = await startUiWorld();
     browser = await launchBrowser();
@@ -396,11 +404,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await go(admin, '/orgs/nope/projects', 'Organization not found');
     await expectAccessible(admin, 'an unknown organization');
     await go(admin, '/orgs/acme/admin/members', 'Members');
-    await admin
-      .getByRole('row', { name: /Mia Member/ })
-      .getByRole('button', { name: 'Remove' })
-      .click();
-    await admin.getByRole('alertdialog').waitFor();
+    await openRowDialog(admin, /Mia Member/, 'Remove');
     await expectAccessible(admin, 'the remove-member dialog');
     await admin.keyboard.press('Escape');
     await admin.getByRole('alertdialog').waitFor({ state: 'detached' });
@@ -417,13 +421,9 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await admin.getByRole('row', { name: /laptop scripts/ }).waitFor();
     await expectAccessible(admin, 'a new personal access token');
 
-    await admin
-      .getByRole('row', { name: /laptop scripts/ })
-      .getByRole('button', { name: 'Revoke' })
-      .click();
-    await admin.getByRole('alertdialog').waitFor();
+    const dialog = await openRowDialog(admin, /laptop scripts/, 'Revoke');
     await expectAccessible(admin, 'the personal token revoke dialog');
-    await admin.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
+    await dialog.getByRole('button', { name: 'Revoke token' }).click();
     await admin
       .getByRole('row', { name: /laptop scripts/ })
       .getByText('Revoked')
