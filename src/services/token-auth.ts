@@ -4,7 +4,14 @@ import type { ErrorCode } from '../domain/errors.js';
 import { type Plan, planIncludes } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
 import type { ProjectScope } from '../domain/project-scope.js';
-import { parseToken, type TokenKind, tokenDigest, tokenShape } from '../domain/token-format.js';
+import {
+  digestHex,
+  digestKey,
+  parseToken,
+  type TokenKind,
+  tokenDigestKey,
+  tokenShape,
+} from '../domain/token-format.js';
 import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import { recordAudit } from './audit.js';
@@ -78,10 +85,14 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * The cached form of a look-up. It is what a full cache holds 100,000 times, so it shares
- * what it can: the presented digest (the cache key) stands for the token's digest when they
- * are equal, and repeated values come from `shared`.
+ * what it can: the presented digest key (the cache key) stands for the token's current
+ * digest when they are equal, and repeated values come from `shared`.
  */
-function prepare(found: TokenForAuth, presented: string, shared: SharedValues): CachedToken {
+function prepare(
+  found: TokenForAuth,
+  presented: { key: string; hex: string },
+  shared: SharedValues,
+): CachedToken {
   const { token, org, user } = found;
   const kind = token.kind === 'organization' ? 'organization' : 'personal';
   const orgId = token.org_id === null ? null : shared.string(token.org_id);
@@ -113,8 +124,7 @@ function prepare(found: TokenForAuth, presented: string, shared: SharedValues): 
     orgId,
     userId: token.user_id === null ? null : shared.string(token.user_id),
     planAllowsOrgTokens: org !== null && planIncludes(org.plan as Plan, 'team'),
-    digest: token.digest === presented ? presented : token.digest,
-    previousDigest: token.previous_digest,
+    digestKey: token.digest === presented.hex ? presented.key : digestKey(token.digest),
     previousValidUntilMs: token.previous_valid_until
       ? Date.parse(token.previous_valid_until)
       : null,
@@ -166,24 +176,24 @@ export class TokenVerifier {
     const kind = tokenShape(secret);
     // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
     if (kind === null || kind === 'ephemeral') return this.deny('TOKEN_INVALID', null, meta);
-    const digest = tokenDigest(secret);
-    const cached = this.deps.cache.get(digest, nowMs);
+    const key = tokenDigestKey(secret);
+    const cached = this.deps.cache.get(key, nowMs);
     if (cached) {
       // The checksum need not be computed again: a digest is only cached after its secret
       // passed the whole syntax check and matched a stored token, so any secret with this
       // digest is that same secret.
       this.deps.telemetry.cacheLookup(true);
-      return this.check(cached, kind, digest, nowMs, meta);
+      return this.check(cached, kind, key, nowMs, meta);
     }
     // The checksum, before any storage lookup: a mistyped or made-up token stops here.
     if (parseToken(secret) !== kind) return this.deny('TOKEN_INVALID', null, meta);
     this.deps.telemetry.cacheLookup(false);
-    return this.lookUp(kind, digest, nowMs, meta);
+    return this.lookUp(kind, key, nowMs, meta);
   }
 
   private async lookUp(
     kind: TokenKind,
-    digest: string,
+    key: string,
     nowMs: number,
     meta: RequestMeta,
   ): Promise<Verification> {
@@ -192,30 +202,31 @@ export class TokenVerifier {
     // their look-ups are under way; taken back if the token turns out valid.
     const address = meta.ip ?? 'unknown';
     this.deps.failures.fail(address, nowMs);
+    const hex = digestHex(key);
     let found: TokenForAuth | undefined;
     try {
-      found = await findTokenForAuth(this.deps.store.db, digest);
+      found = await findTokenForAuth(this.deps.store.db, hex);
     } catch (error) {
       this.deps.failures.undo(address);
       throw error;
     }
     this.deps.failures.undo(address);
     if (!found) return this.deny('TOKEN_INVALID', null, meta);
-    const token = prepare(found, digest, this.shared);
-    this.deps.cache.set(digest, token, nowMs, generation);
-    return this.check(token, kind, digest, nowMs, meta);
+    const token = prepare(found, { key, hex }, this.shared);
+    this.deps.cache.set(key, token, nowMs, generation);
+    return this.check(token, kind, key, nowMs, meta);
   }
 
   private check(
     token: CachedToken,
     kind: TokenKind,
-    digest: string,
+    key: string,
     nowMs: number,
     meta: RequestMeta,
   ): Verification {
     if (token.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
     if (token.revoked) return this.deny('TOKEN_REVOKED', token, meta);
-    if (digest !== token.digest) {
+    if (key !== token.digestKey) {
       // The secret replaced by the last rotation: valid only during its grace period.
       if (token.previousValidUntilMs === null || nowMs >= token.previousValidUntilMs) {
         return this.deny('TOKEN_INVALID', null, meta);

@@ -12,8 +12,8 @@ export interface CachedToken {
   userId: string | null;
   /** Whether the organization's plan (at look-up time) lets organization tokens authenticate. */
   planAllowsOrgTokens: boolean;
-  digest: string;
-  previousDigest: string | null;
+  /** The current digest as a cache key (tokenDigestKey); a look-up by another key found the previous one. */
+  digestKey: string;
   /** Epoch ms until which the previous secret is accepted; null when there is none. */
   previousValidUntilMs: number | null;
   revoked: boolean;

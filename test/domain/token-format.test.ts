@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checksum,
+  digestHex,
+  digestKey,
   generateToken,
   parseToken,
   tokenDetectionRegex,
+  tokenDigest,
+  tokenDigestKey,
   tokenHint,
   tokenPrefixes,
 } from '../../src/domain/token-format.js';
@@ -97,5 +102,19 @@ describe('token format', () => {
     const token = generateToken('personal');
     expect(tokenHint(token)).toBe(token.slice(0, 8));
     expect(tokenHint(token)).toMatch(/^otu_[0-9A-Za-z]{4}$/);
+  });
+
+  it('gives the cache key and the stored digest as the same 32 bytes of SHA-256', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (secret) => {
+        const bytes = createHash('sha256').update(secret).digest();
+        const key = tokenDigestKey(secret);
+        expect(tokenDigest(secret)).toBe(bytes.toString('hex'));
+        expect(key).toHaveLength(32);
+        expect(Buffer.from(key, 'latin1').equals(bytes)).toBe(true);
+        expect(digestHex(key)).toBe(tokenDigest(secret));
+        expect(digestKey(tokenDigest(secret))).toBe(key);
+      }),
+    );
   });
 });
