@@ -1,4 +1,5 @@
 import { parseCidrs } from './domain/cidr.js';
+import { defaultCacheEntries } from './services/verification-cache.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (SPEC.md §6). */
 export interface Config {
@@ -12,6 +13,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** How often coalesced token usage is written, in ms. */
   usageFlushMs: number;
+  /** How many verified tokens the verification cache holds. */
+  tokenCacheSize: number;
   rateLimits: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
@@ -29,6 +32,7 @@ export const settings = {
   trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
   bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
   usageFlush: { env: 'ORGTOKEN_USAGE_FLUSH_SECONDS', flag: 'usage-flush-seconds' },
+  tokenCacheSize: { env: 'ORGTOKEN_TOKEN_CACHE_SIZE', flag: 'token-cache-size' },
   tokenFailureLimit: { env: 'ORGTOKEN_TOKEN_FAILURE_LIMIT', flag: 'token-failure-limit' },
   passwordFailureLimit: { env: 'ORGTOKEN_PASSWORD_FAILURE_LIMIT', flag: 'password-failure-limit' },
   sessionIdle: { env: 'ORGTOKEN_SESSION_IDLE_MINUTES', flag: 'session-idle-minutes' },
@@ -109,6 +113,7 @@ export function loadConfig(env: Source = process.env): Config {
     logLevel,
     trustProxy: trustProxy(env),
     usageFlushMs: integer(env, 'ORGTOKEN_USAGE_FLUSH_SECONDS', 10, 1, 3600) * 1000,
+    tokenCacheSize: integer(env, 'ORGTOKEN_TOKEN_CACHE_SIZE', defaultCacheEntries, 0, 10_000_000),
     rateLimits: {
       tokenFailuresPerMinute: integer(env, 'ORGTOKEN_TOKEN_FAILURE_LIMIT', 30, 1, 1_000_000),
       passwordFailuresPer15Minutes: integer(

@@ -39,8 +39,8 @@ const denialSampleMs = 60_000;
 /**
  * Values that many cached tokens have in common, held once: an organization's id and key, a
  * permission set, a project scope, an address allowlist. A full verification cache holds
- * 100,000 tokens, often of a few organizations with a few distinct scopes; without this it
- * would hold 100,000 copies of each. Parsed values are frozen, since they are shared. Bounded:
+ * 20,000 tokens by default, often of a few organizations with a few distinct scopes; without
+ * this it would hold 20,000 copies of each. Parsed values are frozen, since they are shared. Bounded:
  * past `maxValues` it starts afresh (values already cached keep their copies), and texts
  * longer than `maxTextLength` are parsed for the one token, not shared.
  */
@@ -84,7 +84,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The cached form of a look-up. It is what a full cache holds 100,000 times, so it shares
+ * The cached form of a look-up. It is what a full cache holds 20,000 times, so it shares
  * what it can: the presented digest key (the cache key) stands for the token's current
  * digest when they are equal, and repeated values come from `shared`.
  */

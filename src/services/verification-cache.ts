@@ -29,6 +29,15 @@ export interface CachedToken {
 /** SPEC.md §6: a cached verification lives at most this long, whatever else happens. */
 export const maxEntryAgeMs = 30_000;
 
+/**
+ * How many verified tokens a cache holds unless configured (ORGTOKEN_TOKEN_CACHE_SIZE). An
+ * entry lives at most 30 s, so this is room for 666 distinct tokens a second, each used
+ * again within its 30 s, far beyond what CI sends to one instance; past it, the oldest are
+ * evicted and come back at a store look-up's cost. A full cache holds about 9 MiB of heap
+ * (bench/README.md).
+ */
+export const defaultCacheEntries = 20_000;
+
 interface Entry {
   value: CachedToken;
   storedAt: number;
@@ -49,7 +58,7 @@ export class VerificationCache implements TokenInvalidation {
   }
 
   constructor(
-    private readonly maxEntries = 100_000,
+    private readonly maxEntries = defaultCacheEntries,
     private readonly maxAgeMs = maxEntryAgeMs,
   ) {}
 

@@ -29,6 +29,7 @@ describe('configuration', () => {
       ORGTOKEN_SESSION_IDLE_MINUTES: '30',
       ORGTOKEN_SESSION_MAX_HOURS: '12',
       ORGTOKEN_USAGE_FLUSH_SECONDS: '3',
+      ORGTOKEN_TOKEN_CACHE_SIZE: '500',
     });
     expect(config).toEqual({
       port: 9000,
@@ -42,6 +43,7 @@ describe('configuration', () => {
       sessionIdleSeconds: 30 * 60,
       sessionAbsoluteSeconds: 12 * 3600,
       usageFlushMs: 3000,
+      tokenCacheSize: 500,
       rateLimits: { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
     });
   });
@@ -68,6 +70,8 @@ describe('configuration', () => {
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'x'.repeat(257) }, /256/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'not-an-email', ORGTOKEN_ADMIN_PASSWORD: 'long enough pw' }, /EMAIL/],
     [{ ORGTOKEN_PUBLIC_URL: 'not a url' }, /ORGTOKEN_PUBLIC_URL/],
+    [{ ORGTOKEN_TOKEN_CACHE_SIZE: '-1' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
+    [{ ORGTOKEN_TOKEN_CACHE_SIZE: 'lots' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

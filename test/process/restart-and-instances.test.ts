@@ -51,6 +51,51 @@ describeEachEngine('a real server process', (engine) => {
   });
 });
 
+describe('a real server process with ORGTOKEN_TOKEN_CACHE_SIZE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-cache-size-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Cache look-ups by result, from the server's own metrics. */
+  async function cacheLookups(url: string): Promise<{ hit: number; miss: number }> {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const count = (result: string) =>
+      Number(
+        new RegExp(`^orgtoken_token_cache_lookups_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    return { hit: count('hit'), miss: count('miss') };
+  }
+
+  it('0 keeps no token: every use of a token reads the store', async () => {
+    const server = await startServerProcess({
+      ...serverEnv(`sqlite:${join(dir, 'cache.db')}`, admin),
+      ORGTOKEN_TOKEN_CACHE_SIZE: '0',
+    });
+    try {
+      const client = await signedIn(server.url, admin);
+      await client.call('POST', '/api/v1/orgs', { key: 'nocache', name: 'No cache', plan: 'team' });
+      const created = await client.call('POST', '/api/v1/orgs/nocache/tokens', {
+        name: 'ci',
+        permissions: ['analysis:execute'],
+        projects: { mode: 'all' },
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      for (let use = 0; use < 3; use += 1) {
+        const me = await fetch(`${server.url}/api/v1/me`, {
+          headers: { authorization: `Bearer ${created.body.token}` },
+        });
+        expect(me.status).toBe(200);
+      }
+      // With the default size, the second and third uses would be hits.
+      expect(await cacheLookups(server.url)).toEqual({ hit: 0, miss: 3 });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe.skipIf(!testDatabaseUrl)('two server processes on one PostgreSQL database', () => {
   it('see the same data and sessions, and a removal on one holds on the other at once', async () => {
     const database = await freshDatabaseUrl('postgres');
