@@ -14,8 +14,10 @@ import autocannon from 'autocannon';
 import { finishPart } from './lib/part.js';
 import { median } from './lib/stats.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+// Many short rounds rather than a few long ones: this VM's speed drifts within seconds, and a
+// ratio is only as good as the two runs it pairs.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 
 interface Targets {
   orgtoken: string;
@@ -95,8 +97,12 @@ async function main() {
     const samples: Record<string, number[]> = {};
     // One short warm-up of each, not recorded.
     for (const run of Object.values(cases)) await run();
+    const order = Object.entries(cases);
     for (let round = 0; round < rounds; round += 1) {
-      for (const [name, run] of Object.entries(cases)) {
+      // Each round starts with another target, so that none always follows the same one
+      // (the orgtoken runs would otherwise always come after the peer's, with their server idle).
+      const first = round % order.length;
+      for (const [name, run] of [...order.slice(first), ...order.slice(0, first)]) {
         const rate = await run();
         samples[name] = [...(samples[name] ?? []), rate];
         console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
