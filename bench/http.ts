@@ -16,8 +16,8 @@ import { median } from './lib/stats.js';
 
 // Many short rounds rather than a few long ones: this VM's speed drifts within seconds, and a
 // ratio is only as good as the two runs it pairs.
-const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
-const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 12);
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 
 interface Targets {
   orgtoken: string;

@@ -50,7 +50,8 @@ type Source = Record<string, string | undefined>;
 function integer(source: Source, name: string, fallback: number, min: number, max: number): number {
   const raw = source[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Decimal digits only: Number() would also take " " (as 0), "0x10" and "1e3".
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   }

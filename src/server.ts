@@ -18,8 +18,9 @@ const sessionPurgeIntervalMs = 10 * 60 * 1000;
  * a stream of distinct tokens (each one evicts a cache entry that has lived long enough to be
  * old) swung between 180 and 450 MiB resident; capped, it stayed between 180 and 220 MiB, at
  * the same speed (bench/README.md). A full collection of orgtoken's small live heap is quick.
- * V8 reads this flag whenever it sizes the heap, so setting it at start takes effect. A
- * `--heap-growing-percent` given to node itself wins.
+ * V8 reads this flag whenever it sizes the heap, so setting it at start takes effect (Node
+ * warns that flags changed after start may do nothing; the benchmark shows this one works). It
+ * applies to the whole process. A `--heap-growing-percent` given to node itself wins.
  */
 function limitHeapGrowth(): void {
   if (process.execArgv.some((flag) => /^--heap[-_]growing[-_]percent/.test(flag))) return;

@@ -87,7 +87,7 @@ export class VerificationCache implements TokenInvalidation {
    * read may then predate the change that caused the eviction.
    */
   set(digest: string, value: CachedToken, nowMs: number, generation = this.evictions): void {
-    if (generation !== this.evictions) return;
+    if (generation !== this.evictions || this.maxEntries === 0) return;
     this.entries.delete(digest);
     this.entries.set(digest, { value, storedAt: nowMs });
     while (this.entries.size > this.maxEntries) {

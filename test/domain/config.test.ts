@@ -72,6 +72,9 @@ describe('configuration', () => {
     [{ ORGTOKEN_PUBLIC_URL: 'not a url' }, /ORGTOKEN_PUBLIC_URL/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: '-1' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: 'lots' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
+    [{ ORGTOKEN_TOKEN_CACHE_SIZE: ' ' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
+    [{ ORGTOKEN_TOKEN_CACHE_SIZE: '1e3' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
+    [{ PORT: '0x50' }, /PORT/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
