@@ -17,7 +17,7 @@ import type { CachedToken } from '../services/verification-cache.js';
 export const sessionCookie = 'orgtoken_session';
 
 /** SonarScanner reads this header to warn that the token it used expires soon. */
-export const expirationHeader = 'SonarQube-Authentication-Token-Expiration';
+const expirationHeader = 'SonarQube-Authentication-Token-Expiration';
 
 /** `required` (the default: fail closed), or `none` for routes anyone may call. */
 export type AuthMode = 'required' | 'none';
@@ -113,10 +113,22 @@ function tokenPrincipal(
     throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
   }
   const token = result.token;
+  warnIfExpiringSoon(deps, reply, token);
+  return { actor: token.actor, session: null, token };
+}
+
+/**
+ * Tells the client, as SonarQube does, when a valid token expires within the warning window:
+ * every request a token authenticates, and SonarScanner's token check.
+ */
+export function warnIfExpiringSoon(
+  deps: ServiceDeps,
+  reply: FastifyReply,
+  token: CachedToken,
+): void {
   if (expiresSoon(token.expiresAtMs, deps.clock.nowMs())) {
     reply.header(expirationHeader, token.expiresAt);
   }
-  return { actor: token.actor, session: null, token };
 }
 
 /** The principal of a request without a token: a password where the route allows one, or the session cookie. */

@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../domain/errors.js';
-import { expiresSoon } from '../../domain/token-status.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { resolveSession } from '../../services/sessions.js';
 import {
@@ -14,11 +13,11 @@ import {
 import type { TokenVerifier } from '../../services/token-auth.js';
 import {
   actorOf,
-  expirationHeader,
   metaOf,
   registerAuthentication,
   secretFrom,
   sessionCookieOf,
+  warnIfExpiringSoon,
 } from '../authentication.js';
 import { authErrors, errors, Name } from '../schemas.js';
 
@@ -67,9 +66,7 @@ export function sonarRoutes(
             });
           }
           // SonarScanner reads the expiry here too, to warn before the token stops working.
-          if (result.ok && expiresSoon(result.token.expiresAtMs, deps.clock.nowMs())) {
-            reply.header(expirationHeader, result.token.expiresAt);
-          }
+          if (result.ok) warnIfExpiringSoon(deps, reply, result.token);
           return { valid: result.ok };
         }
         const cookie = sessionCookieOf(request);
