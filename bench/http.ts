@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { finishPart } from './lib/part.js';
-import { median } from './lib/stats.js';
+import { median, pairedRatio, rotated } from './lib/stats.js';
 
 // Many short rounds rather than a few long ones: this VM's speed drifts within seconds, and a
 // ratio is only as good as the two runs it pairs.
@@ -101,8 +101,7 @@ async function main() {
     for (let round = 0; round < rounds; round += 1) {
       // Each round starts with another target, so that none always follows the same one
       // (the orgtoken runs would otherwise always come after the peer's, with their server idle).
-      const first = round % order.length;
-      for (const [name, run] of [...order.slice(first), ...order.slice(0, first)]) {
+      for (const [name, run] of rotated(order, round)) {
         const rate = await run();
         samples[name] = [...(samples[name] ?? []), rate];
         console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
@@ -111,10 +110,9 @@ async function main() {
     const rps = Object.fromEntries(
       Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))]),
     ) as Record<keyof typeof cases, number>;
-    // Ratios within each round (runs seconds apart), then their median: the machine's speed
-    // drifts between rounds more than the targets differ within one.
+    // Ratios within each round, then their median (see pairedRatio).
     const ratio = (name: keyof typeof cases, to: keyof typeof cases) =>
-      median((samples[name] ?? []).map((value, round) => value / (samples[to]?.[round] ?? NaN)));
+      pairedRatio(samples[name] ?? [], samples[to] ?? []);
     const result = {
       date: new Date().toISOString(),
       connections: 50,

@@ -116,7 +116,7 @@ function verifierFor(store: Store, cache = new VerificationCache()) {
  */
 async function missLatency(store: Store, count: number, samples = 11_000, warmUp = 1000) {
   const { verifier, cache } = verifierFor(store);
-  (globalThis as { gc?: () => void }).gc?.();
+  globalThis.gc?.();
   const times: number[] = [];
   for (let i = 0; i < samples; i += 1) {
     cache.clear();

@@ -13,7 +13,7 @@ import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { finishPart } from './lib/part.js';
 import { benchSecrets, seedOrgTokens } from './lib/seed.js';
-import { median } from './lib/stats.js';
+import { median, pairedRatio, rotated } from './lib/stats.js';
 
 const tokenCount = 1000;
 // Many short rounds, each pairing the two: this VM's speed drifts by tens of percent within
@@ -58,59 +58,48 @@ function opsPerSecond(ns: bigint, ops: number): number {
 
 async function main() {
   const { store, usage, verifier, secrets, meta } = await setup();
-  const verifyRates: number[] = [];
-  const shaRates: number[] = [];
-  const createHashRates: number[] = [];
   let sink = 0;
-  const runs = {
+  // The three loops, each of `perRound` operations on the same secrets.
+  const loops = {
     verify: async () => {
-      const start = process.hrtime.bigint();
       for (let i = 0; i < perRound; i += 1) {
         // A cache hit answers synchronously; only a miss returns a promise to wait for.
         const answer = verifier.verify(secrets[i % tokenCount] as string, meta);
         const result = answer instanceof Promise ? await answer : answer;
         if (!result.ok) throw new Error(result.code);
       }
-      verifyRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
     },
     sha: () => {
-      const start = process.hrtime.bigint();
       for (let i = 0; i < perRound; i += 1) {
         // The fastest SHA-256 Node offers (one-shot crypto.hash), in its usual hex form.
         sink += hash('sha256', secrets[i % tokenCount] as string, 'hex').length;
       }
-      shaRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
     },
     createHash: () => {
-      const start = process.hrtime.bigint();
       for (let i = 0; i < perRound; i += 1) {
         // The classic streaming API most code uses for a one-off digest.
         sink += createHash('sha256')
           .update(secrets[i % tokenCount] as string)
           .digest('hex').length;
       }
-      createHashRates.push(opsPerSecond(process.hrtime.bigint() - start, perRound));
     },
   };
+  const rates: Record<keyof typeof loops, number[]> = { verify: [], sha: [], createHash: [] };
   for (let round = 0; round < rounds; round += 1) {
-    // Each round runs the three in another order, so that none always follows the same one.
-    const order = [runs.verify, runs.sha, runs.createHash];
-    const first = round % order.length;
-    for (const run of [...order.slice(first), ...order.slice(0, first)]) {
+    for (const name of rotated(Object.keys(loops) as (keyof typeof loops)[], round)) {
       // None pays for collecting the garbage of the one before it (under npm run bench,
       // which runs parts with --expose-gc).
       globalThis.gc?.();
-      await run();
+      const start = process.hrtime.bigint();
+      await loops[name]();
+      rates[name].push(opsPerSecond(process.hrtime.bigint() - start, perRound));
     }
     await usage.flush();
   }
   if (sink === 0) throw new Error('unreachable');
-  // Ratios within each round, then their median, as bench/http.ts does.
-  const pairedRatio = (to: number[]) =>
-    median(verifyRates.map((rate, round) => rate / (to[round] ?? Number.NaN)));
-  const verify = median(verifyRates);
-  const sha = median(shaRates);
-  const classic = median(createHashRates);
+  const verify = median(rates.verify);
+  const sha = median(rates.sha);
+  const classic = median(rates.createHash);
   const result = {
     date: new Date().toISOString(),
     tokens: tokenCount,
@@ -119,8 +108,8 @@ async function main() {
     verificationCacheHitPerSecond: Math.round(verify),
     rawSha256PerSecond: Math.round(sha),
     createHashSha256PerSecond: Math.round(classic),
-    ratio: Number(pairedRatio(shaRates).toFixed(3)),
-    ratioToCreateHash: Number(pairedRatio(createHashRates).toFixed(3)),
+    ratio: Number(pairedRatio(rates.verify, rates.sha).toFixed(3)),
+    ratioToCreateHash: Number(pairedRatio(rates.verify, rates.createHash).toFixed(3)),
     cacheMissesDuringRounds: misses - tokenCount,
   };
   await store.close();
