@@ -51,7 +51,8 @@ function integer(source: Source, name: string, fallback: number, min: number, ma
   const raw = source[name];
   if (raw === undefined || raw === '') return fallback;
   // Decimal digits only: Number() would also take " " (as 0), "0x10" and "1e3".
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  const text = raw.trim();
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   }
