@@ -16,7 +16,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { encodeCursor } from '../src/domain/pagination.js';
 import type { ServiceDeps } from '../src/services/context.js';
 import { pageOrgTokens } from '../src/services/org-tokens.js';
-import { FailureLimiter } from '../src/services/rate-limits.js';
+import { FailureLimiter, RecentDigests } from '../src/services/rate-limits.js';
 import { TokenVerifier } from '../src/services/token-auth.js';
 import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
@@ -102,6 +102,7 @@ function verifierFor(store: Store, cache = new VerificationCache()) {
     usage,
     telemetry: quiet,
     failures: new FailureLimiter(1_000_000_000, 60_000),
+    unknown: new RecentDigests(60_000),
   });
   return { verifier, usage, cache };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { systemClock } from '../src/domain/clock.js';
-import { FailureLimiter } from '../src/services/rate-limits.js';
+import { FailureLimiter, RecentDigests } from '../src/services/rate-limits.js';
 import { TokenVerifier } from '../src/services/token-auth.js';
 import { UsageRecorder } from '../src/services/usage.js';
 import { VerificationCache } from '../src/services/verification-cache.js';
@@ -43,6 +43,7 @@ async function setup() {
     usage,
     telemetry: noTelemetry,
     failures: new FailureLimiter(30, 60_000),
+    unknown: new RecentDigests(60_000),
   });
   const meta = { ip: '127.0.0.1', userAgent: 'bench' };
   for (const secret of secrets) {

@@ -37,3 +37,18 @@ export function checkExpiry(
   }
   return new Date(ms).toISOString();
 }
+
+/**
+ * When the secret a rotation replaces stops working: after the grace period, and never
+ * later than the expiry that secret was issued with. Null when it stops at once.
+ */
+export function previousSecretEnd(
+  now: Date,
+  graceSeconds: number,
+  expiresAt: string | null,
+): string | null {
+  if (graceSeconds <= 0) return null;
+  const end = now.getTime() + graceSeconds * 1000;
+  const bounded = expiresAt === null ? end : Math.min(end, Date.parse(expiresAt));
+  return bounded > now.getTime() ? new Date(bounded).toISOString() : null;
+}

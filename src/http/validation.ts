@@ -51,3 +51,30 @@ export function registerCharsetCheck(app: FastifyInstance): void {
     done(null, payload);
   });
 }
+
+/**
+ * Path parameters (organization and project keys, ids) are checked before a body is read:
+ * an upload to a malformed address is refused without the server reading or parsing up to
+ * its body limit first. Fastify itself validates them only after parsing the body. Requests
+ * without a body skip this (their parameters are checked a moment later anyway).
+ */
+export function registerEarlyParamsCheck(app: FastifyInstance): void {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined ||
+      (request.headers['content-length'] !== undefined &&
+        request.headers['content-length'] !== '0');
+    const validate = hasBody ? request.getValidationFunction('params') : undefined;
+    if (validate && !validate(request.params)) {
+      // The shape Fastify gives its own validation errors, so one handler words them all.
+      done(
+        Object.assign(new Error('params'), {
+          validation: validate.errors,
+          validationContext: 'params',
+        }),
+      );
+      return;
+    }
+    done(null, payload);
+  });
+}

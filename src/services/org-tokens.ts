@@ -5,7 +5,12 @@ import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
 import { checkScope, type ProjectScope, type ProjectScopeInput } from '../domain/project-scope.js';
 import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
-import { checkExpiry, defaultTokenPolicy, type TokenPolicy } from '../domain/token-policy.js';
+import {
+  checkExpiry,
+  defaultTokenPolicy,
+  previousSecretEnd,
+  type TokenPolicy,
+} from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
 import type { Store } from '../store/db.js';
 import { findProjectKeys } from '../store/projects.js';
@@ -380,6 +385,11 @@ export async function rotateOrgToken(
   const token = await tokenIn(deps, access, tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be rotated.');
   const now = deps.clock.now();
+  // Rotation renews a working token; it never brings an expired one back, not even for the
+  // grace period of its old secret (docs/security.md "Grace never extends a life").
+  if (token.expires_at !== null && Date.parse(token.expires_at) <= now.getTime()) {
+    throw new AppError('CONFLICT', 'An expired token cannot be rotated; create a new one.');
+  }
   const requested =
     input.expiresAt !== undefined
       ? input.expiresAt
@@ -396,12 +406,13 @@ export async function rotateOrgToken(
     '/body/expiresAt',
   );
   const grace = input.gracePeriodSeconds ?? 0;
+  const graceEnd = previousSecretEnd(now, grace, token.expires_at);
   const secret = generateToken('organization');
   const changes = {
     digest: tokenDigest(secret),
     hint: tokenHint(secret),
-    previous_digest: grace > 0 ? token.digest : null,
-    previous_valid_until: grace > 0 ? new Date(now.getTime() + grace * 1000).toISOString() : null,
+    previous_digest: graceEnd === null ? null : token.digest,
+    previous_valid_until: graceEnd,
     expires_at: expiresAt,
     rotated_at: now.toISOString(),
   };
@@ -414,7 +425,7 @@ export async function rotateOrgToken(
       actor,
       target: { type: 'organization_token', id: token.id, name: token.name },
       meta,
-      details: { gracePeriodSeconds: grace, expiresAt },
+      details: { gracePeriodSeconds: grace, previousValidUntil: graceEnd, expiresAt },
     });
   });
   deps.invalidate.token(token.id);

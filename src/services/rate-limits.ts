@@ -54,10 +54,45 @@ export class FailureLimiter {
   }
 }
 
+/**
+ * Digests that were looked up and matched no token, remembered for `ttlMs`, so that an
+ * address past its failure limit repeating one unknown secret costs no further store
+ * look-up. Bounded: past `maxEntries` the oldest is forgotten first, which costs a look-up,
+ * never a wrong answer.
+ */
+export class RecentDigests {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  has(key: string, nowMs: number): boolean {
+    if (this.seen.size === 0) return false;
+    const until = this.seen.get(key);
+    if (until === undefined) return false;
+    if (nowMs < until) return true;
+    this.seen.delete(key);
+    return false;
+  }
+
+  add(key: string, nowMs: number): void {
+    this.seen.delete(key);
+    this.seen.set(key, nowMs + this.ttlMs);
+    if (this.seen.size > this.maxEntries) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+}
+
 /** The limits of SPEC.md §3 429 RATE_LIMITED, configurable (ORGTOKEN_*_FAILURE_LIMIT). */
 export interface RateLimits {
   /** Failed token authentications per client IP. */
   tokenFailures: FailureLimiter;
+  /** Secrets that matched no token lately (see RecentDigests). */
+  unknownTokens: RecentDigests;
   /** Wrong passwords per account and, separately, per client IP. */
   passwordFailures: FailureLimiter;
 }
@@ -68,6 +103,7 @@ export function createRateLimits(options: {
 }): RateLimits {
   return {
     tokenFailures: new FailureLimiter(options.tokenFailuresPerMinute, 60_000),
+    unknownTokens: new RecentDigests(60_000),
     passwordFailures: new FailureLimiter(options.passwordFailuresPer15Minutes, 15 * 60_000),
   };
 }

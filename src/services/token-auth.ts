@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { type Plan, planIncludes } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
+import { planRequiredMessage } from '../domain/plan-features.js';
 import type { ProjectScope } from '../domain/project-scope.js';
 import {
   digestHex,
@@ -16,7 +17,7 @@ import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import { recordAudit } from './audit.js';
 import type { RequestMeta, Telemetry } from './context.js';
-import type { FailureLimiter } from './rate-limits.js';
+import type { FailureLimiter, RecentDigests } from './rate-limits.js';
 import type { UsageRecorder } from './usage.js';
 import type { CachedToken, VerificationCache } from './verification-cache.js';
 
@@ -31,7 +32,13 @@ export type DenialCode =
 /** Expected denials are values, not exceptions; exceptions mean broken infrastructure. */
 export type Verification =
   | { ok: true; token: CachedToken }
-  | { ok: false; code: DenialCode & ErrorCode; retryAfterSeconds?: number };
+  | {
+      ok: false;
+      code: DenialCode & ErrorCode;
+      retryAfterSeconds?: number;
+      /** A message for the caller where the catalogue's default says too little. */
+      message?: string;
+    };
 
 // A denied token is audited at most once per token and code in this window.
 const denialSampleMs = 60_000;
@@ -156,6 +163,8 @@ export class TokenVerifier {
       telemetry: Telemetry;
       /** Failed authentications per client address. */
       failures: FailureLimiter;
+      /** Digests recently looked up and not found. */
+      unknown: RecentDigests;
       onError?: (error: unknown) => void;
     },
   ) {}
@@ -166,12 +175,6 @@ export class TokenVerifier {
    */
   verify(secret: string, meta: RequestMeta): Verification | Promise<Verification> {
     const nowMs = this.deps.clock.nowMs();
-    // An address that failed too often is refused before any work, store or hash.
-    const wait = this.deps.failures.retryAfter(meta.ip ?? 'unknown', nowMs);
-    if (wait > 0) {
-      this.deps.telemetry.authentication('RATE_LIMITED');
-      return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
-    }
     // Only a string of a token's length and prefix is hashed.
     const kind = tokenShape(secret);
     // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
@@ -181,12 +184,18 @@ export class TokenVerifier {
     if (cached) {
       // The checksum need not be computed again: a digest is only cached after its secret
       // passed the whole syntax check and matched a stored token, so any secret with this
-      // digest is that same secret.
+      // digest is that same secret. A cached valid token passes whatever others sent from
+      // its address (docs/security.md "Failed-token limit").
       this.deps.telemetry.cacheLookup(true);
       return this.check(cached, kind, key, nowMs, meta);
     }
     // The checksum, before any storage lookup: a mistyped or made-up token stops here.
     if (parseToken(secret) !== kind) return this.deny('TOKEN_INVALID', null, meta);
+    // A secret this instance already looked up in vain, from an address past its limit, is
+    // refused without asking the store again.
+    if (this.deps.unknown.has(key, nowMs) && this.blockedFor(meta, nowMs) > 0) {
+      return this.deny('TOKEN_INVALID', null, meta);
+    }
     this.deps.telemetry.cacheLookup(false);
     return this.lookUp(kind, key, nowMs, meta);
   }
@@ -198,23 +207,20 @@ export class TokenVerifier {
     meta: RequestMeta,
   ): Promise<Verification> {
     const generation = this.deps.cache.generation;
-    // Counted ahead, so that unknown tokens sent in parallel cannot all pass the limit while
-    // their look-ups are under way; taken back if the token turns out valid.
-    const address = meta.ip ?? 'unknown';
-    this.deps.failures.fail(address, nowMs);
     const hex = digestHex(key);
-    let found: TokenForAuth | undefined;
-    try {
-      found = await findTokenForAuth(this.deps.store.db, hex);
-    } catch (error) {
-      this.deps.failures.undo(address);
-      throw error;
+    const found = await findTokenForAuth(this.deps.store.db, hex);
+    if (!found) {
+      this.deps.unknown.add(key, nowMs);
+      return this.deny('TOKEN_INVALID', null, meta);
     }
-    this.deps.failures.undo(address);
-    if (!found) return this.deny('TOKEN_INVALID', null, meta);
     const token = prepare(found, { key, hex }, this.shared);
     this.deps.cache.set(key, token, nowMs, generation);
     return this.check(token, kind, key, nowMs, meta);
+  }
+
+  /** Seconds the request's address must wait, or 0 while it is under its limit. */
+  private blockedFor(meta: RequestMeta, nowMs: number): number {
+    return this.deps.failures.retryAfter(meta.ip ?? 'unknown', nowMs);
   }
 
   private check(
@@ -237,7 +243,7 @@ export class TokenVerifier {
     }
     if (token.kind === 'organization') {
       if (!token.planAllowsOrgTokens) {
-        return this.deny('PLAN_REQUIRED', token, meta);
+        return this.deny('PLAN_REQUIRED', token, meta, planRequiredMessage('organizationTokens'));
       }
       if (token.allowedCidrs.length > 0 && !(meta.ip && ipAllowed(meta.ip, token.allowedCidrs))) {
         return this.deny('IP_NOT_ALLOWED', token, meta);
@@ -251,15 +257,29 @@ export class TokenVerifier {
     return { ok: true, token };
   }
 
-  private deny(code: DenialCode, token: CachedToken | null, meta: RequestMeta): Verification {
-    this.deps.telemetry.authentication(code);
-    // Credentials that do not work count towards the address's limit; a valid token refused
-    // for its plan or address (403) does not.
-    if (code.startsWith('TOKEN_')) {
-      this.deps.failures.fail(meta.ip ?? 'unknown', this.deps.clock.nowMs());
-    }
+  /**
+   * A refusal. Credentials that do not work count towards their address's limit; past it,
+   * they are answered RATE_LIMITED instead (which tells a guesser nothing more). A valid
+   * token refused for its plan or address (403) neither counts nor is rate limited.
+   */
+  private deny(
+    code: DenialCode,
+    token: CachedToken | null,
+    meta: RequestMeta,
+    message?: string,
+  ): Verification {
     if (token) this.auditDenial(code, token, meta);
-    return { ok: false, code };
+    if (code.startsWith('TOKEN_')) {
+      const nowMs = this.deps.clock.nowMs();
+      const wait = this.blockedFor(meta, nowMs);
+      this.deps.failures.fail(meta.ip ?? 'unknown', nowMs);
+      if (wait > 0) {
+        this.deps.telemetry.authentication('RATE_LIMITED');
+        return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
+      }
+    }
+    this.deps.telemetry.authentication(code);
+    return message === undefined ? { ok: false, code } : { ok: false, code, message };
   }
 
   /** Records token.auth_denied, sampled, off the request path. */

@@ -18,10 +18,6 @@ describeEachEngine('rate limits', (engine) => {
     t.app.inject({ url: '/api/v1/me', headers: { authorization }, remoteAddress });
 
   it('answers 429 with Retry-After after too many failed token authentications from one address', async () => {
-    const root = await t.newSession({ instanceAdmin: true });
-    const admin = await t.newSession();
-    const org = await t.createOrg(root, { orgAdmin: admin });
-    const { token } = await createOrgToken(t, admin, org.key);
     const address = '192.0.2.10';
     for (let i = 0; i < 5; i += 1) {
       expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
@@ -31,13 +27,63 @@ describeEachEngine('rate limits', (engine) => {
     expect(blocked.json().error.code).toBe('RATE_LIMITED');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
-    // While blocked, even a valid token from that address waits: guessing must not pay off.
-    expect((await me(`Bearer ${token}`, address)).statusCode).toBe(429);
+    // Malformed credentials are refused the same way.
+    expect((await me('Bearer oto_not-a-token', address)).statusCode).toBe(429);
     // Another address is not affected.
-    expect((await me(`Bearer ${token}`, '192.0.2.11')).statusCode).toBe(200);
+    expect((await me(`Bearer ${generateToken('organization')}`, '192.0.2.11')).statusCode).toBe(
+      401,
+    );
     // The window passes; the address may try again.
     t.clock.advance(60_000);
-    expect((await me(`Bearer ${token}`, address)).statusCode).toBe(200);
+    expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
+  });
+
+  it("never refuses a valid token for other credentials' failures from its address", async () => {
+    const root = await t.newSession({ instanceAdmin: true });
+    const admin = await t.newSession();
+    const org = await t.createOrg(root, { orgAdmin: admin });
+    const cached = await createOrgToken(t, admin, org.key);
+    const uncached = await createOrgToken(t, admin, org.key);
+    // A runner pool behind one NAT address: one job has a stale secret and retries it.
+    const address = '192.0.2.30';
+    expect((await me(`Bearer ${cached.token}`, address)).statusCode).toBe(200);
+    const stale = generateToken('organization');
+    for (let i = 0; i < 10; i += 1) await me(`Bearer ${stale}`, address);
+    expect((await me(`Bearer ${stale}`, address)).statusCode).toBe(429);
+    // The other pipelines behind that address keep working, cached or not.
+    expect((await me(`Bearer ${cached.token}`, address)).statusCode).toBe(200);
+    expect((await me(`Bearer ${uncached.token}`, address)).statusCode).toBe(200);
+    expect(
+      (await me(`Basic ${Buffer.from(`${uncached.token}:`).toString('base64')}`, address))
+        .statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses a repeated unknown secret past the limit without a store look-up', async () => {
+    const address = '192.0.2.40';
+    const unknown = generateToken('organization');
+    for (let i = 0; i < 5; i += 1) await me(`Bearer ${unknown}`, address);
+    for (const secret of [unknown, 'oto_short', `${unknown.slice(0, -1)}x`]) {
+      const before = t.queries.count;
+      const response = await me(`Bearer ${secret}`, address);
+      expect(response.statusCode, secret).toBe(429);
+      expect(t.queries.count - before, secret).toBe(0);
+    }
+  });
+
+  it('answers 429 for a revoked or expired token past the limit, telling a guesser nothing', async () => {
+    const root = await t.newSession({ instanceAdmin: true });
+    const admin = await t.newSession();
+    const org = await t.createOrg(root, { orgAdmin: admin });
+    const revoked = await createOrgToken(t, admin, org.key);
+    await t.request(admin, {
+      method: 'DELETE',
+      url: `/api/v1/orgs/${org.key}/tokens/${revoked.id}`,
+    });
+    const address = '192.0.2.50';
+    expect((await me(`Bearer ${revoked.token}`, address)).json().error.code).toBe('TOKEN_REVOKED');
+    for (let i = 0; i < 5; i += 1) await me(`Bearer ${generateToken('organization')}`, address);
+    expect((await me(`Bearer ${revoked.token}`, address)).statusCode).toBe(429);
   });
 
   it('does not count successful authentications', async () => {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { orgKeyPattern, projectKeyPattern } from '../../domain/organizations.js';
 import {
   authorizeUpload,
   createAnalysis,
@@ -29,8 +28,6 @@ import {
   Strict,
 } from '../schemas.js';
 
-const orgKeyRegex = new RegExp(orgKeyPattern);
-const projectKeyRegex = new RegExp(projectKeyPattern);
 const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });
 // Branch names and commit ids as VCSs write them (UTF-8 included): no spaces, no control
 // characters, no bidirectional overrides.
@@ -54,13 +51,11 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
       '/orgs/:org/projects/:projectKey/analyses',
       {
         bodyLimit,
-        // Authorization before the body is read. Params are routed but not yet validated
-        // here: malformed ones are left to the schema (400), never sent to the store.
+        // Authorization before the body is read. Malformed parameters were already refused
+        // before this hook (registerEarlyParamsCheck), so none reaches the store.
         preParsing: async (request, _reply, payload) => {
           const { org, projectKey } = request.params as { org: string; projectKey: string };
-          if (orgKeyRegex.test(org) && projectKeyRegex.test(projectKey)) {
-            await authorizeUpload(deps, actorOf(request), org, projectKey);
-          }
+          await authorizeUpload(deps, actorOf(request), org, projectKey);
           return payload;
         },
         schema: {

@@ -1,0 +1,21 @@
+import { type Plan, plans } from './organizations.js';
+
+/**
+ * What each plan adds beyond the one below it, named the way a person reads it: the
+ * PLAN_REQUIRED message of the API, the CLI and the web UI is built from this one list.
+ */
+export const planFeatures = {
+  organizationTokens: { plan: 'team', name: 'Organization tokens', plural: true },
+  tokenPolicy: { plan: 'enterprise', name: 'A token lifetime policy', plural: false },
+  ipAllowlist: { plan: 'enterprise', name: 'An IP allowlist', plural: false },
+  auditExport: { plan: 'enterprise', name: 'Audit export', plural: false },
+} as const satisfies Record<string, { plan: Plan; name: string; plural: boolean }>;
+
+export type PlanFeature = keyof typeof planFeatures;
+
+/** "Organization tokens need the team plan or higher." */
+export function planRequiredMessage(feature: PlanFeature): string {
+  const { plan, name, plural } = planFeatures[feature];
+  const higher = plans.indexOf(plan) < plans.length - 1 ? ' or higher' : '';
+  return `${name} ${plural ? 'need' : 'needs'} the ${plan} plan${higher}.`;
+}
