@@ -20,7 +20,11 @@ import { setupRoutes } from './http/routes/setup.js';
 import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { registerCharsetCheck, validatorCompiler } from './http/validation.js';
+import {
+  registerCharsetCheck,
+  registerEarlyParamsCheck,
+  validatorCompiler,
+} from './http/validation.js';
 import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { ClusterInvalidation } from './services/invalidation.js';
@@ -106,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   const verifier = new TokenVerifier({
     failures: limits.tokenFailures,
+    unknown: limits.unknownTokens,
     store: deps.store,
     clock: deps.clock,
     cache,
@@ -136,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   registerCharsetCheck(app);
+  registerEarlyParamsCheck(app);
   const page =
     deps.webRoot === false ? null : await registerWebUi(app, deps.webRoot ?? defaultWebRoot);
   registerErrorHandling(app, page);

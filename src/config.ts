@@ -75,8 +75,10 @@ function trustProxy(source: Source): boolean | string[] {
   try {
     return parseCidrs(list, 'TRUST_PROXY');
   } catch {
+    // Refused, never reinterpreted: `0127.0.0.1` or `127.1` would trust another address than
+    // the one the operator wrote (see parseCidrs).
     throw new ConfigError(
-      `TRUST_PROXY must be true, false or a comma-separated list of addresses/CIDRs (got "${source.TRUST_PROXY}")`,
+      `TRUST_PROXY must be true, false or a comma-separated list of addresses/CIDRs in standard notation, such as 10.0.0.1,192.168.0.0/16 (got "${source.TRUST_PROXY}")`,
     );
   }
 }

@@ -1,32 +1,48 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { invalid } from './errors.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+// Only one spelling of an address is taken. ipaddr.js (like inet_aton) also reads `0127.0.0.1`
+// as octal (87.0.0.1), `127.1` as 127.0.0.1 and `0x7f.0.0.1` as hex: an allowlist entry that
+// silently means another address than the one an admin reads is worse than a refusal. Node's
+// isIPv4 takes four decimal parts of 0-255 without leading zeros; isIPv6 takes standard IPv6
+// text (an embedded IPv4 part held to the same rule) but also a zone (`fe80::1%eth0`), which
+// names a local interface, not an address, so it is refused here.
+function canonicalRange(value: string): Range | null {
+  const slash = value.indexOf('/');
+  const text = slash === -1 ? value : value.slice(0, slash);
+  const maxBits = isIPv4(text) ? 32 : isIPv6(text) && !text.includes('%') ? 128 : 0;
+  if (maxBits === 0) return null;
+  // Decimal digits, without leading zeros, within the address's length.
+  const prefix = slash === -1 ? String(maxBits) : value.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefix) || Number(prefix) > maxBits) return null;
+  try {
+    return [ipaddr.parse(text), Number(prefix)];
+  } catch {
+    // Never expected after Node's check; refused rather than answered with a 500 if it is.
+    return null;
+  }
+}
+
 /** Parses and normalizes CIDRs (IPv4 and IPv6; a bare address is a /32 or /128). */
 export function parseCidrs(values: string[], field: string): string[] {
   return values.map((value, index) => {
-    try {
-      const range = value.includes('/')
-        ? ipaddr.parseCIDR(value)
-        : ([ipaddr.parse(value), ipaddr.parse(value).kind() === 'ipv4' ? 32 : 128] as Range);
-      const [address, bits] = range;
-      // Clients' IPv4-mapped addresses are matched as IPv4 (ipAllowed), so a mapped range is
-      // stored as the IPv4 range it means; otherwise it could never match anything.
-      if (
-        address.kind() === 'ipv6' &&
-        (address as ipaddr.IPv6).isIPv4MappedAddress() &&
-        bits >= 96
-      ) {
-        return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
-      }
-      return `${address.toString()}/${bits}`;
-    } catch {
+    const range = canonicalRange(value);
+    if (range === null) {
       throw invalid(
         `${field}/${index}`,
-        `${field}/${index} is not an IPv4 or IPv6 address or CIDR`,
+        `${field}/${index} is not an IPv4 or IPv6 address or CIDR in standard notation (such as 192.0.2.0/24 or 2001:db8::/32)`,
       );
     }
+    const [address, bits] = range;
+    // Clients' IPv4-mapped addresses are matched as IPv4 (ipAllowed), so a mapped range is
+    // stored as the IPv4 range it means; otherwise it could never match anything.
+    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
+    }
+    return `${address.toString()}/${bits}`;
   });
 }
 

@@ -76,8 +76,37 @@ export function passwordFrom(header: string): { email: string; password: string 
 
 /** Where the request came from, for the audit trail and IP allowlists. */
 export function metaOf(request: FastifyRequest): RequestMeta {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: agent ? agent.slice(0, 512) : null };
+  return { ip: request.ip ?? null, userAgent: userAgentOf(request.headers['user-agent']) };
+}
+
+const userAgentMaxLength = 512;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The User-Agent as its sender wrote it, for the audit log and a token's last use. Node
+ * decodes header bytes as latin1, so a UTF-8 agent (`Zürich`) arrives garbled (`ZÃ¼rich`):
+ * when its bytes are valid UTF-8 they are read as such, otherwise (a real latin1 agent) it
+ * is kept as received. Control and invisible formatting characters are dropped, as names
+ * refuse them, so that what the log shows is what was sent; the cut never splits a pair.
+ */
+function userAgentOf(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let text = raw;
+  // Bytes above 0x7f, and only bytes (a character above U+00FF cannot come from latin1).
+  if (/[\u0080-\u00ff]/.test(raw) && !/[\u0100-\uffff]/.test(raw)) {
+    try {
+      text = utf8.decode(Buffer.from(raw, 'latin1'));
+    } catch {
+      // Not UTF-8: latin1 is then the best reading there is.
+    }
+  }
+  text = text.replace(/[\p{Cc}\p{Cf}\p{Cs}]/gu, '');
+  if (text.length > userAgentMaxLength) {
+    const last = text.charCodeAt(userAgentMaxLength - 1);
+    const end = last >= 0xd800 && last <= 0xdbff ? userAgentMaxLength - 1 : userAgentMaxLength;
+    text = text.slice(0, end);
+  }
+  return text === '' ? null : text;
 }
 
 /**
@@ -108,7 +137,9 @@ function tokenPrincipal(
 ): Principal {
   if (!result.ok) {
     if (result.code === 'RATE_LIMITED' || secret) {
-      throw new AppError(result.code, undefined, { retryAfterSeconds: result.retryAfterSeconds });
+      throw new AppError(result.code, result.message, {
+        retryAfterSeconds: result.retryAfterSeconds,
+      });
     }
     throw new AppError('TOKEN_INVALID', 'The Authorization header is not a Bearer or Basic token.');
   }

@@ -1,5 +1,6 @@
 import { type Static, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import { type ErrorCode, errorCatalogue } from '../domain/errors.js';
+import { nameMaxLength, namePattern } from '../domain/names.js';
 import { orgKeyPattern, plans, projectKeyPattern, roles } from '../domain/organizations.js';
 import { defaultPageLimit, maxPageLimit } from '../domain/pagination.js';
 import { passwordMaxLength, passwordMinLength } from '../domain/passwords.js';
@@ -42,12 +43,8 @@ export const Id = Type.String({ format: 'uuid' });
 const refused = '\\u007f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff';
 const printable = `[^\\u0000-\\u001f${refused}]`;
 
-/** A display name: 1 to 100 printable characters, not only spaces. */
-export const Name = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  pattern: `^${printable}*[^\\s\\u0000-\\u001f${refused}]${printable}*$`,
-});
+/** A name: 1 to 100 characters, none invisible or a control, not only spaces. */
+export const Name = Type.String({ minLength: 1, maxLength: nameMaxLength, pattern: namePattern });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 
 /** Printable text to search or filter by (no control characters, which no stored value has). */
@@ -175,7 +172,8 @@ export const Description = Type.String({
 
 export const TokenStatusSchema = Type.Union(tokenStatuses.map((s) => Type.Literal(s)));
 /** `schema` or null. */
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
+  Type.Union([schema, Type.Null()], options);
 const PersonRef = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
 
 export const OrgTokenSchema = Type.Object({
@@ -214,6 +212,15 @@ export const PersonalTokenSchema = Type.Object({
   name: Type.String(),
   hint: Type.String(),
   status: TokenStatusSchema,
+  permissions: Nullable(Type.Array(PermissionSchema), {
+    description: "The permissions it is narrowed to; null: all of its user's rights",
+  }),
+  org: Nullable(Type.String(), {
+    description: "The one organization it may act in; null: any of its user's",
+  }),
+  projects: Nullable(ProjectScopeSchema, {
+    description: 'Its project scope within org; null when not narrowed to an organization',
+  }),
   expiresAt: Nullable(Timestamp),
   createdAt: Timestamp,
   lastUsedAt: Nullable(Timestamp),

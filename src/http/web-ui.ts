@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +10,28 @@ export const defaultWebRoot = fileURLToPath(new URL('../../web/dist/', import.me
 
 // Paths the single-page app never owns: the API, operations, and the built files themselves.
 const serverPaths = /^\/(?:api(?:\/|$)|healthz$|readyz$|metrics$|assets\/)/;
+
+/**
+ * True when `pathname` (the part after /assets/, as @fastify/static passes it: decoded once
+ * by decodeURI) names a file inside `root`. The send library decodes it once more and
+ * answers a `..` segment with 403 and a NUL with 400, errors the error handler can only
+ * read as a malformed request; anything that could leave the folder, or is not a plain
+ * file name, is refused here first, and so answered with the JSON 404 like any missing file.
+ */
+function isAssetPath(pathname: string, root: string): boolean {
+  let decoded: string;
+  try {
+    // The same decoding send applies, so both read the same path.
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return false;
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+  if (/[\\\u0000-\u001f\u007f]/.test(decoded) || decoded.endsWith('/')) return false;
+  if (decoded.split('/').some((segment) => segment === '..')) return false;
+  const base = resolve(root);
+  return resolve(base, `.${decoded}`).startsWith(`${base}${sep}`);
+}
 
 /**
  * The web UI (SPEC.md §4): hashed files under /assets/ cached for a year, and the app's one
@@ -34,6 +56,7 @@ export async function registerWebUi(
     immutable: true,
     maxAge: '365d',
     decorateReply: false,
+    allowedPath: (pathname, assets) => isAssetPath(pathname, assets),
   });
   return (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;

@@ -189,6 +189,38 @@ describeEachEngine('organization tokens: errors', (engine) => {
       expect(ok.statusCode).toBe(201);
       expect(ok.json().allowedCidrs).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7/32']);
     });
+
+    it('refuses an address in another spelling than the standard one, storing nothing', async () => {
+      // 0127.0.0.1 used to be read as octal and stored as 87.0.0.1/32.
+      for (const cidr of ['0127.0.0.1', '127.1', '0x7f.0.0.1']) {
+        const name = `odd-${Math.random().toString(36).slice(2, 9)}`;
+        await expectInvalid(
+          await create(enterprise.key, { name, allowedCidrs: ['10.0.0.0/8', cidr] }),
+          '/body/allowedCidrs/1',
+        );
+        const stored = await t.store.db
+          .selectFrom('tokens')
+          .select('id')
+          .where('org_id', '=', enterprise.id)
+          .where('name', '=', name)
+          .execute();
+        expect(stored, cidr).toEqual([]);
+      }
+      const token = await create(enterprise.key, { allowedCidrs: ['10.0.0.0/8'] });
+      expect(token.statusCode).toBe(201);
+      const edit = await t.request(admin, {
+        method: 'PATCH',
+        url: `/api/v1/orgs/${enterprise.key}/tokens/${token.json().id}`,
+        payload: { allowedCidrs: ['0127.0.0.1'] },
+      });
+      await expectInvalid(edit, '/body/allowedCidrs/0');
+      const row = await t.store.db
+        .selectFrom('tokens')
+        .select('allowed_cidrs')
+        .where('id', '=', token.json().id)
+        .executeTakeFirstOrThrow();
+      expect(JSON.parse(row.allowed_cidrs)).toEqual(['10.0.0.0/8']);
+    });
   });
 
   describe('lifecycle conflicts', () => {

@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +10,18 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 const page =
   '<!doctype html><title>orgtoken</title><script type="module" src="/assets/app-1a2b.js"></script>';
 const script = 'console.log("ui")';
+const secret = '{ "name": "outside-the-assets-folder" }';
 
 describe('serving the web UI', () => {
   let t: TestApp;
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), 'orgtoken-web-'));
-    mkdirSync(join(root, 'assets'));
+    // Files beside and above the assets folder that no /assets/ address may reach.
+    const base = mkdtempSync(join(tmpdir(), 'orgtoken-web-'));
+    const root = join(base, 'dist');
+    mkdirSync(join(root, 'assets'), { recursive: true });
     writeFileSync(join(root, 'index.html'), page);
+    writeFileSync(join(root, 'package.json'), secret);
+    writeFileSync(join(base, 'package.json'), secret);
     writeFileSync(join(root, 'assets', 'app-1a2b.js'), script);
     t = await createTestApp('sqlite', { webRoot: root });
   });
@@ -65,15 +72,63 @@ describe('serving the web UI', () => {
     expect(post.json().error.code).toBe('NOT_FOUND');
   });
 
-  it('does not escape the assets folder', async () => {
-    for (const url of [
+  it('answers any way out of the assets folder with the JSON 404, over a real connection', async () => {
+    // app.inject resolves dot segments before routing; a client on a socket (curl
+    // --path-as-is, a scanner) sends them as they are, which is what this test does.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as AddressInfo;
+    const get = (path: string) =>
+      new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        const sent = httpRequest({ host: '127.0.0.1', port, path }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              type: String(response.headers['content-type']),
+              body,
+            }),
+          );
+        });
+        sent.on('error', reject);
+        sent.end();
+      });
+    for (const path of [
+      '/assets/../x',
       '/assets/../index.html',
-      '/assets/%2e%2e/index.html',
-      '/assets/..%2f..%2fpackage.json',
+      '/assets/../package.json',
+      '/assets/../../package.json',
+      '/assets/%2e%2e/x',
+      '/assets/%2e%2e/package.json',
+      '/assets/.%2e/package.json',
+      '/assets/..%2fpackage.json',
+      '/assets/%2e%2e%2fpackage.json',
+      '/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/assets/%252e%252e/package.json',
+      '/assets/..%5cpackage.json',
+      '/assets/..\\package.json',
+      '/assets/app-1a2b.js/../../package.json',
+      '/assets/a/..',
+      '/assets/x/../app-1a2b.js',
+      '/assets/%00',
+      '/assets/app-1a2b.js%00',
+      '/assets/',
     ]) {
-      const response = await t.app.inject({ url });
-      expect(response.statusCode, url).not.toBe(200);
-      expect(response.body).not.toContain('"name": "orgtoken"');
+      const response = await get(path);
+      expect(response.status, `${path}: ${response.body}`).toBe(404);
+      expect(response.type, path).toContain('application/json');
+      expect(JSON.parse(response.body).error.code, path).toBe('NOT_FOUND');
+      expect(response.body, path).not.toContain('outside-the-assets-folder');
+    }
+    // What is in the folder is still served. A `..` segment is refused even when it would
+    // stay inside: browsers resolve dot segments before asking, so only probes send them.
+    for (const path of ['/assets/app-1a2b.js', '/assets/./app-1a2b.js']) {
+      const response = await get(path);
+      expect(response.status, path).toBe(200);
+      expect(response.body, path).toBe(script);
     }
   });
 });

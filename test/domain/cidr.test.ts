@@ -17,6 +17,38 @@ describe('CIDR allowlists', () => {
     expect(ipAllowed('not an address', cidrs)).toBe(false);
   });
 
+  it('takes only the standard spelling of an address, never reinterpreting another', () => {
+    // ipaddr.js (like inet_aton) reads these as other addresses: 0127.0.0.1 as octal
+    // 87.0.0.1, 127.1 and 0x7f.1 as 127.0.0.1.
+    for (const value of [
+      '0127.0.0.1',
+      '127.1',
+      '0x7f.1',
+      '0x7f.0.0.1',
+      '127.0.0.01',
+      '00.0.0.0/8',
+      '4294967295',
+      '10.0.0.0/08',
+      '10.0.0.0/+8',
+      '10.0.0.0/',
+      '10.0.0.0/33',
+      '2001:db8::/129',
+      '::ffff:0127.0.0.1',
+      'fe80::1%eth0',
+      ' 10.0.0.1',
+      '１０.0.0.1',
+      '10.0.0.0/٨',
+    ]) {
+      expect(() => parseCidrs([value], 'f'), value).toThrow('f/0 is not an IPv4 or IPv6 address');
+    }
+    expect(parseCidrs(['0.0.0.0/0', '255.255.255.255', '2001:DB8:0::/48', '::/0'], 'f')).toEqual([
+      '0.0.0.0/0',
+      '255.255.255.255/32',
+      '2001:db8::/48',
+      '::/0',
+    ]);
+  });
+
   it('refuses what is not an address or range, naming the entry', () => {
     expect(() => parseCidrs(['10.0.0.0/8', 'nope'], '/body/allowedCidrs')).toThrow(
       '/body/allowedCidrs/1 is not an IPv4 or IPv6 address or CIDR',

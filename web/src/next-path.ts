@@ -15,7 +15,17 @@ const here = 'https://orgtoken.invalid';
 export function safeNext(next: string | null): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
   if (!next?.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/';
-  const url = new URL(next, here);
+  let url: URL;
+  try {
+    url = new URL(next, here);
+  } catch {
+    // `//` or `//[x`: an authority with no valid host; sign-in must not fail on it.
+    return '/';
+  }
   if (url.origin !== here) return '/';
-  return `${url.pathname}${url.search}${url.hash}`;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // Normalizing can itself make a protocol-relative address: `/..//evil.example` and
+  // `/%2e%2e//evil.example` resolve to the path `//evil.example`, which a browser reads as
+  // the host evil.example. What comes out is checked, not only what went in.
+  return /^\/[^/\\]/.test(path) || path === '/' ? path : '/';
 }
