@@ -1,7 +1,8 @@
 import { AppError } from '../domain/errors.js';
 import { type Plan, planIncludes, type Role } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
-import { scopeIncludes } from '../domain/project-scope.js';
+import { type PlanFeature, planFeatures, planRequiredMessage } from '../domain/plan-features.js';
+import { type ProjectScope, scopeIncludes } from '../domain/project-scope.js';
 import { findOrgByKey, findOrgWithRole, type OrgRow } from '../store/orgs.js';
 import type { Actor, OrgTokenActor, ServiceDeps, UserActor } from './context.js';
 
@@ -13,7 +14,23 @@ export interface OrgAccess {
   isAdmin: boolean;
   /** Set when an organization token is acting. */
   token: OrgTokenActor | null;
+  /**
+   * What the credential limits the request to, beyond the caller's role: an organization
+   * token's permissions and project scope, or a narrowed personal access token's. Null for
+   * a person with all of their rights.
+   */
+  limits: CredentialLimits | null;
 }
+
+/** The permissions (null: every one the role allows) and projects a credential may use. */
+export interface CredentialLimits {
+  permissions: Permission[] | null;
+  projects: ProjectScope;
+  /** A narrowed personal access token: its user, but never administering anything. */
+  narrowedPerson: boolean;
+}
+
+const allProjects: ProjectScope = { mode: 'all' };
 
 const notFound = () => new AppError('NOT_FOUND', 'Organization not found.');
 
@@ -32,25 +49,53 @@ export async function orgAccess(
     if (orgKey !== actor.orgKey) throw notFound();
     const org = await findOrgByKey(deps.store.db, orgKey);
     if (!org || org.id !== actor.orgId) throw notFound();
-    return { org, role: null, isAdmin: false, token: actor };
+    const limits = {
+      permissions: actor.permissions,
+      projects: actor.projects,
+      narrowedPerson: false,
+    };
+    return { org, role: null, isAdmin: false, token: actor, limits };
   }
   const found = await findOrgWithRole(deps.store.db, orgKey, actor.id);
   const role = (found?.role ?? null) as Role | null;
   if (!found || (role === null && !actor.instanceAdmin)) throw notFound();
-  return { org: found.org, role, isAdmin: role === 'admin' || actor.instanceAdmin, token: null };
+  // A personal access token narrowed to another organization does not see this one at all.
+  const narrowed = actor.narrowed;
+  if (narrowed?.org && narrowed.org.id !== found.org.id) throw notFound();
+  return {
+    org: found.org,
+    role,
+    isAdmin: role === 'admin' || actor.instanceAdmin,
+    token: null,
+    limits: narrowed
+      ? {
+          permissions: narrowed.permissions,
+          projects: narrowed.org?.projects ?? allProjects,
+          narrowedPerson: true,
+        }
+      : null,
+  };
 }
+
+const narrowedRefusal = () =>
+  new AppError(
+    'FORBIDDEN',
+    'This personal access token is narrowed to analyses and projects; sign in or use an unrestricted token.',
+  );
 
 /** Throws unless the access is an organization admin's (a person's, never a token's). */
 export function requireOrgAdmin(access: OrgAccess): void {
   if (access.token) {
     throw new AppError('FORBIDDEN', 'Organization tokens cannot administer the organization.');
   }
+  if (access.limits?.narrowedPerson) throw narrowedRefusal();
   if (!access.isAdmin) throw new AppError('FORBIDDEN', 'Only organization admins can do this.');
 }
 
 /** Throws unless the access is a person's: organization tokens cannot do this at all. */
 export function requirePerson(access: OrgAccess): void {
   if (access.token) throw new AppError('FORBIDDEN', 'Organization tokens cannot do this.');
+  if (access.limits?.narrowedPerson) throw narrowedRefusal();
 }
 
 /** Narrows to a person; organization tokens get FORBIDDEN. */
@@ -64,12 +109,13 @@ export function requireInstanceAdmin(actor: Actor): void {
   if (actor.type !== 'user' || !actor.instanceAdmin) {
     throw new AppError('FORBIDDEN', 'Only instance admins can do this.');
   }
+  if (actor.narrowed) throw narrowedRefusal();
 }
 
 /**
  * Token management needs a person who proved a password (a session, or a password sent with
  * the request): a personal access token acts as its user everywhere else, but never manages
- * tokens (SPEC.md §3).
+ * tokens (docs/security.md).
  */
 export function requireSessionUser(actor: Actor): UserActor {
   const person = personOf(actor);
@@ -79,21 +125,39 @@ export function requireSessionUser(actor: Actor): UserActor {
   return person;
 }
 
-/** An organization token must hold the permission; people pass on membership alone. */
+/**
+ * Privilege-granting actions (creating users, instance admin and org admin roles, plans,
+ * organizations) need a person who proved a password: a session, or a password sent with the
+ * request. A token, even an instance admin's personal access token, never grants a privilege,
+ * so a leaked token cannot mint a lasting backdoor (docs/security.md). `what` names the action
+ * in the message, e.g. "Granting the admin role".
+ */
+export function requireSignedInPerson(actor: Actor, what: string): UserActor {
+  if (actor.type !== 'user' || actor.via === 'personal_access_token') {
+    throw new AppError('FORBIDDEN', `${what} needs a signed-in person, not a token.`);
+  }
+  return actor;
+}
+
+/**
+ * A credential with limits (an organization token, a narrowed personal access token) must
+ * hold the permission; people with all their rights pass on membership alone.
+ */
 export function requirePermission(access: OrgAccess, permission: Permission): void {
-  if (access.token && !access.token.permissions.includes(permission)) {
+  const granted = access.limits?.permissions;
+  if (granted && !granted.includes(permission)) {
     throw new AppError('PERMISSION_DENIED', `This token lacks the ${permission} permission.`);
   }
 }
 
-/** SPEC.md §2 order: permission first, then project scope. */
+/** Permission first, then project scope (docs/security.md). */
 export function requireProjectAccess(
   access: OrgAccess,
   permission: Permission,
   projectKey: string,
 ): void {
   requirePermission(access, permission);
-  if (access.token && !scopeIncludes(access.token.projects, projectKey)) {
+  if (access.limits && !scopeIncludes(access.limits.projects, projectKey)) {
     throw new AppError(
       'PROJECT_OUT_OF_SCOPE',
       "This project is outside the token's project scope.",
@@ -101,9 +165,9 @@ export function requireProjectAccess(
   }
 }
 
-/** Throws PLAN_REQUIRED, naming the plan, unless the organization's plan includes `plan`. */
-export function requirePlan(org: OrgRow, plan: Plan, what: string): void {
-  if (!planIncludes(org.plan as Plan, plan)) {
-    throw new AppError('PLAN_REQUIRED', `${what} needs the ${plan} plan.`);
+/** Throws PLAN_REQUIRED, naming the plan, unless the organization's plan includes `feature`. */
+export function requirePlan(org: OrgRow, feature: PlanFeature): void {
+  if (!planIncludes(org.plan as Plan, planFeatures[feature].plan)) {
+    throw new AppError('PLAN_REQUIRED', planRequiredMessage(feature));
   }
 }

@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
-import { orgAccess, requireOrgAdmin, requirePlan } from './access.js';
+import { orgAccess, requireInstanceAdmin, requireOrgAdmin, requirePlan } from './access.js';
 import type { Actor, RequestMeta, ServiceDeps } from './context.js';
 
 export interface AuditTarget {
@@ -13,10 +13,13 @@ export interface AuditTarget {
   name: string;
 }
 
-/** Who acted: a user or a token, by id and name (an Actor is one). */
+/**
+ * Who acted: a user or a token, by id and name (an Actor is one), or the server itself
+ * (`system`: first-run setup, the configured admin), which has no id.
+ */
 export interface AuditParty {
   type: string;
-  id: string;
+  id: string | null;
   name: string;
 }
 
@@ -94,6 +97,27 @@ export async function pageAuditEvents(
 }
 
 /**
+ * One page of the instance's audit log, newest first (instance admins): user administration,
+ * organizations created and plans changed. Its events are the rows without an organization,
+ * one index range like an organization's log.
+ */
+export async function pageInstanceAuditEvents(
+  deps: ServiceDeps,
+  actor: Actor,
+  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<AuditEvent>> {
+  requireInstanceAdmin(actor);
+  const after = page.cursor ? (decodeCursor(page.cursor, 2) as [string, string]) : undefined;
+  const rows = await listAuditEvents(
+    deps.store.db,
+    { ...filter, orgId: null },
+    { limit: page.limit, after },
+  );
+  return toPage(rows, page.limit, (row) => [row.at, row.id], present);
+}
+
+/**
  * Every event of the filtered log, newest first, read in pages so that memory stays flat
  * however long the log (org admins, enterprise plan). Access is checked before the first
  * event is read, so a refusal is an ordinary error answer, not a broken stream.
@@ -106,7 +130,7 @@ export async function exportAuditEvents(
 ): Promise<AsyncIterable<AuditEvent>> {
   const access = await orgAccess(deps, actor, orgKey);
   requireOrgAdmin(access);
-  requirePlan(access.org, 'enterprise', 'Audit export');
+  requirePlan(access.org, 'auditExport');
   const batch = 500;
   return {
     async *[Symbol.asyncIterator]() {

@@ -16,7 +16,13 @@ import {
   upsertMembership,
 } from '../store/orgs.js';
 import { findUserById, type UserRow } from '../store/users.js';
-import { orgAccess, requireInstanceAdmin, requireOrgAdmin, requirePerson } from './access.js';
+import {
+  orgAccess,
+  requireInstanceAdmin,
+  requireOrgAdmin,
+  requirePerson,
+  requireSignedInPerson,
+} from './access.js';
 import { recordAudit } from './audit.js';
 import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
 
@@ -69,13 +75,24 @@ function orgTarget(org: OrgRow) {
   return { type: 'organization' as const, id: org.id, name: org.key };
 }
 
-/** Creates an organization (instance admins only). */
+/**
+ * org.created and plan.changed belong to both logs: the organization's admins read their
+ * history, the instance's admins read every plan. Each log stays one index range (org_id, at)
+ * when the event is written twice, once per log, in the same transaction; reading the instance
+ * log as "org_id is null, or one of these actions" would scan every organization's events.
+ */
+function bothLogs(orgId: string): Array<string | null> {
+  return [orgId, null];
+}
+
+/** Creates an organization (instance admins, signed in: never a token). */
 export async function createOrg(
   deps: ServiceDeps,
   actor: Actor,
   input: { key: string; name: string; plan: Plan },
   meta: RequestMeta,
 ): Promise<Organization> {
+  requireSignedInPerson(actor, 'Creating an organization');
   requireInstanceAdmin(actor);
   const now = isoNow(deps);
   const row: OrgRow = {
@@ -88,15 +105,17 @@ export async function createOrg(
   };
   await deps.store.db.transaction().execute(async (trx) => {
     await insertOrg(trx, row);
-    await recordAudit(trx, {
-      orgId: row.id,
-      at: now,
-      action: 'org.created',
-      actor,
-      target: orgTarget(row),
-      meta,
-      details: { plan: row.plan },
-    });
+    for (const orgId of bothLogs(row.id)) {
+      await recordAudit(trx, {
+        orgId,
+        at: now,
+        action: 'org.created',
+        actor,
+        target: orgTarget(row),
+        meta,
+        details: { plan: row.plan },
+      });
+    }
   });
   return presentOrg(row, null);
 }
@@ -138,8 +157,9 @@ export async function getOrg(
 }
 
 /**
- * Renames an organization (org admins) or changes its plan (instance admins only). Both
- * changes are audited in the transaction that makes them.
+ * Renames an organization (org admins, a token too) or changes its plan (instance admins,
+ * signed in: a plan grants features, so a token never changes it). Both changes are audited
+ * in the transaction that makes them.
  */
 export async function updateOrg(
   deps: ServiceDeps,
@@ -150,7 +170,10 @@ export async function updateOrg(
 ): Promise<Organization> {
   const access = await orgAccess(deps, actor, orgKey);
   requireOrgAdmin(access);
-  if (input.plan !== undefined) requireInstanceAdmin(actor);
+  if (input.plan !== undefined) {
+    requireInstanceAdmin(actor);
+    requireSignedInPerson(actor, 'Changing a plan');
+  }
   const org = access.org;
   const now = isoNow(deps);
   const changed: OrgRow = {
@@ -178,15 +201,17 @@ export async function updateOrg(
       });
     }
     if (changed.plan !== org.plan) {
-      await recordAudit(trx, {
-        orgId: org.id,
-        at: now,
-        action: 'plan.changed',
-        actor,
-        target,
-        meta,
-        details: { from: org.plan, to: changed.plan },
-      });
+      for (const orgId of bothLogs(org.id)) {
+        await recordAudit(trx, {
+          orgId,
+          at: now,
+          action: 'plan.changed',
+          actor,
+          target,
+          meta,
+          details: { from: org.plan, to: changed.plan },
+        });
+      }
     }
   });
   // The plan decides whether organization tokens authenticate at all.
@@ -219,6 +244,15 @@ async function keepOneAdmin(
   }
 }
 
+/**
+ * Granting or removing the admin role needs a signed-in person; adding, keeping or removing a
+ * plain member grants no privilege, so an org admin's personal access token may (scripts
+ * onboarding a team).
+ */
+function requireSignedInForAdminRole(actor: Actor, granting: boolean): void {
+  requireSignedInPerson(actor, granting ? 'Granting the admin role' : 'Removing the admin role');
+}
+
 /** Adds a user to an organization or changes its role (org admins). */
 export async function putMember(
   deps: ServiceDeps,
@@ -230,6 +264,7 @@ export async function putMember(
 ): Promise<Member> {
   const access = await orgAccess(deps, actor, orgKey);
   requireOrgAdmin(access);
+  if (role === 'admin') requireSignedInForAdminRole(actor, true);
   const org = access.org;
   const now = isoNow(deps);
   return deps.store.db.transaction().execute(async (trx) => {
@@ -237,6 +272,7 @@ export async function putMember(
     const user = await findUserById(trx, userId);
     if (!user) throw new AppError('NOT_FOUND', 'User not found.');
     const existing = await findMembership(trx, org.id, userId);
+    if (existing?.role === 'admin' && role !== 'admin') requireSignedInForAdminRole(actor, false);
     const member = (created_at: string): Member =>
       presentMember({ org_id: org.id, user_id: user.id, role, created_at, ...pickUser(user) });
     if (existing?.role === role) return member(existing.created_at);
@@ -271,6 +307,7 @@ export async function removeMember(
     await lockOrg(trx, org.id);
     const existing = await findMembership(trx, org.id, userId);
     if (!existing) throw new AppError('NOT_FOUND', 'This user is not a member.');
+    if (existing.role === 'admin') requireSignedInForAdminRole(actor, false);
     await keepOneAdmin(trx, org.id, existing.role as Role);
     const user = await findUserById(trx, userId);
     await deleteMembership(trx, org.id, userId);

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { violatedConstraint } from '../store/errors.js';
 import { countUsers } from '../store/users.js';
-import type { ServiceDeps } from './context.js';
+import type { RequestMeta, ServiceDeps } from './context.js';
 import { insertNewUser, type NewUser, type User } from './users.js';
 
 /**
@@ -22,11 +22,11 @@ export class FirstRunSetup {
     if ((await countUsers(this.deps.store.db)) > 0) return null;
     if (admin) {
       try {
-        await this.createAdmin({
-          email: admin.email,
-          name: 'Administrator',
-          password: admin.password,
-        });
+        await this.createAdmin(
+          { email: admin.email, name: 'Administrator', password: admin.password },
+          'ORGTOKEN_ADMIN_EMAIL',
+          { ip: null, userAgent: null },
+        );
       } catch (error) {
         // Several instances starting at once on one database: another one created it.
         if (violatedConstraint(error) !== 'uq_users_email') throw error;
@@ -44,7 +44,11 @@ export class FirstRunSetup {
   }
 
   /** Creates the first instance admin with the printed code; the code works once. */
-  async complete(code: string, input: Omit<NewUser, 'instanceAdmin'>): Promise<User> {
+  async complete(
+    code: string,
+    input: Omit<NewUser, 'instanceAdmin'>,
+    meta: RequestMeta = { ip: null, userAgent: null },
+  ): Promise<User> {
     const expected = this.codeDigest;
     if (!expected || !timingSafeEqual(expected, sha256(code))) {
       throw new AppError('FORBIDDEN', 'The setup code is not valid.');
@@ -54,11 +58,23 @@ export class FirstRunSetup {
     if ((await countUsers(this.deps.store.db)) > 0) {
       throw new AppError('CONFLICT', 'Setup is already complete.');
     }
-    return this.createAdmin(input);
+    return this.createAdmin(input, 'first-run setup', meta);
   }
 
-  private createAdmin(input: Omit<NewUser, 'instanceAdmin'>): Promise<User> {
-    return insertNewUser(this.deps, { ...input, instanceAdmin: true });
+  /**
+   * The first admin is audited like any other user (user.created, then
+   * user.instance_admin_granted), by the server itself: no person is signed in yet.
+   */
+  private createAdmin(
+    input: Omit<NewUser, 'instanceAdmin'>,
+    how: string,
+    meta: RequestMeta,
+  ): Promise<User> {
+    return insertNewUser(
+      this.deps,
+      { ...input, instanceAdmin: true },
+      { actor: { type: 'system', id: null, name: how }, meta },
+    );
   }
 }
 

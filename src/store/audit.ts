@@ -9,7 +9,8 @@ export function insertAuditEvent(db: Kysely<Database>, row: AuditEventRow): Prom
 }
 
 export interface AuditFilter {
-  orgId: string;
+  /** An organization's log, or null for the instance's log (the rows without an organization). */
+  orgId: string | null;
   action?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
@@ -24,7 +25,8 @@ export function listAuditEvents(
   let query = db
     .selectFrom('audit_events')
     .selectAll()
-    .where('org_id', '=', filter.orgId)
+    // `org_id IS NULL` reads the same (org_id, at, id) index range as an organization's id.
+    .where('org_id', filter.orgId === null ? 'is' : '=', filter.orgId)
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit + 1);

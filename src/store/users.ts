@@ -23,6 +23,20 @@ export async function countUsers(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
+/**
+ * Takes the row locks of the active instance admins with a no-op update (PostgreSQL; SQLite
+ * runs one writer at a time anyway), so that two concurrent demotions or deactivations cannot
+ * both pass the "one instance admin left" check.
+ */
+export function lockActiveInstanceAdmins(db: Kysely<Database>): Promise<unknown> {
+  return db
+    .updateTable('users')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('instance_admin', '=', 1)
+    .where('active', '=', 1)
+    .execute();
+}
+
 export async function countActiveInstanceAdmins(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('users')
@@ -50,7 +64,7 @@ export function listUsers(
 export function updateUser(
   db: Kysely<Database>,
   id: string,
-  changes: Partial<Pick<UserRow, 'active' | 'name' | 'updated_at'>>,
+  changes: Partial<Pick<UserRow, 'active' | 'instance_admin' | 'name' | 'updated_at'>>,
 ): Promise<unknown> {
   return db.updateTable('users').set(changes).where('id', '=', id).execute();
 }

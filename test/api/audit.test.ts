@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
+import { createTestApp, password, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 
 describeEachEngine('audit events', (engine) => {
@@ -216,5 +216,164 @@ describeEachEngine('audit export', (engine) => {
     });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.code).toBe('FORBIDDEN');
+  });
+});
+
+describeEachEngine('instance audit log', (engine) => {
+  let t: TestApp;
+  let root: TestSession;
+  let made: { id: string; email: string };
+  let org: { key: string; id: string };
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    const code = await t.setup.start(null);
+    const setup = await t.request(null, {
+      method: 'POST',
+      url: '/api/v1/setup',
+      payload: { code, email: 'first@example.test', name: 'First', password },
+    });
+    if (setup.statusCode !== 201) throw new Error(`setup failed: ${setup.body}`);
+    root = await t.signIn('first@example.test');
+    t.clock.advance(1000);
+    const user = await t.request(root, {
+      method: 'POST',
+      url: '/api/v1/users',
+      payload: { email: 'made@example.test', name: 'Made', password },
+    });
+    made = user.json();
+    t.clock.advance(1000);
+    org = await t.createOrg(root, { plan: 'free' });
+    t.clock.advance(1000);
+    await t.request(root, {
+      method: 'PATCH',
+      url: `/api/v1/orgs/${org.key}`,
+      payload: { plan: 'team' },
+    });
+    t.clock.advance(1000);
+    await t.request(root, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects`,
+      payload: { key: 'inside', name: 'Inside' },
+    });
+    t.clock.advance(1000);
+    await t.request(root, {
+      method: 'PATCH',
+      url: `/api/v1/users/${made.id}`,
+      payload: { active: false },
+    });
+  });
+  afterAll(() => t.close());
+
+  const list = (query = '', session: TestSession | null = root) =>
+    t.request(session, { method: 'GET', url: `/api/v1/audit-events${query}` });
+  const actions = (items: Array<{ action: string }>) => items.map((e) => e.action);
+
+  it('lists user administration, organizations and plans newest first, nothing of an organization', async () => {
+    const response = await list();
+    expect(response.statusCode).toBe(200);
+    const items = response.json().items;
+    expect(actions(items)).toEqual([
+      'user.deactivated',
+      'plan.changed',
+      'org.created',
+      'user.created',
+      // The first admin: created, then granted, in one transaction at the same instant.
+      ...actions(items.slice(4)),
+    ]);
+    expect(actions(items.slice(4)).sort()).toEqual(['user.created', 'user.instance_admin_granted']);
+    expect(items[0]).toMatchObject({
+      actor: { type: 'user', id: root.user.id, name: 'First' },
+      target: { type: 'user', id: made.id, name: 'made@example.test' },
+      details: {},
+    });
+    expect(items[1]).toMatchObject({
+      target: { type: 'organization', id: org.id, name: org.key },
+      details: { from: 'free', to: 'team' },
+    });
+  });
+
+  it('records the first admin of first-run setup as created by the server itself', async () => {
+    const items = (await list('?action=user.created')).json().items;
+    expect(items.at(-1)).toMatchObject({
+      actor: { type: 'system', id: null, name: 'first-run setup' },
+      target: { type: 'user', id: root.user.id, name: 'first@example.test' },
+      ip: '127.0.0.1',
+      details: { instanceAdmin: true },
+    });
+  });
+
+  it('records the configured admin (ORGTOKEN_ADMIN_EMAIL) as created by the server itself', async () => {
+    const boot = await createTestApp(engine);
+    try {
+      await boot.setup.start({ email: 'boot@example.test', password });
+      const session = await boot.signIn('boot@example.test');
+      const items = (
+        await boot.request(session, { method: 'GET', url: '/api/v1/audit-events' })
+      ).json().items;
+      expect(actions(items).sort()).toEqual(['user.created', 'user.instance_admin_granted']);
+      expect(items[0]).toMatchObject({
+        actor: { type: 'system', id: null, name: 'ORGTOKEN_ADMIN_EMAIL' },
+        target: { id: session.user.id },
+        ip: null,
+      });
+    } finally {
+      await boot.close();
+    }
+  });
+
+  it("keeps user administration out of the organization's log", async () => {
+    const response = await t.request(root, {
+      method: 'GET',
+      url: `/api/v1/orgs/${org.key}/audit-events`,
+    });
+    expect(actions(response.json().items)).toEqual([
+      'project.created',
+      'plan.changed',
+      'org.created',
+    ]);
+  });
+
+  it('filters by action and time, and pages without skipping or repeating', async () => {
+    expect(actions((await list('?action=plan.changed')).json().items)).toEqual(['plan.changed']);
+    const all = (await list()).json().items;
+    const since = encodeURIComponent(all[2].at);
+    expect(actions((await list(`?since=${since}`)).json().items)).toEqual([
+      'user.deactivated',
+      'plan.changed',
+      'org.created',
+    ]);
+    expect(actions((await list(`?until=${since}&action=user.created`)).json().items)).toEqual([
+      'user.created',
+      'user.created',
+    ]);
+    const seen: string[] = [];
+    let query = '?limit=2';
+    for (let i = 0; i < 10; i += 1) {
+      const body = (await list(query)).json();
+      seen.push(...body.items.map((e: { id: string }) => e.id));
+      if (!body.nextCursor) break;
+      query = `?limit=2&cursor=${body.nextCursor}`;
+    }
+    expect(seen).toEqual(all.map((e: { id: string }) => e.id));
+  });
+
+  it.each([
+    ['?cursor=not-a-cursor', '/querystring/cursor'],
+    ['?since=yesterday', '/querystring/since'],
+    ['?action=DROP%20TABLE', '/querystring/action'],
+    ['?format=csv', '/querystring/format'],
+  ])('refuses %s', async (query, field) => {
+    const response = await list(query);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+  });
+
+  it('is for instance admins only: 403 for an org admin, 401 without credentials', async () => {
+    const orgAdmin = await t.newSession();
+    await t.addMember(root, org.key, orgAdmin.user.id, 'admin');
+    const refused = await list('', orgAdmin);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('FORBIDDEN');
+    expect((await list('', null)).statusCode).toBe(401);
   });
 });

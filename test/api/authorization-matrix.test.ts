@@ -18,6 +18,9 @@ import { createOrgToken, createPersonalToken, daysFromNow } from '../helpers/tok
  *   other     an organization token of another organization
  *   pat       a personal access token of a member
  *   patGone   a personal access token of a member who was removed
+ *   admPat    a personal access token of the org admin: it administers the organization, but
+ *             never grants a privilege (creating users, roles, plans, organizations)
+ *   instPat   a personal access token of the instance admin: reads everything, grants nothing
  *   member    a member's session
  *   admin     an org admin's session
  *   otherAdm  another organization's admin, by session
@@ -35,6 +38,8 @@ const principals = [
   'other',
   'pat',
   'patGone',
+  'admPat',
+  'instPat',
   'member',
   'admin',
   'otherAdm',
@@ -43,68 +48,80 @@ const principals = [
 type Principal = (typeof principals)[number];
 
 const matrix: Record<string, string> = {
-  //                                              anon bad unk exp rev lack scope other pat gone member admin oAdm inst
-  'GET /healthz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'GET /readyz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'GET /api/v1/setup': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'POST /api/v1/setup': '403 403 403 403 403 403 403 403 403 403 403 403 403 403',
-  'POST /api/v1/session': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'GET /api/v1/session': '401 401 401 401 401 403 403 403 403 403 200 200 200 200',
-  'GET /api/v1/me': '401 401 401 401 401 200 200 200 200 200 200 200 200 200',
-  'POST /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 403 403 201',
-  'GET /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 403 403 200',
-  'PATCH /api/v1/users/{userId}': '401 401 401 401 401 403 403 403 403 403 403 403 403 200',
-  'POST /api/v1/orgs': '401 401 401 401 401 403 403 403 403 403 403 403 403 201',
-  'GET /api/v1/orgs': '401 401 401 401 401 200 200 200 200 200 200 200 200 200',
-  'GET /api/v1/orgs/{org}': '401 401 401 401 401 200 200 404 200 404 200 200 404 200',
-  'PATCH /api/v1/orgs/{org}': '401 401 401 401 401 403 403 404 403 404 403 200 404 200',
-  'GET /api/v1/orgs/{org}/members': '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+  //                                              anon bad unk exp rev lack scope other pat gone aPat iPat member admin oAdm inst
+  'GET /healthz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /readyz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /api/v1/setup': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'POST /api/v1/setup': '403 403 403 403 403 403 403 403 403 403 403 403 403 403 403 403',
+  'POST /api/v1/session': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /api/v1/session': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
+  'GET /api/v1/me': '401 401 401 401 401 200 200 200 200 200 200 200 200 200 200 200',
+  'POST /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 201',
+  'GET /api/v1/audit-events': '401 401 401 401 401 403 403 403 403 403 403 200 403 403 403 200',
+  'GET /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 200 403 403 403 200',
+  'PATCH /api/v1/users/{userId}': '401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 200',
+  'POST /api/v1/orgs': '401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 201',
+  'GET /api/v1/orgs': '401 401 401 401 401 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /api/v1/orgs/{org}': '401 401 401 401 401 200 200 404 200 404 200 200 200 200 404 200',
+  'PATCH /api/v1/orgs/{org}': '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
+  'GET /api/v1/orgs/{org}/members':
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'PUT /api/v1/orgs/{org}/members/{userId}':
-    '401 401 401 401 401 403 403 404 403 404 403 200 404 200',
+    '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
   'DELETE /api/v1/orgs/{org}/members/{userId}':
-    '401 401 401 401 401 403 403 404 403 404 403 204 404 204',
-  'GET /api/v1/orgs/{org}/projects': '401 401 401 401 401 403 200 404 200 404 200 200 404 200',
-  'POST /api/v1/orgs/{org}/projects': '401 401 401 401 401 403 403 404 403 404 403 201 404 201',
+    '401 401 401 401 401 403 403 404 403 404 204 204 403 204 404 204',
+  'GET /api/v1/orgs/{org}/projects':
+    '401 401 401 401 401 403 200 404 200 404 200 200 200 200 404 200',
+  'POST /api/v1/orgs/{org}/projects':
+    '401 401 401 401 401 403 403 404 403 404 201 201 403 201 404 201',
   'GET /api/v1/orgs/{org}/projects/{projectKey}':
-    '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'PATCH /api/v1/orgs/{org}/projects/{projectKey}':
-    '401 401 401 401 401 403 403 404 403 404 403 200 404 200',
+    '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
   'DELETE /api/v1/orgs/{org}/projects/{projectKey}':
-    '401 401 401 401 401 403 403 404 403 404 403 204 404 204',
-  'GET /api/v1/orgs/{org}/audit-events': '401 401 401 401 401 403 403 404 403 404 403 200 404 200',
-  'GET /api/v1/orgs/{org}/tokens': '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
-  'POST /api/v1/orgs/{org}/tokens': '401 401 401 401 401 403 403 403 403 403 403 201 404 201',
+    '401 401 401 401 401 403 403 404 403 404 204 204 403 204 404 204',
+  'GET /api/v1/orgs/{org}/audit-events':
+    '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
+  'GET /api/v1/orgs/{org}/tokens':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'POST /api/v1/orgs/{org}/tokens':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 201 404 201',
   'GET /api/v1/orgs/{org}/tokens/{tokenId}':
-    '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
   'PATCH /api/v1/orgs/{org}/tokens/{tokenId}':
-    '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
   'DELETE /api/v1/orgs/{org}/tokens/{tokenId}':
-    '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
   'POST /api/v1/orgs/{org}/tokens/{tokenId}/rotate':
-    '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
-  'GET /api/v1/orgs/{org}/token-policy': '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
-  'PUT /api/v1/orgs/{org}/token-policy': '401 401 401 401 401 403 403 403 403 403 403 200 404 200',
-  'GET /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 200 200 200 200',
-  'POST /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 201 201 201 201',
-  'DELETE /api/v1/user/tokens/{tokenId}': '401 401 401 401 401 403 403 403 403 403 200 404 404 404',
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'GET /api/v1/orgs/{org}/token-policy':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'PUT /api/v1/orgs/{org}/token-policy':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'GET /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
+  'POST /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 201 201 201 201',
+  'DELETE /api/v1/user/tokens/{tokenId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 200 404 404 404',
   'POST /api/v1/orgs/{org}/projects/{projectKey}/analyses':
-    '401 401 401 401 401 201 403 404 201 404 201 201 404 201',
+    '401 401 401 401 401 201 403 404 201 404 201 201 201 201 404 201',
   'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses':
-    '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses/{analysisId}':
-    '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'GET /api/v1/orgs/{org}/projects/{projectKey}/analyses/{analysisId}/issues':
-    '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'GET /api/v1/orgs/{org}/projects/{projectKey}/quality-gate':
-    '401 401 401 401 401 403 403 404 200 404 200 200 404 200',
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'PUT /api/v1/orgs/{org}/projects/{projectKey}/quality-gate':
-    '401 401 401 401 401 403 403 404 403 404 403 200 404 200',
-  'GET /api/authentication/validate': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'GET /api/server/version': '200 200 200 200 200 200 200 200 200 200 200 200 200 200',
-  'POST /api/user_tokens/generate': '401 401 401 401 401 403 403 403 403 403 200 200 200 200',
-  'POST /api/user_tokens/revoke': '401 401 401 401 401 403 403 403 403 403 204 404 404 404',
-  'GET /api/user_tokens/search': '401 401 401 401 401 403 403 403 403 403 200 200 200 200',
-  'DELETE /api/v1/session': '401 401 401 401 401 403 403 403 403 403 204 204 204 204',
+    '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
+  'GET /api/authentication/validate':
+    '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /api/server/version': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'POST /api/user_tokens/generate':
+    '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
+  'POST /api/user_tokens/revoke': '401 401 401 401 401 403 403 403 403 403 403 403 204 404 404 404',
+  'GET /api/user_tokens/search': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
+  'DELETE /api/v1/session': '401 401 401 401 401 403 403 403 403 403 403 403 204 204 204 204',
 };
 
 function expected(route: string): Record<Principal, number> {
@@ -196,6 +213,8 @@ describeEachEngine('authorization matrix', (engine) => {
       ),
       pat: bearer((await createPersonalToken(t, member, { expiresAt: null })).token),
       patGone: bearer(patGone.token),
+      admPat: bearer((await createPersonalToken(t, admin, { expiresAt: null })).token),
+      instPat: bearer((await createPersonalToken(t, root, { expiresAt: null })).token),
       member: { session: member },
       admin: { session: admin },
       otherAdm: { session: otherAdmin },

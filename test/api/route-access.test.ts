@@ -4,6 +4,7 @@ import { describeEachEngine } from '../helpers/engines.js';
 import { seedRouteObjects } from '../helpers/fixtures.js';
 import { fillPath, type Operation, operationKey, operations } from '../helpers/routes.js';
 import { storeDigest } from '../helpers/store-digest.js';
+import { createOrgToken, createPersonalToken, withToken } from '../helpers/tokens.js';
 
 /**
  * Who may call each documented route. A route that is registered but missing here fails the
@@ -11,6 +12,8 @@ import { storeDigest } from '../helpers/store-digest.js';
  * - auth: 'none' routes are open; 'required' ones need a session.
  * - scope: 'org' routes belong to an organization (outsiders get 404).
  * - admin: 'org' needs an org admin, 'instance' an instance admin (others get 403).
+ * - person: the route grants a privilege (with this body, on this user when given), so it
+ *   needs a signed-in person: every token gets 403, even an instance admin's own PAT.
  */
 interface Rule {
   auth: 'none' | 'required';
@@ -18,6 +21,7 @@ interface Rule {
   admin?: 'org' | 'instance';
   body?: Record<string, unknown>;
   query?: string;
+  person?: { body?: Record<string, unknown>; user?: 'orgAdmin' };
 }
 
 const rules: Record<string, Rule> = {
@@ -36,25 +40,45 @@ const rules: Record<string, Rule> = {
     auth: 'required',
     admin: 'instance',
     body: { email: 'made@example.test', name: 'Made', password },
+    person: {},
   },
   'GET /api/v1/users': { auth: 'required', admin: 'instance' },
-  'PATCH /api/v1/users/{userId}': { auth: 'required', admin: 'instance', body: { active: true } },
+  'PATCH /api/v1/users/{userId}': {
+    auth: 'required',
+    admin: 'instance',
+    body: { active: true },
+    person: { body: { instanceAdmin: true } },
+  },
+  'GET /api/v1/audit-events': { auth: 'required', admin: 'instance' },
   'POST /api/v1/orgs': {
     auth: 'required',
     admin: 'instance',
     body: { key: 'made-org', name: 'Made', plan: 'free' },
+    person: {},
   },
   'GET /api/v1/orgs': { auth: 'required' },
   'GET /api/v1/orgs/{org}': { auth: 'required', scope: 'org' },
-  'PATCH /api/v1/orgs/{org}': { auth: 'required', scope: 'org', admin: 'org', body: { name: 'N' } },
+  'PATCH /api/v1/orgs/{org}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { name: 'N' },
+    person: { body: { plan: 'enterprise' } },
+  },
   'GET /api/v1/orgs/{org}/members': { auth: 'required', scope: 'org' },
   'PUT /api/v1/orgs/{org}/members/{userId}': {
     auth: 'required',
     scope: 'org',
     admin: 'org',
     body: { role: 'member' },
+    person: { body: { role: 'admin' } },
   },
-  'DELETE /api/v1/orgs/{org}/members/{userId}': { auth: 'required', scope: 'org', admin: 'org' },
+  'DELETE /api/v1/orgs/{org}/members/{userId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    person: { user: 'orgAdmin' },
+  },
   'GET /api/v1/orgs/{org}/projects': { auth: 'required', scope: 'org' },
   'POST /api/v1/orgs/{org}/projects': {
     auth: 'required',
@@ -147,6 +171,8 @@ describeEachEngine('access rules of every route', (engine) => {
   let outsider: TestSession;
   let params: Record<string, string>;
   let snapshot: () => Promise<string>;
+  let tokens: { instanceAdminPat: string; orgAdminPat: string; orgToken: string };
+  let orgAdminId: string;
 
   beforeAll(async () => {
     t = await createTestApp(engine);
@@ -158,6 +184,12 @@ describeEachEngine('access rules of every route', (engine) => {
     const org = await t.createOrg(root, { orgAdmin: admin });
     await t.addMember(root, org.key, member.user.id, 'member');
     const seeded = await seedRouteObjects(t, admin, org.key);
+    orgAdminId = admin.user.id;
+    tokens = {
+      instanceAdminPat: (await createPersonalToken(t, root, { expiresAt: null })).token,
+      orgAdminPat: (await createPersonalToken(t, admin, { expiresAt: null })).token,
+      orgToken: (await createOrgToken(t, admin, org.key, { expiresAt: null })).token,
+    };
     const personal = await t.request(member, {
       method: 'POST',
       url: '/api/v1/user/tokens',
@@ -229,6 +261,38 @@ describeEachEngine('access rules of every route', (engine) => {
         const response = await send(operation, outsider);
         expect(response.statusCode, operationKey(operation)).toBe(404);
         expect(response.json().error.code).toBe('NOT_FOUND');
+      }
+      expect(await snapshot()).toBe(before);
+    });
+
+    it('answers 403 FORBIDDEN to every token on every privilege-granting route, changing nothing', async () => {
+      const before = await snapshot();
+      const granting = ops.filter((o) => rules[operationKey(o)]?.person !== undefined);
+      expect(granting.length).toBe(6);
+      for (const operation of granting) {
+        const rule = rules[operationKey(operation)];
+        const person = rule?.person ?? {};
+        const url = fillPath(operation.path, {
+          ...params,
+          ...(person.user === 'orgAdmin' ? { userId: orgAdminId } : {}),
+        });
+        const body = person.body ?? rule?.body;
+        for (const [who, secret] of Object.entries(tokens)) {
+          const response = await withToken(t, secret, {
+            method: operation.method as 'POST',
+            url,
+            ...(body ? { payload: body } : {}),
+          });
+          const label = `${operationKey(operation)} as ${who}`;
+          expect(response.statusCode, label).toBe(403);
+          expect(response.json().error.code, label).toBe('FORBIDDEN');
+          // An admin's own PAT passes every other check, so the refusal must name its reason.
+          if (who === 'instanceAdminPat') {
+            expect(response.json().error.message, label).toMatch(
+              /needs a signed-in person, not a token\./,
+            );
+          }
+        }
       }
       expect(await snapshot()).toBe(before);
     });

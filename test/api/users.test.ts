@@ -60,6 +60,23 @@ describeEachEngine('users', (engine) => {
       }
       await expect(t.signIn(user.email)).resolves.toBeDefined();
     });
+
+    it('makes a user an instance admin and takes the role back, effective at once', async () => {
+      const user = await t.newSession();
+      const patch = (payload: Record<string, unknown>) =>
+        t.request(root, { method: 'PATCH', url: `/api/v1/users/${user.user.id}`, payload });
+      const listUsers = () => t.request(user, { method: 'GET', url: '/api/v1/users' });
+      expect((await listUsers()).statusCode).toBe(403);
+
+      const granted = await patch({ instanceAdmin: true });
+      expect(granted.statusCode).toBe(200);
+      expect(granted.json()).toMatchObject({ instanceAdmin: true, active: true });
+      expect((await listUsers()).statusCode).toBe(200);
+
+      const revoked = await patch({ instanceAdmin: false });
+      expect(revoked.json()).toMatchObject({ instanceAdmin: false, active: true });
+      expect((await listUsers()).statusCode).toBe(403);
+    });
   });
 
   describe('errors', () => {
@@ -103,6 +120,45 @@ describeEachEngine('users', (engine) => {
       });
       expect(malformed.statusCode).toBe(400);
       expect(malformed.json().error.field).toBe('/params/userId');
+    });
+
+    it('refuses a PATCH that changes nothing, or an unknown field', async () => {
+      const user = await t.createUser();
+      for (const payload of [{}, { name: 'Renamed' }, { instanceAdmin: 'yes' }]) {
+        const response = await t.request(root, {
+          method: 'PATCH',
+          url: `/api/v1/users/${user.id}`,
+          payload,
+        });
+        expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(response.json().error.code).toBe('VALIDATION_FAILED');
+      }
+    });
+
+    it('refuses to take the role from the last active instance admin', async () => {
+      const alone = await createTestApp(engine);
+      try {
+        const only = await alone.newSession({ instanceAdmin: true });
+        const response = await alone.request(only, {
+          method: 'PATCH',
+          url: `/api/v1/users/${only.user.id}`,
+          payload: { instanceAdmin: false },
+        });
+        expect(response.statusCode).toBe(409);
+        expect(response.json().error.code).toBe('CONFLICT');
+        const me = await alone.request(only, { method: 'GET', url: '/api/v1/users' });
+        expect(me.statusCode).toBe(200);
+        // A second admin makes the demotion possible.
+        const other = await alone.createUser({ instanceAdmin: true });
+        const demoted = await alone.request(only, {
+          method: 'PATCH',
+          url: `/api/v1/users/${other.id}`,
+          payload: { instanceAdmin: false },
+        });
+        expect(demoted.json().instanceAdmin).toBe(false);
+      } finally {
+        await alone.close();
+      }
     });
 
     it('refuses to deactivate the last active instance admin', async () => {

@@ -550,3 +550,52 @@ describeWithBrowser('first-run setup page', () => {
     }
   });
 });
+
+describeWithBrowser('instance audit log page', () => {
+  let world: UiWorld;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    world = await startUiWorld();
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.stop();
+  });
+
+  async function signedInPage(who: { email: string; password: string }): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(8000);
+    await page.goto(`${world.server.url}/signin`);
+    await signInThroughPage(page, who);
+    await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+    return page;
+  }
+
+  it('links an instance admin to the instance audit log, and tells a member it is not theirs', async () => {
+    const admin = await signedInPage(people.admin);
+    await admin
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Instance audit log' })
+      .click();
+    await admin.getByRole('heading', { name: 'Instance audit log', level: 1 }).waitFor();
+    await admin.getByRole('row', { name: /user\.created.*mia@example\.com/ }).waitFor();
+    await admin.getByRole('cell', { name: 'org.created' }).waitFor();
+    // The organization's own events stay in its log.
+    expect(await admin.getByRole('cell', { name: 'project.created' }).count()).toBe(0);
+    expect(await admin.title()).toBe('Instance audit log · orgtoken');
+    expect(await seriousAccessibilityFindings(admin), 'the instance audit log').toEqual([]);
+
+    const member = await signedInPage(people.member);
+    expect(await member.getByRole('link', { name: 'Instance audit log' }).count()).toBe(0);
+    await member.goto(`${world.server.url}/admin/audit`);
+    await member
+      .getByRole('heading', { name: 'The instance audit log is for instance admins', level: 1 })
+      .waitFor();
+    expect(await member.getByRole('table').count()).toBe(0);
+    expect(await seriousAccessibilityFindings(member), 'the page a member gets').toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@ import { signInPath } from './next-path.js';
 import { AccountTokensPage } from './pages/AccountTokensPage.js';
 import { AuditPage } from './pages/AuditPage.js';
 import { HomePage } from './pages/HomePage.js';
+import { InstanceAuditPage } from './pages/InstanceAuditPage.js';
 import { MembersPage } from './pages/MembersPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { PolicyPage } from './pages/PolicyPage.js';
@@ -44,6 +45,7 @@ export function App() {
         >
           <Route index element={<HomePage />} />
           <Route path="account/tokens" element={<AccountTokensPage />} />
+          <Route path="admin/audit" element={<InstanceAuditPage />} />
           <Route path="orgs/:org" element={<OrgLayout />}>
             <Route index element={<Navigate to="projects" replace />} />
             <Route path="projects" element={<ProjectsPage />} />

@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { normalizeTimestamp } from '../../domain/time.js';
-import { type AuditEvent, exportAuditEvents, pageAuditEvents } from '../../services/audit.js';
+import {
+  type AuditEvent,
+  exportAuditEvents,
+  pageAuditEvents,
+  pageInstanceAuditEvents,
+} from '../../services/audit.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { actorOf } from '../authentication.js';
 import {
@@ -65,9 +70,51 @@ async function* toCsv(events: AsyncIterable<AuditEvent>): AsyncGenerator<string>
   }
 }
 
-/** The organization's audit log (org admins); the whole log as NDJSON or CSV (enterprise). */
+const filterQuery = {
+  action: Type.Optional(Type.String({ pattern: '^[a-z_]+\\.[a-z_]+$', maxLength: 64 })),
+  since: Type.Optional(Timestamp),
+  until: Type.Optional(Timestamp),
+};
+
+function filterOf(query: { action?: string; since?: string; until?: string }) {
+  return {
+    action: query.action,
+    since: query.since && normalizeTimestamp(query.since, '/querystring/since'),
+    until: query.until && normalizeTimestamp(query.until, '/querystring/until'),
+  };
+}
+
+/**
+ * The organization's audit log (org admins), the whole log as NDJSON or CSV (enterprise), and
+ * the instance's audit log (instance admins).
+ */
 export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.get(
+      '/audit-events',
+      {
+        schema: {
+          tags: ['audit'],
+          summary:
+            "The instance's audit events, newest first: user administration, organizations, plans (instance admins)",
+          querystring: Type.Composite([PageQuery, Type.Object(filterQuery)], {
+            additionalProperties: false,
+          }),
+          response: {
+            200: Page(AuditEventSchema),
+            ...errors(...authErrors, 'FORBIDDEN'),
+          },
+        },
+      },
+      async (request) => {
+        const { limit, cursor, ...filter } = request.query;
+        return pageInstanceAuditEvents(deps, actorOf(request), filterOf(filter), {
+          limit,
+          cursor,
+        });
+      },
+    );
+
     app.get(
       '/orgs/:org/audit-events',
       {
@@ -79,11 +126,7 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
             [
               PageQuery,
               Type.Object({
-                action: Type.Optional(
-                  Type.String({ pattern: '^[a-z_]+\\.[a-z_]+$', maxLength: 64 }),
-                ),
-                since: Type.Optional(Timestamp),
-                until: Type.Optional(Timestamp),
+                ...filterQuery,
                 format: Type.Optional(
                   Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], {
                     description: 'Stream the whole filtered log instead of a page (enterprise)',
@@ -100,12 +143,8 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { limit, cursor, action, since, until, format } = request.query;
-        const filter = {
-          action,
-          since: since && normalizeTimestamp(since, '/querystring/since'),
-          until: until && normalizeTimestamp(until, '/querystring/until'),
-        };
+        const { limit, cursor, format, ...query } = request.query;
+        const filter = filterOf(query);
         if (!format) {
           return pageAuditEvents(deps, actorOf(request), request.params.org, filter, {
             limit,

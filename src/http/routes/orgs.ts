@@ -37,7 +37,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Create an organization (instance admins)',
+          summary: 'Create an organization (instance admins, signed in: never a token)',
           body: Strict({ key: OrgKey, name: Name, plan: PlanSchema }),
           response: {
             201: OrganizationSchema,
@@ -82,7 +82,8 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['organizations'],
-          summary: 'Rename (org admins) or change the plan (instance admins)',
+          summary:
+            'Rename (org admins) or change the plan (instance admins, signed in: never a token)',
           params: OrgParams,
           body: Type.Object(
             { name: Type.Optional(Name), plan: Type.Optional(PlanSchema) },
@@ -117,7 +118,8 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['members'],
-          summary: "Add a member or change a member's role (org admins)",
+          summary:
+            "Add a member or change a member's role (org admins; granting or removing admin needs a signed-in person, never a token)",
           params: MemberParams,
           body: Strict({ role: RoleSchema }),
           response: {
@@ -142,7 +144,8 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['members'],
-          summary: 'Remove a member; its access ends with the next request (org admins)',
+          summary:
+            'Remove a member; its access ends with the next request (org admins; removing an admin needs a signed-in person, never a token)',
           params: MemberParams,
           response: {
             204: Type.Null(),

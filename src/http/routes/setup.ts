@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FirstRunSetup } from '../../services/setup.js';
+import { metaOf } from '../authentication.js';
 import { Email, errors, Name, Password, Strict, UserSchema } from '../schemas.js';
 
 /** First-run setup: create the first instance admin with the code printed at start. */
@@ -37,7 +38,7 @@ export function setupRoutes(setup: FirstRunSetup): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { code, ...user } = request.body;
-        return reply.code(201).send(await setup.complete(code, user));
+        return reply.code(201).send(await setup.complete(code, user, metaOf(request)));
       },
     );
   };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ServiceDeps } from '../../services/context.js';
-import { createUser, pageUsers, setUserActive } from '../../services/users.js';
-import { actorOf } from '../authentication.js';
+import { changeUser, createUser, pageUsers } from '../../services/users.js';
+import { actorOf, metaOf } from '../authentication.js';
 import {
   authErrors,
   Email,
@@ -24,7 +24,7 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['users'],
-          summary: 'Create a user (instance admins)',
+          summary: 'Create a user (instance admins, signed in: never a token)',
           body: Strict({
             email: Email,
             name: Name,
@@ -35,7 +35,9 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await createUser(deps, actorOf(request), request.body)),
+        reply
+          .code(201)
+          .send(await createUser(deps, actorOf(request), request.body, metaOf(request))),
     );
 
     app.get(
@@ -57,9 +59,12 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['users'],
           summary:
-            'Activate or deactivate a user; deactivation ends its sessions (instance admins)',
+            'Activate or deactivate a user (deactivation ends its sessions), or make or remove an instance admin (instance admins, signed in: never a token)',
           params: Strict({ userId: Id }),
-          body: Strict({ active: Type.Boolean() }),
+          body: Type.Object(
+            { active: Type.Optional(Type.Boolean()), instanceAdmin: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false, minProperties: 1 },
+          ),
           response: {
             200: UserSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
@@ -67,7 +72,7 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        setUserActive(deps, actorOf(request), request.params.userId, request.body.active),
+        changeUser(deps, actorOf(request), request.params.userId, request.body, metaOf(request)),
     );
   };
 }

@@ -81,6 +81,7 @@ export function AppLayout() {
               )}
             </>
           )}
+          {user.instanceAdmin && <NavLink to="/admin/audit">Instance audit log</NavLink>}
         </nav>
         <div className="account">
           <NavLink to="/account/tokens">My account</NavLink>

@@ -1,131 +1,26 @@
-import { useState } from 'react';
-import { auditActions } from '../../../src/domain/audit-actions.js';
+import { orgAuditActions } from '../../../src/domain/audit-actions.js';
 import { api } from '../api/client.js';
-import type { AuditEvent } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
-import { Choice, Field } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
+import { AuditLog } from '../components/AuditLog.js';
 import { useOrg } from '../components/OrgLayout.js';
-import { DateTime } from '../components/time.js';
-import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
 
-const actionChoices = [
-  ['any', 'All actions'] as const,
-  ...auditActions.map((action) => [action, action] as const),
-];
-
-function party(who: AuditEvent['actor']): string {
-  return who.name ?? who.id ?? who.type;
-}
-
-/** The event's details, one `key: value` line each. */
-function Details({ event }: { event: AuditEvent }) {
-  const entries = Object.entries(event.details ?? {});
-  if (entries.length === 0) return null;
-  return (
-    <ul className="detail-list">
-      {entries.map(([key, value]) => (
-        <li key={key}>
-          <span className="muted">{key}:</span>{' '}
-          <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/**
- * From a YYYY-MM-DD field to a bound of the API's filter (UTC): `since` is the start of the
- * day; `until` is exclusive, so "until the 3rd" is the start of the 4th.
- */
-function dayBound(day: string, end: boolean): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const start = Date.parse(`${day}T00:00:00.000Z`);
-  if (Number.isNaN(start)) return undefined;
-  return new Date(end ? start + 24 * 3600 * 1000 : start).toISOString();
-}
-
-/** The audit log, newest first, by action and time; Enterprise can download all of it. */
+/** The organization's audit log; Enterprise can download all of it. */
 export function AuditPage() {
   const { org } = useOrg();
-  const [action, setAction] = useState<(typeof actionChoices)[number][0]>('any');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
-  const filters = {
-    action: action === 'any' ? undefined : action,
-    since: dayBound(since, false),
-    until: dayBound(until, true),
-  };
-  const events = usePaged(
-    (cursor) => api.auditEvents(org.key, { ...filters, cursor }),
-    [org.key, filters.action, filters.since, filters.until],
-  );
-  const exportQuery = new URLSearchParams(
-    Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  const exportBase = `/api/v1/orgs/${encodeURIComponent(org.key)}/audit-events`;
-
   usePageTitle(`Audit log · ${org.name}`);
   return (
     <section>
       <h1>Audit log</h1>
-      <div className="filters">
-        <Choice label="Action" choices={actionChoices} value={action} onChange={setAction} />
-        <Field label="From (UTC)" type="date" value={since} onChange={setSince} />
-        <Field label="Until (UTC)" type="date" value={until} onChange={setUntil} />
-      </div>
-      {org.plan === 'enterprise' && (
-        <p>
-          Download the filtered log:{' '}
-          <a href={`${exportBase}?${exportQuery}&format=csv`} download>
-            CSV
-          </a>{' '}
-          ·{' '}
-          <a href={`${exportBase}?${exportQuery}&format=ndjson`} download>
-            NDJSON
-          </a>
-        </p>
-      )}
-      <ErrorNotice error={events.error} />
-      {events.loading ? (
-        <Loading what="audit events" />
-      ) : events.items.length === 0 ? (
-        <p className="empty">No event matches these filters.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="visually-hidden">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">By</th>
-                <th scope="col">Target</th>
-                <th scope="col">From</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.items.map((event) => (
-                <tr key={event.id}>
-                  <td>
-                    <DateTime at={event.at} />
-                  </td>
-                  <td className="mono">{event.action}</td>
-                  <td>{party(event.actor)}</td>
-                  <td>{party(event.target)}</td>
-                  <td className="mono">{event.ip ?? '—'}</td>
-                  <td className="details-cell">
-                    <Details event={event} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore loadMore={events.loadMore} />
+      <AuditLog
+        log={org.key}
+        actions={orgAuditActions}
+        load={(query) => api.auditEvents(org.key, query)}
+        exportBase={
+          org.plan === 'enterprise'
+            ? `/api/v1/orgs/${encodeURIComponent(org.key)}/audit-events`
+            : null
+        }
+      />
     </section>
   );
 }

@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import type { AuditEvent, Page } from '../api/types.js';
+import { ErrorNotice, Loading } from './Feedback.js';
+import { Choice, Field } from './fields.js';
+import { LoadMore } from './LoadMore.js';
+import { DateTime } from './time.js';
+import { usePaged } from './usePaged.js';
+
+/** The filters of an audit log, as the API takes them. */
+export interface AuditQuery {
+  action?: string;
+  since?: string;
+  until?: string;
+  cursor?: string;
+}
+
+function party(who: AuditEvent['actor']): string {
+  return who.name ?? who.id ?? who.type;
+}
+
+/** The event's details, one `key: value` line each. */
+function Details({ event }: { event: AuditEvent }) {
+  const entries = Object.entries(event.details ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <ul className="detail-list">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <span className="muted">{key}:</span>{' '}
+          <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * From a YYYY-MM-DD field to a bound of the API's filter (UTC): `since` is the start of the
+ * day; `until` is exclusive, so "until the 3rd" is the start of the 4th.
+ */
+function dayBound(day: string, end: boolean): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  if (Number.isNaN(start)) return undefined;
+  return new Date(end ? start + 24 * 3600 * 1000 : start).toISOString();
+}
+
+/**
+ * An audit log, newest first, by action and time: the organization's and the instance's
+ * pages share it. `log` names the log (it reloads when it changes); `exportBase`, when set,
+ * offers the filtered log as CSV and NDJSON downloads.
+ */
+export function AuditLog({
+  log,
+  actions,
+  load,
+  exportBase,
+}: {
+  log: string;
+  actions: readonly string[];
+  load: (query: AuditQuery) => Promise<Page<AuditEvent>>;
+  exportBase: string | null;
+}) {
+  const actionChoices = [
+    ['any', 'All actions'] as const,
+    ...actions.map((action) => [action, action] as const),
+  ];
+  const [action, setAction] = useState<string>('any');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const filters = {
+    action: action === 'any' ? undefined : action,
+    since: dayBound(since, false),
+    until: dayBound(until, true),
+  };
+  const events = usePaged(
+    (cursor) => load({ ...filters, cursor }),
+    [log, filters.action, filters.since, filters.until],
+  );
+  const exportQuery = new URLSearchParams(
+    Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+
+  return (
+    <>
+      <div className="filters">
+        <Choice label="Action" choices={actionChoices} value={action} onChange={setAction} />
+        <Field label="From (UTC)" type="date" value={since} onChange={setSince} />
+        <Field label="Until (UTC)" type="date" value={until} onChange={setUntil} />
+      </div>
+      {exportBase !== null && (
+        <p>
+          Download the filtered log:{' '}
+          <a href={`${exportBase}?${exportQuery}&format=csv`} download>
+            CSV
+          </a>{' '}
+          ·{' '}
+          <a href={`${exportBase}?${exportQuery}&format=ndjson`} download>
+            NDJSON
+          </a>
+        </p>
+      )}
+      <ErrorNotice error={events.error} />
+      {events.loading ? (
+        <Loading what="audit events" />
+      ) : events.items.length === 0 ? (
+        <p className="empty">No event matches these filters.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Audit events, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">By</th>
+                <th scope="col">Target</th>
+                <th scope="col">From</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.items.map((event) => (
+                <tr key={event.id}>
+                  <td>
+                    <DateTime at={event.at} />
+                  </td>
+                  <td className="mono">{event.action}</td>
+                  <td>{party(event.actor)}</td>
+                  <td>{party(event.target)}</td>
+                  <td className="mono">{event.ip ?? '—'}</td>
+                  <td className="details-cell">
+                    <Details event={event} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <LoadMore loadMore={events.loadMore} />
+    </>
+  );
+}
