@@ -12,3 +12,9 @@ export const permissionRegistry = {
 export type Permission = keyof typeof permissionRegistry;
 
 export const permissions = Object.keys(permissionRegistry) as Permission[];
+
+/** The permissions a personal access token can be narrowed to (it never provisions). */
+export const personalTokenPermissions = [
+  'analysis:execute',
+  'project:browse',
+] as const satisfies readonly Permission[];

@@ -49,6 +49,19 @@ export interface UserActor {
   instanceAdmin: boolean;
   /** A session cookie, a password sent with the request (SonarQube-compatible API), or a PAT. */
   via: 'session' | 'password' | 'personal_access_token';
+  /** Set when a narrowed personal access token acts: the user, but never beyond this. */
+  narrowed?: Narrowing | undefined;
+}
+
+/**
+ * What a narrowed personal access token limits its user to. It only ever takes rights
+ * away: the user's own role and membership are checked as for any request.
+ */
+export interface Narrowing {
+  /** The permissions it may use; null: all of the user's rights. */
+  permissions: Permission[] | null;
+  /** The one organization it may act in, with a project scope there; null: any of the user's. */
+  org: { id: string; projects: ProjectScope } | null;
 }
 
 /** An organization token: acts only in its organization, within its permissions and scope. */

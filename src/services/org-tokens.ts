@@ -1,9 +1,9 @@
 import { parseCidrs } from '../domain/cidr.js';
-import { AppError, invalid } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
-import { checkScope, type ProjectScope, type ProjectScopeInput } from '../domain/project-scope.js';
+import type { ProjectScope, ProjectScopeInput } from '../domain/project-scope.js';
 import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
 import {
   checkExpiry,
@@ -13,7 +13,6 @@ import {
 } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
 import type { Store } from '../store/db.js';
-import { findProjectKeys } from '../store/projects.js';
 import {
   dailyUsage,
   findPolicy,
@@ -33,6 +32,7 @@ import {
 } from './access.js';
 import { recordAudit } from './audit.js';
 import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { checkProjectScope } from './projects.js';
 import { newTokenRow } from './token-rows.js';
 
 /** An organization token as the API shows it: never its secret or digest. */
@@ -134,30 +134,10 @@ export async function policyOf(deps: ServiceDeps, orgId: string): Promise<TokenP
     : defaultTokenPolicy;
 }
 
-/** Selected keys must name existing projects of the organization. */
-async function checkProjects(
-  deps: ServiceDeps,
-  orgId: string,
-  scope: ProjectScopeInput,
-): Promise<ProjectScope> {
-  const checked = checkScope(scope, '/body/projects');
-  if (checked.mode === 'selected' && checked.keys.length > 0) {
-    const existing = new Set(await findProjectKeys(deps.store.db, orgId, checked.keys));
-    const missing = checked.keys.findIndex((key) => !existing.has(key));
-    if (missing >= 0) {
-      throw invalid(
-        `/body/projects/keys/${missing}`,
-        `project ${JSON.stringify(checked.keys[missing])} does not exist in this organization`,
-      );
-    }
-  }
-  return checked;
-}
-
 /** allowedCidrs are an enterprise feature; an empty list means any address. */
 function checkCidrs(access: OrgAccess, cidrs: string[] | undefined): string[] {
   if (!cidrs || cidrs.length === 0) return [];
-  requirePlan(access.org, 'enterprise', 'An IP allowlist');
+  requirePlan(access.org, 'ipAllowlist');
   return [...new Set(parseCidrs(cidrs, '/body/allowedCidrs'))];
 }
 
@@ -179,7 +159,7 @@ export async function createOrgToken(
   meta: RequestMeta,
 ): Promise<OrgToken & { token: string }> {
   const access = await adminAccess(deps, actor, orgKey);
-  requirePlan(access.org, 'team', 'Organization tokens');
+  requirePlan(access.org, 'organizationTokens');
   const now = deps.clock.now();
   const expiresAt = checkExpiry(
     input.expiresAt,
@@ -187,7 +167,7 @@ export async function createOrgToken(
     now,
     '/body/expiresAt',
   );
-  const projects = await checkProjects(deps, access.org.id, input.projects);
+  const projects = await checkProjectScope(deps, access.org.id, input.projects);
   const allowedCidrs = checkCidrs(access, input.allowedCidrs);
   const secret = generateToken('organization');
   const row = newTokenRow({
@@ -290,7 +270,7 @@ export async function updateOrgToken(
   meta: RequestMeta,
 ): Promise<OrgToken> {
   const access = await adminAccess(deps, actor, orgKey);
-  requirePlan(access.org, 'team', 'Organization tokens');
+  requirePlan(access.org, 'organizationTokens');
   const token = await tokenIn(deps, access, tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be edited.');
   const changes: Partial<TokenRow> = {};
@@ -300,7 +280,7 @@ export async function updateOrgToken(
     changes.permissions = JSON.stringify([...new Set(input.permissions)]);
   }
   if (input.projects !== undefined) {
-    changes.projects = JSON.stringify(await checkProjects(deps, access.org.id, input.projects));
+    changes.projects = JSON.stringify(await checkProjectScope(deps, access.org.id, input.projects));
   }
   if (input.allowedCidrs !== undefined) {
     changes.allowed_cidrs = JSON.stringify(checkCidrs(access, input.allowedCidrs));
@@ -381,7 +361,7 @@ export async function rotateOrgToken(
   meta: RequestMeta,
 ): Promise<OrgToken & { token: string }> {
   const access = await adminAccess(deps, actor, orgKey);
-  requirePlan(access.org, 'team', 'Organization tokens');
+  requirePlan(access.org, 'organizationTokens');
   const token = await tokenIn(deps, access, tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be rotated.');
   const now = deps.clock.now();
@@ -451,7 +431,7 @@ export async function putTokenPolicy(
   meta: RequestMeta,
 ): Promise<TokenPolicy> {
   const access = await adminAccess(deps, actor, orgKey);
-  requirePlan(access.org, 'enterprise', 'A token lifetime policy');
+  requirePlan(access.org, 'tokenPolicy');
   const before = await policyOf(deps, access.org.id);
   const now = isoNow(deps);
   await deps.store.db.transaction().execute(async (trx) => {

@@ -1,12 +1,19 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import type { Permission, personalTokenPermissions } from '../domain/permissions.js';
+import type { ProjectScope, ProjectScopeInput } from '../domain/project-scope.js';
 import { generateToken } from '../domain/token-format.js';
 import { checkExpiry, defaultTokenPolicy } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
+import { findOrgKeys } from '../store/orgs.js';
 import { findToken, insertToken, listTokens, type TokenRow, updateToken } from '../store/tokens.js';
-import { requireSessionUser } from './access.js';
+import { orgAccess, requireSessionUser } from './access.js';
 import type { Actor, ServiceDeps, UserActor } from './context.js';
+import { checkProjectScope } from './projects.js';
+
+type PersonalTokenPermission = (typeof personalTokenPermissions)[number];
+
 import { newTokenRow } from './token-rows.js';
 
 /** A personal access token as the API shows it: never its secret or digest. */
@@ -15,6 +22,12 @@ export interface PersonalToken {
   name: string;
   hint: string;
   status: TokenStatus;
+  /** The permissions it is narrowed to; null: all of its user's rights. */
+  permissions: Permission[] | null;
+  /** The key of the one organization it may act in; null: any of its user's. */
+  org: string | null;
+  /** Its project scope within `org`; null when it is not narrowed to an organization. */
+  projects: ProjectScope | null;
   expiresAt: string | null;
   createdAt: string;
   lastUsedAt: string | null;
@@ -23,12 +36,20 @@ export interface PersonalToken {
   revokedAt: string | null;
 }
 
-export function presentPersonalToken(row: TokenRow, now: Date): PersonalToken {
+export function presentPersonalToken(
+  row: TokenRow,
+  now: Date,
+  orgKey: string | null,
+): PersonalToken {
+  const permissions = JSON.parse(row.permissions) as Permission[];
   return {
     id: row.id,
     name: row.name,
     hint: row.hint,
     status: tokenStatus({ revokedAt: row.revoked_at, expiresAt: row.expires_at }, now),
+    permissions: permissions.length > 0 ? permissions : null,
+    org: row.scope_org_id === null ? null : orgKey,
+    projects: row.scope_org_id === null ? null : (JSON.parse(row.projects) as ProjectScope),
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
@@ -38,36 +59,70 @@ export function presentPersonalToken(row: TokenRow, now: Date): PersonalToken {
   };
 }
 
+/** What a personal access token is issued with; without narrowing it acts as its user. */
+export interface NewPersonalToken {
+  name: string;
+  expiresAt: string | null;
+  /** Narrowed to these permissions (a subset of personalTokenPermissions). */
+  permissions?: PersonalTokenPermission[] | undefined;
+  /** Narrowed to this organization (its key)... */
+  org?: string | undefined;
+  /** ...and to these of its projects (default: all of them). */
+  projects?: ProjectScopeInput | undefined;
+}
+
 /**
  * Creates a personal access token for the signed-in user. It acts as the user, with exactly
- * the user's current rights; the secret is in the answer only.
+ * the user's current rights, or fewer when narrowed; the secret is in the answer only.
  */
 export async function createPersonalToken(
   deps: ServiceDeps,
   actor: Actor,
-  input: { name: string; expiresAt: string | null },
+  input: NewPersonalToken,
 ): Promise<PersonalToken & { token: string }> {
   const user = requireSessionUser(actor);
-  return issuePersonalToken(deps, user, input);
+  return issuePersonalToken(deps, user, input, {
+    expiresAt: '/body/expiresAt',
+    projects: '/body/projects',
+  });
 }
 
-/** Issues a personal access token for `user`. */
+/**
+ * Issues a personal access token for `user`. A narrowing organization must be one the user
+ * can see (else NOT_FOUND, as everywhere), and listed project keys must exist in it.
+ */
 export async function issuePersonalToken(
   deps: ServiceDeps,
   user: UserActor,
-  input: { name: string; expiresAt: string | null },
+  input: NewPersonalToken,
+  fields: { expiresAt: string; projects: string },
 ): Promise<PersonalToken & { token: string }> {
   const now = deps.clock.now();
-  const expiresAt = checkExpiry(input.expiresAt, defaultTokenPolicy, now, '/body/expiresAt');
+  const expiresAt = checkExpiry(input.expiresAt, defaultTokenPolicy, now, fields.expiresAt);
+  if (input.projects !== undefined && input.org === undefined) {
+    throw invalid(fields.projects, 'a project scope needs the organization it is in (org)');
+  }
+  let org: { id: string; key: string } | null = null;
+  let projects: ProjectScope = { mode: 'all' };
+  if (input.org !== undefined) {
+    org = (await orgAccess(deps, user, input.org)).org;
+    projects = await checkProjectScope(
+      deps,
+      org.id,
+      input.projects ?? { mode: 'all' },
+      fields.projects,
+    );
+  }
   const secret = generateToken('personal');
   const row = newTokenRow({
     id: newId(now.getTime()),
     kind: 'personal',
     orgId: null,
     userId: user.id,
+    scopeOrgId: org?.id ?? null,
     name: input.name.trim(),
-    permissions: '[]',
-    projects: '{"mode":"all"}',
+    permissions: JSON.stringify([...new Set(input.permissions ?? [])]),
+    projects: JSON.stringify(projects),
     allowedCidrs: '[]',
     secret,
     expiresAt,
@@ -75,7 +130,11 @@ export async function issuePersonalToken(
     creator: user,
   });
   await insertToken(deps.store.db, row);
-  return { ...presentPersonalToken(row, now), token: secret };
+  return { ...presentPersonalToken(row, now, org?.key ?? null), token: secret };
+}
+
+function keysOf(keys: Map<string, string>, row: TokenRow): string | null {
+  return row.scope_org_id === null ? null : (keys.get(row.scope_org_id) ?? null);
 }
 
 /** The user's own personal access tokens, newest first. */
@@ -105,11 +164,15 @@ export async function listPersonalTokens(
     },
     { limit: page.limit, after },
   );
+  const keys = await findOrgKeys(
+    deps.store.db,
+    rows.flatMap((row) => (row.scope_org_id === null ? [] : [row.scope_org_id])),
+  );
   return toPage(
     rows,
     page.limit,
     (row) => [row.id],
-    (row) => presentPersonalToken(row, now),
+    (row) => presentPersonalToken(row, now, keysOf(keys, row)),
   );
 }
 
@@ -131,7 +194,8 @@ export async function revokePersonalTokenRow(
   token: TokenRow,
 ): Promise<PersonalToken> {
   const now = deps.clock.now();
-  if (token.revoked_at) return presentPersonalToken(token, now);
+  const keys = await findOrgKeys(deps.store.db, token.scope_org_id ? [token.scope_org_id] : []);
+  if (token.revoked_at) return presentPersonalToken(token, now, keysOf(keys, token));
   const changes = {
     revoked_at: now.toISOString(),
     revoked_by: user.id,
@@ -139,5 +203,5 @@ export async function revokePersonalTokenRow(
   };
   await updateToken(deps.store.db, token.id, changes);
   deps.invalidate.token(token.id);
-  return presentPersonalToken({ ...token, ...changes }, now);
+  return presentPersonalToken({ ...token, ...changes }, now, keysOf(keys, token));
 }

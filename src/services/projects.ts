@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
-import { AppError } from '../domain/errors.js';
+import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { scopeIncludes } from '../domain/project-scope.js';
+import {
+  checkScope,
+  type ProjectScope,
+  type ProjectScopeInput,
+  scopeIncludes,
+} from '../domain/project-scope.js';
 import {
   deleteProject as deleteProjectRow,
   findProject,
+  findProjectKeys,
   insertProject,
   listProjects,
   type ProjectRow,
@@ -64,17 +70,18 @@ export async function pageProjects(
 ): Promise<Page<Project>> {
   const access = await orgAccess(deps, actor, orgKey);
   requirePermission(access, 'project:browse');
-  const token = access.token;
+  const limits = access.limits;
   let after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
-  if (!token) {
+  if (!limits || limits.projects.mode === 'all') {
     const rows = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
     return toPage(rows, page.limit, (row) => [row.key], presentProject);
   }
   // A token sees only the projects in its scope: read on until the page is full.
+  const scope = limits.projects;
   const rows: ProjectRow[] = [];
   for (;;) {
     const batch = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
-    rows.push(...batch.filter((row) => scopeIncludes(token.projects, row.key)));
+    rows.push(...batch.filter((row) => scopeIncludes(scope, row.key)));
     const last = batch.at(-1);
     if (rows.length > page.limit || batch.length <= page.limit || !last) break;
     after = last.key;
@@ -195,4 +202,25 @@ export async function deleteProject(
       meta,
     });
   });
+}
+
+/** A requested project scope, normalized; selected keys must name existing projects. */
+export async function checkProjectScope(
+  deps: ServiceDeps,
+  orgId: string,
+  scope: ProjectScopeInput,
+  field = '/body/projects',
+): Promise<ProjectScope> {
+  const checked = checkScope(scope, field);
+  if (checked.mode === 'selected' && checked.keys.length > 0) {
+    const existing = new Set(await findProjectKeys(deps.store.db, orgId, checked.keys));
+    const missing = checked.keys.findIndex((key) => !existing.has(key));
+    if (missing >= 0) {
+      throw invalid(
+        `${field}/keys/${missing}`,
+        `project ${JSON.stringify(checked.keys[missing])} does not exist in this organization`,
+      );
+    }
+  }
+  return checked;
 }

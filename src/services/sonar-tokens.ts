@@ -2,7 +2,12 @@ import { AppError, invalid } from '../domain/errors.js';
 import { findLivePersonalToken, listTokens } from '../store/tokens.js';
 import { requireSessionUser } from './access.js';
 import type { Actor, ServiceDeps } from './context.js';
-import { issuePersonalToken, revokePersonalTokenRow } from './personal-tokens.js';
+import {
+  issuePersonalToken,
+  type NewPersonalToken,
+  revokePersonalTokenRow,
+} from './personal-tokens.js';
+import { normalizeEmail } from './users.js';
 
 // SonarQube's user token API, for scripts written against SonarQube. It speaks its own
 // shapes (login, expirationDate as a day) over orgtoken's personal access tokens.
@@ -21,24 +26,84 @@ function endOfDay(date: string | undefined): string | null {
 /** SonarQube writes offsets without a colon: 2026-11-29T04:06:46+0000. */
 const sonarTime = (iso: string | null) => (iso ? `${iso.slice(0, 19)}+0000` : null);
 
-/** POST /api/user_tokens/generate: a personal access token for the caller. */
-export async function generateUserToken(
-  deps: ServiceDeps,
-  actor: Actor,
-  input: { name: string; expirationDate?: string | undefined },
-) {
+/** SonarQube's token types, and the narrowing each stands for here. */
+export const sonarTokenTypes = [
+  'USER_TOKEN',
+  'GLOBAL_ANALYSIS_TOKEN',
+  'PROJECT_ANALYSIS_TOKEN',
+] as const;
+export type SonarTokenType = (typeof sonarTokenTypes)[number];
+
+export interface SonarTokenRequest {
+  name: string;
+  expirationDate?: string | undefined;
+  type?: SonarTokenType | undefined;
+  /** The caller's own login (email) when given: a token is never made for someone else. */
+  login?: string | undefined;
+  projectKey?: string | undefined;
+  organization?: string | undefined;
+}
+
+/** The narrowing of a SonarQube token type; what it needs and ignores is refused, not guessed. */
+function narrowingFor(
+  input: SonarTokenRequest,
+): Pick<NewPersonalToken, 'permissions' | 'org' | 'projects'> {
+  const type = input.type ?? 'USER_TOKEN';
+  if (type !== 'PROJECT_ANALYSIS_TOKEN') {
+    for (const name of ['projectKey', 'organization'] as const) {
+      if (input[name] !== undefined) {
+        throw invalid(`/querystring/${name}`, `${name} is only for PROJECT_ANALYSIS_TOKEN`);
+      }
+    }
+  }
+  switch (type) {
+    case 'USER_TOKEN':
+      return {};
+    case 'GLOBAL_ANALYSIS_TOKEN':
+      return { permissions: ['analysis:execute'] };
+    case 'PROJECT_ANALYSIS_TOKEN': {
+      for (const name of ['projectKey', 'organization'] as const) {
+        if (input[name] === undefined) {
+          throw invalid(`/querystring/${name}`, `${name} is required for PROJECT_ANALYSIS_TOKEN`);
+        }
+      }
+      return {
+        permissions: ['analysis:execute'],
+        org: input.organization,
+        projects: { mode: 'selected', keys: [input.projectKey ?? ''] },
+      };
+    }
+  }
+}
+
+/**
+ * POST /api/user_tokens/generate: a personal access token for the caller, narrowed as its
+ * SonarQube type says (a project analysis token can upload to its one project only).
+ */
+export async function generateUserToken(deps: ServiceDeps, actor: Actor, input: SonarTokenRequest) {
   const user = requireSessionUser(actor);
-  const token = await issuePersonalToken(deps, user, {
-    name: input.name,
-    expiresAt: endOfDay(input.expirationDate),
-  });
+  if (input.login !== undefined && normalizeEmail(input.login) !== user.email) {
+    throw invalid(
+      '/querystring/login',
+      'login must be your own: tokens are made for the caller only',
+    );
+  }
+  const token = await issuePersonalToken(
+    deps,
+    user,
+    { name: input.name, expiresAt: endOfDay(input.expirationDate), ...narrowingFor(input) },
+    { expiresAt: '/querystring/expirationDate', projects: '/querystring/projectKey' },
+  );
   return {
     login: user.email,
     name: token.name,
     createdAt: sonarTime(token.createdAt),
     expirationDate: sonarTime(token.expiresAt),
     token: token.token,
-    type: 'USER_TOKEN' as const,
+    type: input.type ?? 'USER_TOKEN',
+    ...(input.type === 'PROJECT_ANALYSIS_TOKEN'
+      ? { projectKey: input.projectKey, organization: input.organization }
+      : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import {
 import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import { recordAudit } from './audit.js';
-import type { RequestMeta, Telemetry } from './context.js';
+import type { Narrowing, RequestMeta, Telemetry } from './context.js';
 import type { FailureLimiter, RecentDigests } from './rate-limits.js';
 import type { UsageRecorder } from './usage.js';
 import type { CachedToken, VerificationCache } from './verification-cache.js';
@@ -90,6 +90,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A personal access token's narrowing, or undefined when it acts with all its user's rights. */
+function narrowingOf(token: TokenForAuth['token'], shared: SharedValues): Narrowing | undefined {
+  const permissions = shared.json<Permission[]>(token.permissions);
+  if (permissions.length === 0 && token.scope_org_id === null) return undefined;
+  return {
+    permissions: permissions.length > 0 ? permissions : null,
+    org:
+      token.scope_org_id === null
+        ? null
+        : {
+            id: shared.string(token.scope_org_id),
+            projects: shared.json<ProjectScope>(token.projects),
+          },
+  };
+}
+
 /**
  * The cached form of a look-up. It is what a full cache holds 20,000 times, so it shares
  * what it can: the presented digest key (the cache key) stands for the token's current
@@ -121,6 +137,7 @@ function prepare(
           name: user ? shared.string(user.name) : '',
           instanceAdmin: user?.instance_admin === 1,
           via: 'personal_access_token',
+          narrowed: narrowingOf(token, shared),
         };
   // One literal with every field (no spread): V8 keeps such an object in fast mode, and this
   // object is read on every cache hit.

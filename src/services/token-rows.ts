@@ -10,6 +10,8 @@ export function newTokenRow(input: {
   kind: 'organization' | 'personal';
   orgId: string | null;
   userId: string | null;
+  /** The organization a narrowed personal access token is limited to. */
+  scopeOrgId?: string | null;
   name: string;
   description?: string;
   permissions: string;
@@ -25,6 +27,7 @@ export function newTokenRow(input: {
     kind: input.kind,
     org_id: input.orgId,
     user_id: input.userId,
+    scope_org_id: input.scopeOrgId ?? null,
     name: input.name,
     description: input.description ?? '',
     permissions: input.permissions,

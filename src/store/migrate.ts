@@ -3,12 +3,14 @@ import type { Store } from './db.js';
 import * as foundation from './migrations/20261129-0001-foundation.js';
 import * as tokens from './migrations/20261129-0002-tokens.js';
 import * as analyses from './migrations/20261129-0003-analyses.js';
+import * as narrowedPersonalTokens from './migrations/20261201-0004-narrowed-personal-tokens.js';
 
 // Listed statically so the build needs no file-system scan and the order is explicit.
 const migrations: Record<string, Migration> = {
   '20261129-0001-foundation': foundation,
   '20261129-0002-tokens': tokens,
   '20261129-0003-analyses': analyses,
+  '20261201-0004-narrowed-personal-tokens': narrowedPersonalTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -143,3 +143,17 @@ export async function findOrgWithRole(
   const { role, ...org } = row;
   return { org, role };
 }
+
+/** The keys of these organizations, by id (for showing what a token is narrowed to). */
+export async function findOrgKeys(
+  db: Kysely<Database>,
+  ids: string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('orgs')
+    .select(['id', 'key'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.key]));
+}

@@ -76,10 +76,15 @@ export interface TokensTable {
   user_id: string | null;
   name: string;
   description: string;
-  /** JSON array of permission names. */
+  /**
+   * JSON array of permission names. For a personal access token, the permissions it is
+   * narrowed to; empty means all of its user's rights.
+   */
   permissions: string;
-  /** JSON project scope. */
+  /** JSON project scope (of a personal access token: within scope_org_id). */
   projects: string;
+  /** The one organization a narrowed personal access token may act in; null: any of its user's. */
+  scope_org_id: string | null;
   /** JSON array of CIDRs; empty means any address. */
   allowed_cidrs: string;
   /** SHA-256 of the secret, hex. */

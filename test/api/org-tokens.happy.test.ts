@@ -349,7 +349,13 @@ describeEachEngine('organization tokens: lifecycle', (engine) => {
     await setPlan('free');
     const refused = await withToken(t, token, { url: '/api/v1/me' });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json().error).toMatchObject({ code: 'PLAN_REQUIRED' });
+    // The message names what is missing and the plan that brings it back.
+    expect(refused.json().error).toMatchObject({
+      code: 'PLAN_REQUIRED',
+      message: 'Organization tokens need the team plan or higher.',
+    });
+    const validate = await withToken(t, token, { url: '/api/authentication/validate' });
+    expect(validate.json()).toEqual({ valid: false });
     const kept = await t.request(admin, { method: 'GET', url: `/api/v1/orgs/${plans.key}/tokens` });
     expect(kept.json().items).toHaveLength(1);
     await setPlan('enterprise');

@@ -522,5 +522,27 @@ describe('the orgtoken command against a real server process', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('TOKEN_REVOKED');
     });
+
+    it('exits 2 naming the plan that is needed after a downgrade', async () => {
+      const client = await signedIn(server.url, admin);
+      await client.call('POST', '/api/v1/orgs', { key: 'shrinking', name: 'S', plan: 'team' });
+      await client.call('POST', '/api/v1/orgs/shrinking/projects', { key: 'api', name: 'API' });
+      const token = (
+        await client.call('POST', '/api/v1/orgs/shrinking/tokens', {
+          name: 'ci',
+          permissions: ['analysis:execute'],
+          projects: { mode: 'all' },
+          expiresAt: inDays(90),
+        })
+      ).body as unknown as Token;
+      await client.call('PATCH', '/api/v1/orgs/shrinking', { plan: 'free' });
+      const result = await runWithToken(
+        ['analyze', '--org', 'shrinking', '--project', 'api', '--sarif', files.clean],
+        token.token,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('PLAN_REQUIRED');
+      expect(result.stderr).toContain('Organization tokens need the team plan or higher.');
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { personalTokenPermissions } from '../../domain/permissions.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   createPersonalToken,
@@ -12,9 +13,11 @@ import {
   errors,
   Id,
   Name,
+  OrgKey,
   Page,
   PageQuery,
   PersonalTokenSchema,
+  ProjectScopeSchema,
   Strict,
   Timestamp,
   WithSecret,
@@ -42,10 +45,24 @@ export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebo
         schema: {
           tags: ['personal access tokens'],
           summary: 'Create a personal access token; the answer holds its secret, once',
-          body: Strict({ name: Name, expiresAt: Type.Union([Timestamp, Type.Null()]) }),
+          description:
+            'Without `permissions`, `org` and `projects` the token acts with all of your rights. With them it is narrowed: it never goes beyond the listed permissions, organization and projects, and never beyond your own rights.',
+          body: Strict({
+            name: Name,
+            expiresAt: Type.Union([Timestamp, Type.Null()]),
+            permissions: Type.Optional(
+              Type.Array(Type.Union(personalTokenPermissions.map((p) => Type.Literal(p))), {
+                minItems: 1,
+                maxItems: personalTokenPermissions.length,
+                uniqueItems: true,
+              }),
+            ),
+            org: Type.Optional(OrgKey),
+            projects: Type.Optional(ProjectScopeSchema),
+          }),
           response: {
             201: WithSecret(PersonalTokenSchema),
-            ...errors(...authErrors, 'FORBIDDEN', 'CONFLICT'),
+            ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
           },
         },
       },

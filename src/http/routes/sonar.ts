@@ -1,6 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../domain/errors.js';
 import type { ServiceDeps } from '../../services/context.js';
@@ -8,7 +9,9 @@ import { resolveSession } from '../../services/sessions.js';
 import {
   generateUserToken,
   revokeUserToken,
+  type SonarTokenRequest,
   searchUserTokens,
+  sonarTokenTypes,
 } from '../../services/sonar-tokens.js';
 import type { TokenVerifier } from '../../services/token-auth.js';
 import {
@@ -19,16 +22,29 @@ import {
   sessionCookieOf,
   warnIfExpiringSoon,
 } from '../authentication.js';
-import { authErrors, errors, Name } from '../schemas.js';
+import { authErrors, errors, Name, OrgKey, ProjectKey } from '../schemas.js';
 
 // The token name rule of every other route (the Name schema), checked by hand here because
 // these parameters may come from the query string or a form body.
 const nameRegex = new RegExp(Name.pattern ?? '', 'u');
 
-const Params = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
-  expirationDate: Type.String({ maxLength: 10 }),
-});
+const GenerateParams = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    expirationDate: Type.String({ maxLength: 10 }),
+    type: Type.Union(sonarTokenTypes.map((type) => Type.Literal(type))),
+    login: Type.String({ maxLength: 254 }),
+    projectKey: ProjectKey,
+    organization: OrgKey,
+  },
+  { additionalProperties: false },
+);
+const NameParams = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+const optionalStrings = ['expirationDate', 'type', 'login', 'projectKey', 'organization'] as const;
+const compiledGenerate = TypeCompiler.Compile(Type.Partial(GenerateParams));
 
 /**
  * SonarQube-compatible endpoints (SPEC.md §3), so scripts and scanners written for
@@ -88,24 +104,36 @@ export function sonarRoutes(
     );
 
     // SonarQube takes these parameters from the query string or a form body: read both,
-    // then check them as one.
-    const params = (request: FastifyRequest): { name: string; expirationDate?: string } => {
+    // then check them as one. Nothing unknown is ignored: a parameter orgtoken does not
+    // honour would make a token other than the one asked for.
+    const params = (request: FastifyRequest, allowed: readonly string[]): SonarTokenRequest => {
       const body = request.body;
       const merged: Record<string, unknown> = {
         ...(request.query as Record<string, unknown>),
         ...(typeof body === 'object' && body !== null ? body : {}),
       };
-      const { name, expirationDate } = merged;
-      if (typeof name !== 'string' || !nameRegex.test(name) || name.length > 100) {
+      for (const key of Object.keys(merged)) {
+        if (!allowed.includes(key))
+          throw invalid(`/querystring/${key}`, `${key} is not a known parameter`);
+      }
+      const { name } = merged;
+      if (typeof name !== 'string' || !nameRegex.test(name) || [...name].length > 100) {
         throw invalid('/querystring/name', 'name is required: 1 to 100 characters');
       }
-      if (expirationDate !== undefined && typeof expirationDate !== 'string') {
-        throw invalid('/querystring/expirationDate', 'expirationDate must be a date as YYYY-MM-DD');
+      for (const key of optionalStrings) {
+        if (merged[key] !== undefined && typeof merged[key] !== 'string') {
+          throw invalid(`/querystring/${key}`, `${key} must be given once, as text`);
+        }
       }
-      return { name, ...(expirationDate === undefined ? {} : { expirationDate }) };
+      const issue = compiledGenerate.Errors(merged).First();
+      if (issue) {
+        const key = issue.path.split('/')[1] ?? 'name';
+        throw invalid(`/querystring/${key}`, `${key} ${issue.message.toLowerCase()}`);
+      }
+      return merged as unknown as SonarTokenRequest;
     };
     const formDescription =
-      'name and expirationDate come as query parameters or as an application/x-www-form-urlencoded body';
+      'The parameters come as query parameters or as an application/x-www-form-urlencoded body';
 
     app.post(
       '/user_tokens/generate',
@@ -115,7 +143,7 @@ export function sonarRoutes(
           tags: ['sonarqube'],
           summary: 'Generate a personal access token (SonarQube shape)',
           description: formDescription,
-          querystring: Type.Partial(Params),
+          querystring: Type.Partial(GenerateParams),
           response: {
             200: Type.Object({
               login: Type.String(),
@@ -123,13 +151,20 @@ export function sonarRoutes(
               createdAt: Type.Union([Type.String(), Type.Null()]),
               expirationDate: Type.Union([Type.String(), Type.Null()]),
               token: Type.String(),
-              type: Type.Literal('USER_TOKEN'),
+              type: Type.Union(sonarTokenTypes.map((type) => Type.Literal(type))),
+              projectKey: Type.Optional(Type.String()),
+              organization: Type.Optional(Type.String()),
             }),
-            ...errors(...authErrors, 'INVALID_CREDENTIALS', 'FORBIDDEN', 'CONFLICT'),
+            ...errors(...authErrors, 'INVALID_CREDENTIALS', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
           },
         },
       },
-      async (request) => generateUserToken(deps, actorOf(request), params(request)),
+      async (request) =>
+        generateUserToken(
+          deps,
+          actorOf(request),
+          params(request, Object.keys(GenerateParams.properties)),
+        ),
     );
 
     app.post(
@@ -140,7 +175,7 @@ export function sonarRoutes(
           tags: ['sonarqube'],
           summary: 'Revoke one of your personal access tokens by name (SonarQube shape)',
           description: formDescription,
-          querystring: Type.Partial(Params),
+          querystring: Type.Partial(NameParams),
           response: {
             204: Type.Null(),
             ...errors(...authErrors, 'INVALID_CREDENTIALS', 'FORBIDDEN', 'NOT_FOUND'),
@@ -148,7 +183,7 @@ export function sonarRoutes(
         },
       },
       async (request, reply) => {
-        await revokeUserToken(deps, actorOf(request), params(request).name);
+        await revokeUserToken(deps, actorOf(request), params(request, ['name']).name);
         return reply.code(204).send(null);
       },
     );

@@ -6,6 +6,7 @@ import type {
   Organization,
   OrgToken,
   Page,
+  Permission,
   PersonalToken,
   Project,
   ProjectScope,
@@ -187,11 +188,22 @@ export const api = {
     orgKey: string,
     query: { action?: string; since?: string; until?: string; cursor?: string },
   ) => request<Page<AuditEvent>>('GET', `${org(orgKey)}/audit-events`, { query }),
+  instanceAuditEvents: (query: {
+    action?: string;
+    since?: string;
+    until?: string;
+    cursor?: string;
+  }) => request<Page<AuditEvent>>('GET', '/audit-events', { query }),
 
   personalTokens: (cursor?: string) =>
     request<Page<PersonalToken>>('GET', '/user/tokens', { query: { cursor } }),
-  createPersonalToken: (body: { name: string; expiresAt: string | null }) =>
-    request<WithSecret<PersonalToken>>('POST', '/user/tokens', { body }),
+  createPersonalToken: (body: {
+    name: string;
+    expiresAt: string | null;
+    permissions?: Permission[];
+    org?: string;
+    projects?: ProjectScope;
+  }) => request<WithSecret<PersonalToken>>('POST', '/user/tokens', { body }),
   revokePersonalToken: (id: string) =>
     request<PersonalToken>('DELETE', `/user/tokens/${encodeURIComponent(id)}`),
 };

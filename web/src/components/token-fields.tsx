@@ -123,10 +123,13 @@ export function PermissionsPicker({
   value,
   onChange,
   problem,
+  choices = permissionChoices,
 }: {
   value: Permission[];
   onChange(value: Permission[]): void;
   problem?: string | undefined;
+  /** The permissions offered (default: every one an organization token can hold). */
+  choices?: readonly (readonly [Permission, string])[];
 }) {
   return (
     <CheckboxGroup
@@ -136,7 +139,7 @@ export function PermissionsPicker({
       isInvalid={problem !== undefined}
     >
       <Label>Permissions</Label>
-      {permissionChoices.map(([permission, meaning]) => (
+      {choices.map(([permission, meaning]) => (
         <Checkbox key={permission} value={permission}>
           <code>{permission}</code> <span className="muted">{meaning}</span>
         </Checkbox>

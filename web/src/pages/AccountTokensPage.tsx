@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { Button, Form } from 'react-aria-components';
-import { api } from '../api/client.js';
-import type { PersonalToken, WithSecret } from '../api/types.js';
+import { Button, Form, RadioGroup } from 'react-aria-components';
+import { personalTokenPermissions } from '../../../src/domain/permissions.js';
+import { api, everyPage } from '../api/client.js';
+import type { Permission, PersonalToken, ProjectScope, WithSecret } from '../api/types.js';
 import { Confirm } from '../components/Confirm.js';
 import {
   defaultExpiration,
@@ -10,25 +11,139 @@ import {
   expiresAtOf,
 } from '../components/expiration.js';
 import { ErrorNotice, Loading } from '../components/Feedback.js';
-import { Field } from '../components/fields.js';
+import { Choice, Field, Radio } from '../components/fields.js';
 import { LoadMore } from '../components/LoadMore.js';
 import { Expiry, RelativeTime } from '../components/time.js';
+import {
+  loadAllProjects,
+  PermissionsPicker,
+  ProjectScopePicker,
+  permissionChoices,
+  scopeProblem,
+  scopeWithPatterns,
+} from '../components/token-fields.js';
 import { SecretReveal, StatusBadge } from '../components/tokens.js';
+import { useLoad } from '../components/useLoad.js';
 import { usePaged } from '../components/usePaged.js';
 import { usePageTitle } from '../components/usePageTitle.js';
 import { useSubmit } from '../components/useSubmit.js';
 import { useUser } from '../session.js';
 
+const personalChoices = permissionChoices.filter(([permission]) =>
+  (personalTokenPermissions as readonly string[]).includes(permission),
+);
+
+/** What a new token may do: everything its user may, or only what is chosen here. */
+function Narrowing({
+  value,
+  onChange,
+}: {
+  value: NarrowingChoice;
+  onChange(value: NarrowingChoice): void;
+}) {
+  const orgs = useLoad(() => everyPage((cursor) => api.orgs(cursor)), []);
+  const projects = useLoad(
+    () => (value.org !== anyOrg ? loadAllProjects(value.org) : Promise.resolve([])),
+    [value.org],
+  );
+  return (
+    <fieldset className="fieldset">
+      <legend>What the token may do</legend>
+      <RadioGroup
+        className="radio-group"
+        aria-label="What the token may do"
+        value={value.narrowed ? 'narrowed' : 'all'}
+        onChange={(mode) => onChange({ ...value, narrowed: mode === 'narrowed' })}
+      >
+        <Radio value="all">Everything I may do, in every organization I belong to</Radio>
+        <Radio value="narrowed">Only the permissions and projects I choose</Radio>
+      </RadioGroup>
+      {value.narrowed && (
+        <>
+          <PermissionsPicker
+            value={value.permissions}
+            onChange={(permissions) => onChange({ ...value, permissions })}
+            choices={personalChoices}
+            problem={value.permissions.length === 0 ? 'Choose at least one permission.' : undefined}
+          />
+          <ErrorNotice error={orgs.error} />
+          <Choice
+            label="Organization"
+            placeholder="Any of my organizations"
+            choices={[
+              [anyOrg, 'Any of my organizations'],
+              ...(orgs.data ?? []).map((org) => [org.key, org.name] as const),
+            ]}
+            value={value.org}
+            onChange={(org) =>
+              onChange({ ...value, org, projects: { mode: 'all' }, patternsText: '' })
+            }
+          />
+          {value.org !== anyOrg && (
+            <ProjectScopePicker
+              value={value.projects}
+              onChange={(projects) => onChange({ ...value, projects })}
+              projects={projects.data ?? []}
+              patternsText={value.patternsText}
+              onPatternsTextChange={(patternsText) => onChange({ ...value, patternsText })}
+            />
+          )}
+        </>
+      )}
+    </fieldset>
+  );
+}
+
+// Not an organization key: keys start with a letter or digit.
+const anyOrg = '*';
+
+interface NarrowingChoice {
+  narrowed: boolean;
+  permissions: Permission[];
+  /** anyOrg, or an organization key. */
+  org: string;
+  projects: ProjectScope;
+  patternsText: string;
+}
+
+const unrestricted: NarrowingChoice = {
+  narrowed: false,
+  permissions: ['analysis:execute'],
+  org: anyOrg,
+  projects: { mode: 'all' },
+  patternsText: '',
+};
+
+/** The request's narrowing fields, or why the choice cannot be sent. */
+function narrowingOf(
+  choice: NarrowingChoice,
+): { permissions?: Permission[]; org?: string; projects?: ProjectScope } | { problem: string } {
+  if (!choice.narrowed) return {};
+  if (choice.permissions.length === 0) return { problem: 'Choose at least one permission.' };
+  if (choice.org === anyOrg) return { permissions: choice.permissions };
+  const projects = scopeWithPatterns(choice.projects, choice.patternsText);
+  const problem = scopeProblem(projects);
+  if (problem) return { problem };
+  return { permissions: choice.permissions, org: choice.org, projects };
+}
+
 function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<PersonalToken>): void }) {
   const [name, setName] = useState('');
   const [expiration, setExpiration] = useState<Expiration>(defaultExpiration);
+  const [narrowing, setNarrowing] = useState<NarrowingChoice>(unrestricted);
   const [problem, setProblem] = useState<string | undefined>();
+  const [narrowingProblem, setNarrowingProblem] = useState<string | undefined>();
   const { submit, error, busy } = useSubmit(async () => {
     const when = expiresAtOf(expiration);
+    const narrowed = narrowingOf(narrowing);
     setProblem('problem' in when ? when.problem : undefined);
-    if ('problem' in when) return;
-    onCreated(await api.createPersonalToken({ name: name.trim(), expiresAt: when.expiresAt }));
+    setNarrowingProblem('problem' in narrowed ? narrowed.problem : undefined);
+    if ('problem' in when || 'problem' in narrowed) return;
+    onCreated(
+      await api.createPersonalToken({ name: name.trim(), expiresAt: when.expiresAt, ...narrowed }),
+    );
     setName('');
+    setNarrowing(unrestricted);
   });
   return (
     <section aria-labelledby="create-pat">
@@ -36,6 +151,12 @@ function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<Person
       <Form className="form" onSubmit={submit}>
         <Field label="Token name" value={name} onChange={setName} isRequired maxLength={100} />
         <ExpirationPicker value={expiration} onChange={setExpiration} problem={problem} />
+        <Narrowing value={narrowing} onChange={setNarrowing} />
+        {narrowingProblem && (
+          <p className="field-error" role="alert">
+            {narrowingProblem}
+          </p>
+        )}
         <ErrorNotice error={error} />
         <Button type="submit" className="button button-primary" isDisabled={busy}>
           Generate token
@@ -43,6 +164,18 @@ function CreatePersonalToken({ onCreated }: { onCreated(token: WithSecret<Person
       </Form>
     </section>
   );
+}
+
+/** What a token is limited to, in a few words for its row. */
+function narrowingSummary(token: PersonalToken): string {
+  if (token.permissions === null && token.org === null) return 'Everything you may do';
+  const what = (token.permissions ?? ['all permissions']).join(', ');
+  if (token.org === null) return `${what} · any organization`;
+  const scope =
+    token.projects === null || token.projects.mode === 'all'
+      ? 'all projects'
+      : [...(token.projects.keys ?? []), ...(token.projects.patterns ?? [])].join(', ');
+  return `${what} · ${token.org}: ${scope}`;
 }
 
 /** My account: who I am, and my personal access tokens. */
@@ -66,7 +199,8 @@ export function AccountTokensPage() {
       <h2>Personal access tokens</h2>
       <p className="lead">
         A personal access token acts as you, in every organization you belong to, and stops when you
-        leave one. For pipelines, prefer an organization token.
+        leave one. Narrow it to the permissions and projects a script needs; it never goes beyond
+        your own rights. For pipelines, prefer an organization token.
       </p>
       {created && (
         <SecretReveal secret={created.token} title={`Your new token “${created.name}”`} />
@@ -82,6 +216,7 @@ export function AccountTokensPage() {
           <thead>
             <tr>
               <th scope="col">Name</th>
+              <th scope="col">May do</th>
               <th scope="col">Status</th>
               <th scope="col">Last used</th>
               <th scope="col">Expires</th>
@@ -97,6 +232,7 @@ export function AccountTokensPage() {
                   {token.name}
                   <div className="muted mono">{token.hint}…</div>
                 </th>
+                <td>{narrowingSummary(token)}</td>
                 <td>
                   <StatusBadge status={token.status} />
                 </td>
