@@ -1,7 +1,7 @@
 import { parseCidrs } from './domain/cidr.js';
 import { defaultCacheEntries } from './services/verification-cache.js';
 
-/** Every setting orgtoken reads, parsed and validated in one place (SPEC.md §6). */
+/** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
 export interface Config {
   port: number;
   host: string;

@@ -1,6 +1,6 @@
 /**
  * A failure the CLI explains in one line and exits 2 for: a usage mistake, missing
- * credentials, an unreachable server or the server's refusal (SPEC.md §5). Exit code 1 is
+ * credentials, an unreachable server or the server's refusal (docs/cli.md). Exit code 1 is
  * kept for one meaning only, a failed quality gate, so that CI can tell the two apart.
  */
 export class CliError extends Error {

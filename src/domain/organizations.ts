@@ -6,10 +6,10 @@ export type Plan = (typeof plans)[number];
 export const roles = ['admin', 'member'] as const;
 export type Role = (typeof roles)[number];
 
-/** SPEC.md §1: an organization key is a lowercase slug of 2 to 39 characters. */
+/** An organization key is a lowercase slug of 2 to 39 characters. */
 export const orgKeyPattern = '^[a-z0-9][a-z0-9-]{1,38}$';
 
-/** SPEC.md §1: a project key, unique within its organization. */
+/** A project key, unique within its organization. */
 export const projectKeyPattern = '^[A-Za-z0-9_.:-]{1,100}$';
 
 /** True when `plan` includes everything `required` offers. */

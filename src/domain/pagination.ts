@@ -1,6 +1,6 @@
 import { invalid } from './errors.js';
 
-/** SPEC.md §3: list limits. */
+/** List limits (docs/api.md "Conventions"). */
 export const defaultPageLimit = 50;
 export const maxPageLimit = 200;
 

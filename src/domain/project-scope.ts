@@ -1,6 +1,6 @@
 import { invalid } from './errors.js';
 
-/** SPEC.md §2: which projects an organization token may touch. */
+/** Which projects an organization token may touch. */
 export type ProjectScope =
   | { mode: 'all' }
   | { mode: 'selected'; keys: string[]; patterns: string[] };

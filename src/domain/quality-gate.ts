@@ -6,7 +6,7 @@ export interface QualityGate {
   maxWarnings: number | null;
 }
 
-/** SPEC.md §3 default: no error allowed, any number of warnings. */
+/** The default gate: no error allowed, any number of warnings. */
 export const defaultQualityGate: QualityGate = { maxErrors: 0, maxWarnings: null };
 
 export interface GateCondition {

@@ -2,7 +2,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
- * SPEC.md §2 token format: `<prefix>_<30 random base62><6 base62 of CRC32>`, 40 characters.
+ * The token format (docs/concepts.md): `<prefix>_<30 random base62><6 base62 of CRC32>`, 40 characters.
  * The checksum lets a leaked-secret scanner, and this server, reject a mistyped or made-up
  * token without touching the store.
  */

@@ -11,7 +11,7 @@ export const defaultTokenPolicy: TokenPolicy = { maxLifetimeDays: null, requireE
 const dayMs = 24 * 3600 * 1000;
 
 /**
- * SPEC.md §2 expiry rules: at least one day ahead, within the policy's maximum lifetime, and
+ * The expiry rules (docs/api.md "Tokens"): at least one day ahead, within the policy's maximum lifetime, and
  * `null` (no expiry) only where the policy allows it. Returns the normalized ISO time.
  */
 export function checkExpiry(

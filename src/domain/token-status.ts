@@ -1,4 +1,4 @@
-/** SPEC.md §2: token status, derived at read time. */
+/** Token status, derived at read time (docs/concepts.md). */
 export type TokenStatus = 'active' | 'expiring' | 'expired' | 'revoked';
 
 export const tokenStatuses: TokenStatus[] = ['active', 'expiring', 'expired', 'revoked'];

@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { translateStoreError } from '../store/errors.js';
 import { setFrameHeaders } from './security-headers.js';
 
-/** The error body of SPEC.md §3. */
+/** The error body (docs/api.md "Errors"). */
 export function errorBody(error: AppError, requestId: string) {
   return {
     error: {

@@ -5,7 +5,7 @@ import type { ProjectScope } from '../domain/project-scope.js';
 import type { Store } from '../store/db.js';
 import type { RateLimits } from './rate-limits.js';
 
-/** Session lifetimes (SPEC.md §3 "Sessions"). */
+/** Session lifetimes (docs/security.md "Sessions"). */
 export interface SessionPolicy {
   /** A session unused for this long ends. */
   idleSeconds: number;

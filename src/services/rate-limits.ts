@@ -87,7 +87,7 @@ export class RecentDigests {
   }
 }
 
-/** The limits of SPEC.md §3 429 RATE_LIMITED, configurable (ORGTOKEN_*_FAILURE_LIMIT). */
+/** The limits behind 429 RATE_LIMITED (docs/security.md "Rate limiting"), configurable (ORGTOKEN_*_FAILURE_LIMIT). */
 export interface RateLimits {
   /** Failed token authentications per client IP. */
   tokenFailures: FailureLimiter;

@@ -162,7 +162,7 @@ function prepare(
 }
 
 /**
- * Verifies a presented secret in SPEC.md §2 order: syntax and checksum, digest look-up
+ * Verifies a presented secret in the documented order (docs/security.md "Order of checks"): syntax and checksum, digest look-up
  * (cached; a hit skips recomputing the checksum, see verify), revoked, expired, organization plan, source address. Permission and project
  * scope are checked where the request names its project. A store failure throws, so the
  * request fails closed (503) and never succeeds without the store.

@@ -26,7 +26,7 @@ export interface CachedToken {
   actor: Actor;
 }
 
-/** SPEC.md §6: a cached verification lives at most this long, whatever else happens. */
+/** A cached verification (docs/security.md "Verification cache and revocation") lives at most this long, whatever else happens. */
 export const maxEntryAgeMs = 30_000;
 
 /**

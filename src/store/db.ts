@@ -31,7 +31,7 @@ export interface StoreOptions {
   maxConnections?: number;
 }
 
-/** Opens the store named by a `sqlite:` or `postgres://` URL (SPEC.md §6 DATABASE_URL). */
+/** Opens the store named by a `sqlite:` or `postgres://` URL (DATABASE_URL, docs/operations.md). */
 export function openStore(url: string, options: StoreOptions = {}): Store {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

@@ -79,7 +79,7 @@ describeEachEngine('analyses', (engine) => {
           summary: expected,
           submittedBy: { type: 'organization_token' },
         });
-        // SPEC default gate: no error allowed.
+        // The default gate: no error allowed.
         expect(body.qualityGate).toEqual({
           status: expected.errors === 0 ? 'passed' : 'failed',
           conditions: [

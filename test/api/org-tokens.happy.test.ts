@@ -24,7 +24,7 @@ describeEachEngine('organization tokens: lifecycle', (engine) => {
   });
 
   afterAll(async () => {
-    // SPEC.md §2: the secret appears only in the answers to create and rotate.
+    // The secret appears only in the answers to create and rotate.
     const leaks = t.responses.filter(
       (r) =>
         !(r.method === 'POST' && /\/tokens$|\/rotate$/.test(r.url) && r.status < 300) &&

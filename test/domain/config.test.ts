@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('configuration', () => {
-  it('has the defaults of SPEC.md §6', () => {
+  it('has the documented defaults', () => {
     expect(loadConfig({})).toMatchObject({
       port: 8080,
       host: '127.0.0.1',

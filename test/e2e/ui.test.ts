@@ -1,6 +1,8 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  browserStepTimeoutMs,
+  browserTestTimeoutMs,
   describeWithBrowser,
   launchBrowser,
   people,
@@ -29,7 +31,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     });
     const page = await context.newPage();
     // Fails a step with the locator it waited for, well before the test's own timeout.
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(browserStepTimeoutMs);
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (!url.pathname.startsWith('/api/') || request.method() === 'GET') return;
@@ -123,7 +125,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     world = await startUiWorld();
     browser = await launchBrowser();
     admin = (await newPage()).page;
-  }, 60_000);
+  }, browserTestTimeoutMs);
 
   afterAll(async () => {
     await browser?.close();
@@ -195,7 +197,9 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     expect(response.status).toBe(200);
     await go(admin, '/orgs/acme/admin/tokens', 'Scoped Organization Tokens');
     const lastUsed = row(admin, 'CI backend').getByRole('cell').nth(2);
-    for (let attempt = 0; attempt < 50 && (await lastUsed.textContent()) === 'Never'; attempt++) {
+    // Waits for the flush however slow the machine is; the suite's timeout bounds it.
+    const deadline = Date.now() + browserStepTimeoutMs;
+    while (Date.now() < deadline && (await lastUsed.textContent()) === 'Never') {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await admin.reload();
       await row(admin, 'CI backend').waitFor();
@@ -558,7 +562,7 @@ describeWithBrowser('instance audit log page', () => {
   beforeAll(async () => {
     world = await startUiWorld();
     browser = await launchBrowser();
-  }, 60_000);
+  }, browserTestTimeoutMs);
 
   afterAll(async () => {
     await browser?.close();
@@ -568,7 +572,7 @@ describeWithBrowser('instance audit log page', () => {
   async function signedInPage(who: { email: string; password: string }): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(browserStepTimeoutMs);
     await page.goto(`${world.server.url}/signin`);
     await signInThroughPage(page, who);
     await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();

@@ -12,6 +12,14 @@ import {
   startServerProcess,
 } from './server-process.js';
 
+/**
+ * Sized for a slow machine, not a fast one: with the other core busy, Chromium, the server
+ * and axe share one core, and a page step that takes 1 s alone can take 10 s. A step that
+ * truly hangs still fails, with the locator it waited for, well inside the test's limit.
+ */
+export const browserStepTimeoutMs = 45_000;
+export const browserTestTimeoutMs = 240_000;
+
 /** Debian's Chromium; never a downloaded browser. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,7 +31,7 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
  */
 export function describeWithBrowser(name: string, suite: () => void): void {
   if (existsSync(chromiumPath)) {
-    describe(name, suite);
+    describe(name, { timeout: browserTestTimeoutMs }, suite);
     return;
   }
   if (ci)

@@ -29,7 +29,7 @@ function RequireSession({ children }: { children: ReactNode }) {
   return children;
 }
 
-/** Every page of SPEC.md §4, by address. */
+/** Every page of the web UI, by address (docs/architecture.md "Pages"). */
 export function App() {
   return (
     <SessionProvider>

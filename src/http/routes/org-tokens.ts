@@ -38,7 +38,7 @@ const Permissions = Type.Array(PermissionSchema, { minItems: 1, maxItems: 20, un
 const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 });
 const manageErrors = [...authErrors, 'FORBIDDEN', 'NOT_FOUND'] as const;
 
-/** Organization tokens and the token policy (SPEC.md §3 "Organization tokens"). */
+/** Organization tokens and the token policy (docs/api.md "Tokens"). */
 export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(

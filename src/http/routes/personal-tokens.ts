@@ -23,7 +23,7 @@ import {
   WithSecret,
 } from '../schemas.js';
 
-/** The signed-in user's personal access tokens (SPEC.md §3 "Personal access tokens"). */
+/** The signed-in user's personal access tokens (docs/api.md "Tokens"). */
 export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(

@@ -47,7 +47,7 @@ const optionalStrings = ['expirationDate', 'type', 'login', 'projectKey', 'organ
 const compiledGenerate = TypeCompiler.Compile(Type.Partial(GenerateParams));
 
 /**
- * SonarQube-compatible endpoints (SPEC.md §3), so scripts and scanners written for
+ * SonarQube-compatible endpoints (docs/api.md), so scripts and scanners written for
  * SonarQube work unchanged. Their parameters come as a query string or a form body. The
  * token routes also accept the user's email and password as Basic credentials, as
  * SonarQube's do; personal access tokens cannot manage tokens here either.

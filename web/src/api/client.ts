@@ -18,7 +18,7 @@ import type {
   WithSecret,
 } from './types.js';
 
-/** An error answer of the API (SPEC.md §3): its code, human message and, for 400, the field. */
+/** An error answer of the API (docs/api.md "Errors"): its code, human message and, for 400, the field. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,

@@ -23,7 +23,7 @@ interface TokenFormProps {
 
 /**
  * The fields of an organization token. Creating asks for the expiration too; editing never
- * does (SPEC: the expiry of a token cannot change). What the person typed survives a refusal.
+ * does (the expiry of a token cannot change). What the person typed survives a refusal.
  */
 export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: TokenFormProps) {
   const [name, setName] = useState(token?.name ?? '');

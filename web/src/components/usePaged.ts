@@ -12,7 +12,7 @@ export interface Paged<T> {
   reload(): void;
 }
 
-/** A cursor-paged list (SPEC.md §3): the first page on `deps`, more on demand. */
+/** A cursor-paged list (docs/api.md "Conventions"): the first page on `deps`, more on demand. */
 export function usePaged<T>(
   loadPage: (cursor?: string) => Promise<Page<T>>,
   deps: DependencyList,
