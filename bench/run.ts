@@ -2,8 +2,9 @@
  * `npm run bench` (after the build): runs the parts of the benchmark suite one after the
  * other, each in a child process of its own so that none inherits another's heap, JIT state or
  * open stores, collects their results over IPC (bench/lib/part.ts), then prints one table of
- * every figure with its issue 7 target, met or missed, and writes one file,
- * bench/results/<YYYY-MM-DD>.json: the machine, every part's full result, and that table.
+ * every figure with its issue 7 target (for the parse part, its complexity bound), met or
+ * missed, and writes one file, bench/results/<YYYY-MM-DD>.json: the machine, every part's
+ * full result, and that table.
  *
  * `npx tsx bench/run.ts scale http` runs only the parts named and merges them into the day's
  * file (each part keeps its own date), so that one part can be rerun. Needs
@@ -14,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import pg from 'pg';
 
-const allParts = ['verify', 'ingest', 'http', 'scale', 'propagation'] as const;
+const allParts = ['verify', 'ingest', 'parse', 'http', 'scale', 'propagation'] as const;
 type PartName = (typeof allParts)[number];
 type PartResult = Record<string, unknown>;
 
@@ -305,6 +306,40 @@ function ingestRows(part: Json | undefined): Row[] {
   ];
 }
 
+const hostileShapes = [
+  ['undeclaredRuleIds', 'SARIF results naming undeclared rule ids'],
+  ['distinctToolNames', 'SARIF runs each naming its own tool'],
+  ['manyExtensions', 'SARIF results each in another tool extension'],
+  ['distinctEngineIds', 'generic issues each naming its own engine'],
+] as const;
+
+function parseRows(part: Json | undefined): Row[] {
+  const n = num(at(part, 'n')) ?? 40_000;
+  const rows: Row[] = hostileShapes.map(([key, shape]) => {
+    const ratio = num(at(part, 'growth', key, 'ratio'));
+    return {
+      measure: `hostile report parse n→4n time ratio, ${shape} (${grouped(n)} → ${grouped(4 * n)})`,
+      figure:
+        ratio === null
+          ? '—'
+          : `${ratio.toFixed(2)} × (${num(at(part, 'growth', key, 'smallMs'))} → ${num(at(part, 'growth', key, 'largeMs'))} ms CPU)`,
+      target: '≤ 10 × (linear: 4 ×, quadratic: 16 ×)',
+      result: verdict(ratio, 10, 'atMost'),
+    };
+  });
+  const rate = num(at(part, 'throughput', 'mbPerSecond'));
+  rows.push({
+    measure: `parse throughput of a normal ${num(at(part, 'throughput', 'megabytes')) ?? 20} MB SARIF, JSON.parse included`,
+    figure:
+      rate === null
+        ? '—'
+        : `${rate} MB/s (${num(at(part, 'throughput', 'bestMs'))} ms; report parser alone ${num(at(part, 'throughput', 'parseOnlyMbPerSecond'))} MB/s)`,
+    target: '',
+    result: '',
+  });
+  return rows;
+}
+
 function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
   const failed = (name: PartName): Row[] => {
     const error = at(parts[name], 'error');
@@ -323,6 +358,8 @@ function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
     ...propagationRows(parts.propagation),
     ...failed('ingest'),
     ...ingestRows(parts.ingest),
+    ...failed('parse'),
+    ...parseRows(parts.parse),
   ];
 }
 

@@ -269,8 +269,16 @@ export async function pageIssues(
   const { project } = await readableProject(deps, actor, orgKey, projectKey);
   const analysis = await analysisOf(deps, project, analysisId);
   const cursor = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
-  const after = cursor === undefined ? undefined : Number(cursor);
-  if (after !== undefined && !Number.isInteger(after)) {
+  // A position is what the seq column holds: decimal digits within a 32-bit integer. Anything
+  // else ("1e300", a number beyond the column) is not a cursor this server gave out, and must
+  // not reach PostgreSQL, which would refuse it with an error rather than an empty page.
+  const after =
+    cursor === undefined
+      ? undefined
+      : /^(0|[1-9][0-9]{0,9})$/.test(cursor) && Number(cursor) <= 2_147_483_647
+        ? Number(cursor)
+        : Number.NaN;
+  if (after !== undefined && Number.isNaN(after)) {
     throw invalid('/querystring/cursor', 'cursor is not one this server gave out');
   }
   const rows = await listIssues(deps.store.db, analysis.id, filter, { limit: page.limit, after });

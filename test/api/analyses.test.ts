@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/domain/pagination.js';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { countSarif, eslintToGeneric, lintFixture, type RealReports } from '../helpers/reports.js';
@@ -178,6 +179,15 @@ describeEachEngine('analyses', (engine) => {
       ).json();
       expect(byRule.items.every((i: { rule: string }) => i.rule === rule)).toBe(true);
       expect(byRule.items.length).toBe(seen.filter((i) => i.rule === rule).length);
+      // A cursor whose position is beyond the column, or not a plain integer, is refused on
+      // every engine, never handed to the store (PostgreSQL answered it with a 500).
+      for (const position of ['1e300', '99999999999', '2147483648', '-1', '1.5', '01']) {
+        const page = await withToken(t, ci, {
+          url: `${base}?cursor=${encodeCursor([position])}`,
+        });
+        expect(page.statusCode, position).toBe(400);
+        expect(page.json().error.field, position).toBe('/querystring/cursor');
+      }
     });
 
     it('records analysis.created in the audit log', async () => {

@@ -6,17 +6,26 @@ import {
   ReportPath,
 } from './report.js';
 
-// SPEC.md §3: SonarQube's severities, and the impact severities of its newer format.
-const severityLevels: Record<string, IssueLevel> = {
-  BLOCKER: 'error',
-  CRITICAL: 'error',
-  MAJOR: 'error',
-  MINOR: 'warning',
-  INFO: 'note',
-  HIGH: 'error',
-  MEDIUM: 'warning',
-  LOW: 'note',
-};
+// SonarQube's severities, and the impact severities of its newer format (docs/api.md). A Map,
+// not an object: a severity named `constructor` or `__proto__` must find nothing.
+const severityLevels = new Map<string, IssueLevel>([
+  ['BLOCKER', 'error'],
+  ['CRITICAL', 'error'],
+  ['MAJOR', 'error'],
+  ['MINOR', 'warning'],
+  ['INFO', 'note'],
+  ['HIGH', 'error'],
+  ['MEDIUM', 'warning'],
+  ['LOW', 'note'],
+]);
+const severityNames = [...severityLevels.keys()].join(', ');
+
+/** The level of a severity at `path`; anything but a known severity is refused there. */
+function severityLevel(value: unknown, path: ReportPath): IssueLevel {
+  const mapped = severityLevels.get(path.string(value));
+  if (mapped === undefined) throw path.error(`must be one of ${severityNames}`);
+  return mapped;
+}
 
 const levelRank: Record<IssueLevel, number> = { error: 2, warning: 1, note: 0 };
 
@@ -29,20 +38,16 @@ interface GenericRule {
 function ruleLevel(rule: Record<string, unknown>, path: ReportPath): IssueLevel | null {
   let level: IssueLevel | null = null;
   const consider = (value: unknown, at: ReportPath) => {
-    const severity = at.string(value);
-    const mapped = severityLevels[severity];
-    if (!mapped) throw at.error(`must be one of ${Object.keys(severityLevels).join(', ')}`);
+    const mapped = severityLevel(value, at);
     if (level === null || levelRank[mapped] > levelRank[level]) level = mapped;
   };
   if (rule.severity !== undefined) consider(rule.severity, path.at('severity'));
   if (rule.impacts !== undefined) {
-    path
-      .at('impacts')
-      .array(rule.impacts)
-      .forEach((impact, i) => {
-        const impactPath = path.at('impacts').at(i);
-        consider(impactPath.object(impact).severity, impactPath.at('severity'));
-      });
+    const impactsPath = path.at('impacts');
+    impactsPath.array(rule.impacts).forEach((impact, i) => {
+      const impactPath = impactsPath.at(i);
+      consider(impactPath.object(impact).severity, impactPath.at('severity'));
+    });
   }
   return level;
 }
@@ -57,20 +62,19 @@ export function parseGeneric(document: unknown): ParsedReport {
   const report = root.object(document);
   const rules = new Map<string, GenericRule>();
   if (report.rules !== undefined) {
-    root
-      .at('rules')
-      .array(report.rules)
-      .forEach((value, i) => {
-        const path = root.at('rules').at(i);
-        const rule = path.object(value);
-        rules.set(path.at('id').string(rule.id), {
-          engineId: path.at('engineId').optionalString(rule.engineId),
-          level: ruleLevel(rule, path),
-        });
+    const rulesPath = root.at('rules');
+    rulesPath.array(report.rules).forEach((value, i) => {
+      const path = rulesPath.at(i);
+      const rule = path.object(value);
+      rules.set(path.at('id').string(rule.id), {
+        engineId: path.at('engineId').optionalString(rule.engineId),
+        level: ruleLevel(rule, path),
       });
+    });
   }
 
-  const tools: string[] = [];
+  // A Set: one report may name tens of thousands of engines.
+  const tools = new Set<string>();
   const issues: NormalizedIssue[] = [];
   const issuesPath = root.at('issues');
   issuesPath.array(report.issues).forEach((value, i) => {
@@ -82,13 +86,7 @@ export function parseGeneric(document: unknown): ParsedReport {
     if (engineId === null)
       throw path.at('engineId').error('is required (on the issue or its rule)');
     let level: IssueLevel | null = rule?.level ?? null;
-    if (issue.severity !== undefined) {
-      const severity = path.at('severity').string(issue.severity);
-      const mapped = severityLevels[severity];
-      if (!mapped)
-        throw path.at('severity').error(`must be one of ${Object.keys(severityLevels).join(', ')}`);
-      level = mapped;
-    }
+    if (issue.severity !== undefined) level = severityLevel(issue.severity, path.at('severity'));
     if (level === null) throw path.at('severity').error('is required (on the issue or its rule)');
 
     const locationPath = path.at('primaryLocation');
@@ -97,11 +95,13 @@ export function parseGeneric(document: unknown): ParsedReport {
     const file = locationPath.at('filePath').string(location.filePath);
     let line: number | null = null;
     if (location.textRange !== undefined) {
-      const range = locationPath.at('textRange').object(location.textRange);
-      line = locationPath.at('textRange').at('startLine').optionalLine(range.startLine);
+      const rangePath = locationPath.at('textRange');
+      line = rangePath
+        .at('startLine')
+        .optionalStored(rangePath.object(location.textRange).startLine, 'line');
     }
     const tool = clip(engineId, 'tool');
-    if (!tools.includes(tool)) tools.push(tool);
+    tools.add(tool);
     issues.push({
       tool,
       rule: clip(ruleId, 'rule'),
@@ -111,5 +111,5 @@ export function parseGeneric(document: unknown): ParsedReport {
       line,
     });
   });
-  return { tools, issues };
+  return { tools: [...tools], issues };
 }

@@ -1,6 +1,7 @@
 import {
   clip,
   type IssueLevel,
+  itemAt,
   type NormalizedIssue,
   type ParsedReport,
   ReportPath,
@@ -8,7 +9,7 @@ import {
 
 const sarifLevels = new Set(['none', 'note', 'warning', 'error']);
 
-/** SARIF's `none` counts as a note (SPEC.md §3). */
+/** SARIF's `none` counts as a note (docs/api.md). */
 function normalizeLevel(level: string): IssueLevel {
   return level === 'none' ? 'note' : (level as IssueLevel);
 }
@@ -18,16 +19,30 @@ interface RuleInfo {
   level: string | null;
 }
 
+interface RunRules {
+  /** Each tool component's rules in order: the driver's first, then each extension's. */
+  byComponent: RuleInfo[][];
+  /** The first rule of each id in that same order, so that a result's id is one lookup. */
+  byId: Map<string, RuleInfo>;
+}
+
 /** The rules a run declares (driver and extensions), with their default levels. */
-function readRules(tool: Record<string, unknown>, path: ReportPath): RuleInfo[][] {
-  const components: unknown[] = [tool.driver];
-  if (tool.extensions !== undefined)
-    components.push(...path.at('extensions').array(tool.extensions));
-  return components.map((component, c) => {
-    const componentPath = c === 0 ? path.at('driver') : path.at('extensions').at(c - 1);
-    const object = componentPath.object(component);
+function readRules(tool: Record<string, unknown>, path: ReportPath): RunRules {
+  // Pushed one by one: spreading a long array into push() overflows the stack.
+  const components: Array<{ value: unknown; path: ReportPath }> = [
+    { value: tool.driver, path: path.at('driver') },
+  ];
+  if (tool.extensions !== undefined) {
+    const extensionsPath = path.at('extensions');
+    extensionsPath.array(tool.extensions).forEach((value, e) => {
+      components.push({ value, path: extensionsPath.at(e) });
+    });
+  }
+  const byId = new Map<string, RuleInfo>();
+  const byComponent = components.map((component) => {
+    const object = component.path.object(component.value);
     if (object.rules === undefined) return [];
-    const rulesPath = componentPath.at('rules');
+    const rulesPath = component.path.at('rules');
     return rulesPath.array(object.rules).map((rule, r) => {
       const rulePath = rulesPath.at(r);
       const value = rulePath.object(rule);
@@ -42,29 +57,38 @@ function readRules(tool: Record<string, unknown>, path: ReportPath): RuleInfo[][
             throw configPath.at('level').error('must be one of none, note, warning, error');
         }
       }
-      return { id: rulePath.at('id').optionalString(value.id), level };
+      const info = { id: rulePath.at('id').optionalString(value.id), level };
+      if (info.id !== null && !byId.has(info.id)) byId.set(info.id, info);
+      return info;
     });
   });
+  return { byComponent, byId };
 }
 
-/** The rule a result refers to: by index (into a tool component), else by id in the driver. */
+/**
+ * The rule a result refers to: by index (`rule.index`, else `ruleIndex`) into its tool
+ * component (`rule.toolComponent.index` names an extension; the driver otherwise), else by id
+ * among all the run's rules.
+ */
 function ruleOf(
   result: Record<string, unknown>,
-  rules: RuleInfo[][],
+  reference: Record<string, unknown> | null,
+  path: ReportPath,
+  rules: RunRules,
   ruleId: string | null,
 ): RuleInfo | undefined {
-  const reference = result.rule as Record<string, unknown> | undefined;
-  const component =
-    typeof reference?.toolComponent === 'object' && reference.toolComponent !== null
-      ? (reference.toolComponent as Record<string, unknown>).index
-      : undefined;
-  const componentIndex = typeof component === 'number' ? component + 1 : 0;
-  const index = typeof reference?.index === 'number' ? reference.index : result.ruleIndex;
-  if (typeof index === 'number' && index >= 0) {
-    const rule = rules[componentIndex]?.[index];
-    if (rule) return rule;
+  let index = path.at('ruleIndex').optionalIndex(result.ruleIndex);
+  let extension: number | null = null;
+  if (reference !== null) {
+    const referencePath = path.at('rule');
+    index = referencePath.at('index').optionalIndex(reference.index) ?? index;
+    const componentPath = referencePath.at('toolComponent');
+    const component = componentPath.optionalObject(reference.toolComponent);
+    if (component !== null) extension = componentPath.at('index').optionalIndex(component.index);
   }
-  return ruleId === null ? undefined : rules.flat().find((rule) => rule.id === ruleId);
+  const byIndex = itemAt(rules.byComponent[extension === null ? 0 : extension + 1], index);
+  if (byIndex) return byIndex;
+  return ruleId === null ? undefined : rules.byId.get(ruleId);
 }
 
 /**
@@ -77,7 +101,8 @@ export function parseSarif(document: unknown): ParsedReport {
   if (sarif.version !== '2.1.0') throw root.at('version').error('must be "2.1.0"');
   const runsPath = root.at('runs');
   const runs = runsPath.array(sarif.runs);
-  const tools: string[] = [];
+  // A Set: a document may hold thousands of runs, each naming its tool.
+  const tools = new Set<string>();
   const issues: NormalizedIssue[] = [];
 
   runs.forEach((runValue, r) => {
@@ -87,7 +112,7 @@ export function parseSarif(document: unknown): ParsedReport {
     const tool = toolPath.object(run.tool);
     const driver = toolPath.at('driver').object(tool.driver);
     const toolName = clip(toolPath.at('driver').at('name').string(driver.name), 'tool');
-    if (!tools.includes(toolName)) tools.push(toolName);
+    tools.add(toolName);
     const rules = readRules(tool, toolPath);
     if (run.results === undefined || run.results === null) return;
     const resultsPath = runPath.at('results');
@@ -95,11 +120,11 @@ export function parseSarif(document: unknown): ParsedReport {
     resultsPath.array(run.results).forEach((resultValue, i) => {
       const path = resultsPath.at(i);
       const result = path.object(resultValue);
-      let ruleId = path.at('ruleId').optionalString(result.ruleId);
-      if (ruleId === null && result.rule !== undefined) {
-        ruleId = path.at('rule').at('id').optionalString(path.at('rule').object(result.rule).id);
-      }
-      const rule = ruleOf(result, rules, ruleId);
+      const reference = path.at('rule').optionalObject(result.rule);
+      const ruleId =
+        path.at('ruleId').optionalString(result.ruleId) ??
+        (reference === null ? null : path.at('rule').at('id').optionalString(reference.id));
+      const rule = ruleOf(result, reference, path, rules, ruleId);
       let level: string;
       if (result.level !== undefined) {
         level = path.at('level').string(result.level);
@@ -133,7 +158,10 @@ export function parseSarif(document: unknown): ParsedReport {
             }
             if (value.region !== undefined) {
               const region = physicalPath.at('region').object(value.region);
-              line = physicalPath.at('region').at('startLine').optionalLine(region.startLine);
+              line = physicalPath
+                .at('region')
+                .at('startLine')
+                .optionalStored(region.startLine, 'line');
             }
           }
         }
@@ -149,5 +177,5 @@ export function parseSarif(document: unknown): ParsedReport {
       });
     });
   });
-  return { tools, issues };
+  return { tools: [...tools], issues };
 }
