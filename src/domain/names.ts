@@ -7,11 +7,16 @@
 //   which lets `ci-back\u200bend` pass for `ci-backend` or reorder what a reader sees;
 // - Cs: lone UTF-16 surrogates, which are not text at all (with the `u` flag a paired
 //   surrogate is one code point of another category, so only unpaired halves match).
+// - Default_Ignorable_Code_Point: characters that fonts draw as nothing although they are
+//   in no category above (U+034F combining grapheme joiner, U+115F and U+3164 Hangul
+//   fillers, variation selectors), so that `ci-back\u034fend` and a name of one U+3164
+//   are refused too;
+// - U+2028 and U+2029, line and paragraph separators, which break a name over lines.
 // An emoji joined with U+200D (ZWJ) or a tag sequence is refused with them: the price of
 // refusing every invisible character rather than guessing which ones are harmless.
 
 // A character class (for a `u`-flag regular expression) of the characters a name refuses.
-const nameRefusedClass = '\\p{Cc}\\p{Cf}\\p{Cs}';
+const nameRefusedClass = '\\p{Cc}\\p{Cf}\\p{Cs}\\p{Default_Ignorable_Code_Point}\\u2028\\u2029';
 
 /** Maximum length of a name, in characters. */
 export const nameMaxLength = 100;

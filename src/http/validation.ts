@@ -53,18 +53,15 @@ export function registerCharsetCheck(app: FastifyInstance): void {
 }
 
 /**
- * Path parameters (organization and project keys, ids) are checked before a body is read:
- * an upload to a malformed address is refused without the server reading or parsing up to
- * its body limit first. Fastify itself validates them only after parsing the body. Requests
- * without a body skip this (their parameters are checked a moment later anyway).
+ * Path parameters (organization and project keys, ids) are checked before a body is read,
+ * and before any route hook of the preParsing stage sees them: an upload to a malformed
+ * address is refused without the server reading or parsing up to its body limit first, and
+ * a route's own early work (the upload's authorization) only ever gets well-formed ones.
+ * Fastify itself validates them after parsing the body, which then finds them valid again.
  */
 export function registerEarlyParamsCheck(app: FastifyInstance): void {
   app.addHook('preParsing', (request, _reply, payload, done) => {
-    const hasBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (request.headers['content-length'] !== undefined &&
-        request.headers['content-length'] !== '0');
-    const validate = hasBody ? request.getValidationFunction('params') : undefined;
+    const validate = request.getValidationFunction('params');
     if (validate && !validate(request.params)) {
       // The shape Fastify gives its own validation errors, so one handler words them all.
       done(

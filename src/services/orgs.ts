@@ -6,6 +6,7 @@ import {
   countAdmins,
   deleteMembership,
   findMembership,
+  findOrgKeys,
   insertOrg,
   listMembers,
   listOrgs,
@@ -131,10 +132,20 @@ export async function pageOrgs(
     const access = await orgAccess(deps, actor, actor.orgKey);
     return { items: page.cursor ? [] : [presentOrg(access.org, null)], nextCursor: null };
   }
+  const narrowedTo = actor.narrowed?.org;
+  if (narrowedTo) {
+    // A personal access token narrowed to one organization sees that one only, and only
+    // while its user may (orgAccess checks the membership).
+    const key = (await findOrgKeys(deps.store.db, [narrowedTo.id])).get(narrowedTo.id);
+    if (!key || page.cursor) return { items: [], nextCursor: null };
+    const access = await orgAccess(deps, actor, key);
+    return { items: [presentOrg(access.org, access.role)], nextCursor: null };
+  }
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listOrgs(deps.store.db, {
     userId: actor.id,
-    all: actor.instanceAdmin,
+    // A narrowed token of an instance admin lists its user's memberships, not the instance.
+    all: actor.instanceAdmin && !actor.narrowed,
     limit: page.limit,
     after,
   });

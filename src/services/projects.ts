@@ -76,14 +76,23 @@ export async function pageProjects(
     const rows = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
     return toPage(rows, page.limit, (row) => [row.key], presentProject);
   }
-  // A token sees only the projects in its scope: read on until the page is full.
+  // A token sees only the projects in its scope. The store filters by the scope's keys and
+  // patterns, so a scope that matches little costs little; rows its LIKE lets through in
+  // another letter case are dropped here, reading on until the page is full.
   const scope = limits.projects;
   const rows: ProjectRow[] = [];
+  // Batches of at least 200 rows, so that a page of one costs no more queries than a page of 200.
+  const batchSize = Math.max(page.limit, 200);
   for (;;) {
-    const batch = await listProjects(deps.store.db, access.org.id, { limit: page.limit, after });
+    const batch = await listProjects(
+      deps.store.db,
+      access.org.id,
+      { limit: batchSize, after },
+      scope,
+    );
     rows.push(...batch.filter((row) => scopeIncludes(scope, row.key)));
     const last = batch.at(-1);
-    if (rows.length > page.limit || batch.length <= page.limit || !last) break;
+    if (rows.length > page.limit || batch.length <= batchSize || !last) break;
     after = last.key;
   }
   return toPage(rows, page.limit, (row) => [row.key], presentProject);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, ProjectsTable } from './schema.js';
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -20,11 +20,18 @@ export function findProject(
     .executeTakeFirst();
 }
 
-/** Projects of an organization ordered by key, after `after` when given; `limit + 1` rows. */
+/**
+ * Projects of an organization ordered by key, after `after` when given; `limit + 1` rows.
+ * With `within`, only keys that may be in that selection: the listed keys, and keys `LIKE`
+ * each pattern (`*` as `%`). SQLite's LIKE ignores ASCII case, so the caller still checks
+ * each row with scopeIncludes; the filter only keeps the store from handing over the whole
+ * organization to find a few projects.
+ */
 export function listProjects(
   db: Kysely<Database>,
   orgId: string,
   page: { limit: number; after?: string | undefined },
+  within?: { keys: string[]; patterns: string[] },
 ): Promise<ProjectRow[]> {
   let query = db
     .selectFrom('projects')
@@ -33,6 +40,17 @@ export function listProjects(
     .orderBy('key')
     .limit(page.limit + 1);
   if (page.after !== undefined) query = query.where('key', '>', page.after);
+  if (within) {
+    query = query.where((eb) =>
+      eb.or([
+        ...(within.keys.length > 0 ? [eb('key', 'in', within.keys)] : []),
+        ...within.patterns.map(
+          (pattern) =>
+            sql<boolean>`${eb.ref('key')} like ${pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')} escape '\\'`,
+        ),
+      ]),
+    );
+  }
   return query.execute();
 }
 

@@ -17,18 +17,23 @@ const refused: [string, string][] = [
   ['DEL (U+007F, Cc)', '\u007f'],
   ['a C1 control (U+0085, Cc)', '\u0085'],
   ['a C1 control (U+009B, Cc)', '\u009b'],
+  ['a combining grapheme joiner (U+034F, default-ignorable)', '\u034f'],
+  ['a Hangul filler (U+3164, default-ignorable)', '\u3164'],
+  ['a variation selector (U+FE0F, default-ignorable)', '\ufe0f'],
+  ['a line separator (U+2028)', '\u2028'],
   ['a lone high surrogate', '\ud800'],
   ['a lone low surrogate', '\udc00'],
 ];
 
-// Names in any script, with emoji (a ZWJ sequence would be refused with U+200D).
+// Names in any script, with emoji (a ZWJ sequence or a variation selector, U+FE0F, would be
+// refused as invisible).
 const accepted = [
   'Zürich café déploiement',
   '日本語のトークン',
   '배포 토큰',
   'Ελληνικά',
   'نشر',
-  'deploy 🚀 ❤️ 🇨🇭 👍🏽',
+  'deploy 🚀 ❤ 🇨🇭 👍🏽',
 ];
 
 describeEachEngine('names refuse invisible and control characters', (engine) => {

@@ -101,6 +101,42 @@ describeEachEngine('narrowed personal access tokens', (engine) => {
     expect(code(await upload(token, org.key, 'backend'))).toBe('PERMISSION_DENIED');
   });
 
+  it('lists only the organization it is narrowed to', async () => {
+    const { token } = await createPersonalToken(t, admin, { org: org.key });
+    const listed = await withToken(t, token, { url: '/api/v1/orgs' });
+    expect(listed.json().items.map((o: { key: string }) => o.key)).toEqual([org.key]);
+    // An instance admin's token narrowed to a permission lists its user's memberships, not
+    // every organization of the instance.
+    const narrowedRoot = await createPersonalToken(t, root, { permissions: ['project:browse'] });
+    const rootListed = await withToken(t, narrowedRoot.token, { url: '/api/v1/orgs' });
+    expect(rootListed.json().items).toEqual([]);
+    const plainRoot = await createPersonalToken(t, root);
+    const all = await withToken(t, plainRoot.token, { url: '/api/v1/orgs' });
+    expect(all.json().items.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lists a scoped project page with a few queries, however many projects do not match', async () => {
+    const many = await t.createOrg(root, { orgAdmin: admin });
+    for (let i = 0; i < 60; i += 1) {
+      await t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${many.key}/projects`,
+        payload: { key: `svc-${String(i).padStart(2, '0')}`, name: `svc ${i}` },
+      });
+    }
+    const { token } = await createPersonalToken(t, admin, {
+      permissions: ['project:browse'],
+      org: many.key,
+      projects: { mode: 'selected', keys: ['svc-59'], patterns: ['SVC-5*', 'none-*'] },
+    });
+    const before = t.queries.count;
+    const page = await withToken(t, token, { url: `/api/v1/orgs/${many.key}/projects?limit=1` });
+    const queries = t.queries.count - before;
+    expect(page.json().items.map((p: { key: string }) => p.key)).toEqual(['svc-59']);
+    // Before the store filtered by scope, this read the organization 2 rows at a time.
+    expect(queries).toBeLessThan(8);
+  });
+
   it("of an instance admin, never does an instance admin's work", async () => {
     const { token } = await createPersonalToken(t, root, { permissions: ['analysis:execute'] });
     expect(code(await withToken(t, token, { url: '/api/v1/users' }))).toBe('FORBIDDEN');
@@ -226,6 +262,18 @@ describeEachEngine('narrowed personal access tokens', (engine) => {
     });
     expect(form.statusCode).toBe(400);
     expect(form.json().error.field).toBe('/querystring/organization');
+    // The same parameter in the query and the body would leave one unread.
+    const twice = await t.request(null, {
+      method: 'POST',
+      url: '/api/user_tokens/generate?type=GLOBAL_ANALYSIS_TOKEN',
+      headers: {
+        authorization: basic(root.user.email, password),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: 'name=a&type=USER_TOKEN',
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error.field).toBe('/querystring/type');
     expect(await storeDigest(t.store)).toBe(before);
     // The caller's own login, in any case, is what SonarQube scripts send: accepted.
     const own = await t.request(null, {

@@ -438,6 +438,31 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     expect(await admin.content()).not.toContain(secret);
   });
 
+  it('creates a personal access token narrowed to one permission and one project', async () => {
+    await go(admin, '/account/tokens', 'My account');
+    await admin.getByLabel('Token name').fill('upload only');
+    await toggle(admin.getByRole('radio', { name: 'Only the permissions and projects I choose' }));
+    await admin.getByRole('button', { name: /^Organization/ }).click();
+    await admin.getByRole('option', { name: 'Acme Corp' }).click();
+    await toggle(admin.getByRole('radio', { name: 'Selected projects' }));
+    await toggle(admin.getByRole('checkbox', { name: /backend-api/ }));
+    await expectAccessible(admin, 'the narrowed personal token form');
+    await admin.getByRole('button', { name: 'Generate token' }).click();
+    const secret = await admin.getByLabel('Token secret').inputValue();
+    expect(secret).toMatch(/^otu_[0-9A-Za-z]+$/);
+    await admin
+      .getByRole('row', { name: /upload only/ })
+      .getByText('analysis:execute · acme: backend-api')
+      .waitFor();
+    // The admin's own rights are far wider; the token has only what was chosen.
+    const read = await call('/api/v1/orgs/acme/projects/backend-api', secret);
+    expect(read.status).toBe(403);
+    expect(((await read.json()) as { error: { code: string } }).error.code).toBe(
+      'PERMISSION_DENIED',
+    );
+    expect((await call('/api/v1/orgs/acme/members', secret)).status).toBe(403);
+  });
+
   it('gives a plain member no Administration entry, and a clear page at its address', async () => {
     const { context, page } = await newPage();
     await page.goto(`${world.server.url}/signin`);

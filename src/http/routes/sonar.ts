@@ -107,11 +107,16 @@ export function sonarRoutes(
     // then check them as one. Nothing unknown is ignored: a parameter orgtoken does not
     // honour would make a token other than the one asked for.
     const params = (request: FastifyRequest, allowed: readonly string[]): SonarTokenRequest => {
-      const body = request.body;
-      const merged: Record<string, unknown> = {
-        ...(request.query as Record<string, unknown>),
-        ...(typeof body === 'object' && body !== null ? body : {}),
-      };
+      const query = request.query as Record<string, unknown>;
+      const body = (
+        typeof request.body === 'object' && request.body !== null ? request.body : {}
+      ) as Record<string, unknown>;
+      // A parameter given in both places would leave one of them unread: refused.
+      for (const key of Object.keys(body)) {
+        if (key in query)
+          throw invalid(`/querystring/${key}`, `${key} is given twice (query and body)`);
+      }
+      const merged: Record<string, unknown> = { ...query, ...body };
       for (const key of Object.keys(merged)) {
         if (!allowed.includes(key))
           throw invalid(`/querystring/${key}`, `${key} is not a known parameter`);
