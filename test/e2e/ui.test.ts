@@ -442,7 +442,7 @@ describeWithBrowser('web UI in Chromium against a real server process', () => {
     await go(admin, '/account/tokens', 'My account');
     await admin.getByLabel('Token name').fill('upload only');
     await toggle(admin.getByRole('radio', { name: 'Only the permissions and projects I choose' }));
-    await admin.getByRole('button', { name: /^Organization/ }).click();
+    await admin.getByRole('button', { name: /Any of my organizations/ }).click();
     await admin.getByRole('option', { name: 'Acme Corp' }).click();
     await toggle(admin.getByRole('radio', { name: 'Selected projects' }));
     await toggle(admin.getByRole('checkbox', { name: /backend-api/ }));
