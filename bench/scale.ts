@@ -12,14 +12,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
+import { defaults } from '../src/config.js';
 import { systemClock } from '../src/domain/clock.js';
 import { encodeCursor } from '../src/domain/pagination.js';
+import { FailureLimiter, RecentDigests } from '../src/runtime/rate-limits.js';
+import { UsageRecorder } from '../src/runtime/usage-recorder.js';
+import { VerificationCache } from '../src/runtime/verification-cache.js';
+import { TokenVerifier } from '../src/runtime/verifier.js';
 import type { ServiceDeps } from '../src/services/context.js';
 import { pageOrgTokens } from '../src/services/org-tokens.js';
-import { FailureLimiter, RecentDigests } from '../src/services/rate-limits.js';
-import { TokenVerifier } from '../src/services/token-auth.js';
-import { UsageRecorder } from '../src/services/usage.js';
-import { VerificationCache } from '../src/services/verification-cache.js';
 import { type Engine, openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { scratchDatabase } from '../test/helpers/engines.js';
@@ -93,7 +94,7 @@ async function scratch(engine: Engine): Promise<Scratch> {
   };
 }
 
-function verifierFor(store: Store, cache = new VerificationCache()) {
+function verifierFor(store: Store, cache = new VerificationCache(defaults.tokenCacheSize)) {
   const usage = new UsageRecorder(store, quiet);
   const verifier = new TokenVerifier({
     store,
@@ -166,7 +167,7 @@ async function tokenList(engine: Engine) {
     const deps = {
       store,
       clock: systemClock,
-      invalidate: new VerificationCache(),
+      invalidate: new VerificationCache(defaults.tokenCacheSize),
     } as unknown as ServiceDeps;
     const actor = {
       type: 'user',

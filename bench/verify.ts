@@ -4,11 +4,12 @@
  * (bench/run.ts); alone: npx tsx bench/verify.ts.
  */
 import { createHash, hash } from 'node:crypto';
+import { defaults } from '../src/config.js';
 import { systemClock } from '../src/domain/clock.js';
-import { FailureLimiter, RecentDigests } from '../src/services/rate-limits.js';
-import { TokenVerifier } from '../src/services/token-auth.js';
-import { UsageRecorder } from '../src/services/usage.js';
-import { VerificationCache } from '../src/services/verification-cache.js';
+import { FailureLimiter, RecentDigests } from '../src/runtime/rate-limits.js';
+import { UsageRecorder } from '../src/runtime/usage-recorder.js';
+import { VerificationCache } from '../src/runtime/verification-cache.js';
+import { TokenVerifier } from '../src/runtime/verifier.js';
 import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { finishPart } from './lib/part.js';
@@ -39,7 +40,7 @@ async function setup() {
   const verifier = new TokenVerifier({
     store,
     clock: systemClock,
-    cache: new VerificationCache(),
+    cache: new VerificationCache(defaults.tokenCacheSize),
     usage,
     telemetry: noTelemetry,
     failures: new FailureLimiter(30, 60_000),

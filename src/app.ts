@@ -3,6 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { defaults } from './config.js';
 import type { Clock } from './domain/clock.js';
 import type { PasswordHasher } from './domain/passwords.js';
 import { registerAuthentication } from './http/authentication.js';
@@ -26,13 +27,13 @@ import {
   validatorCompiler,
 } from './http/validation.js';
 import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
+import { ClusterInvalidation } from './runtime/invalidation.js';
+import { createRateLimits } from './runtime/rate-limits.js';
+import { UsageRecorder } from './runtime/usage-recorder.js';
+import { VerificationCache } from './runtime/verification-cache.js';
+import { TokenVerifier } from './runtime/verifier.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
-import { ClusterInvalidation } from './services/invalidation.js';
-import { createRateLimits } from './services/rate-limits.js';
 import { FirstRunSetup } from './services/setup.js';
-import { TokenVerifier } from './services/token-auth.js';
-import { UsageRecorder } from './services/usage.js';
-import { VerificationCache } from './services/verification-cache.js';
 import type { Store } from './store/db.js';
 
 /** The token machinery of one app, reachable for tests and benchmarks. */
@@ -101,12 +102,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { registry, telemetry } = createMetrics();
-  const cache = new VerificationCache(deps.cacheMaxEntries);
+  const cache = new VerificationCache(deps.cacheMaxEntries ?? defaults.tokenCacheSize);
   const usage = new UsageRecorder(deps.store, telemetry, (error) =>
     app.log.warn({ err: error }, 'usage flush failed; kept for the next one'),
   );
   const limits = createRateLimits(
-    deps.rateLimits ?? { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
+    deps.rateLimits ?? {
+      tokenFailuresPerMinute: defaults.tokenFailuresPerMinute,
+      passwordFailuresPer15Minutes: defaults.passwordFailuresPer15Minutes,
+    },
   );
   const verifier = new TokenVerifier({
     failures: limits.tokenFailures,
@@ -189,7 +193,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes(services));
       await api.register(orgTokenRoutes(services));
       await api.register(personalTokenRoutes(services));
-      await api.register(analysisRoutes(services, deps.analysisBodyLimit ?? 50 * 1024 * 1024));
+      await api.register(
+        analysisRoutes(services, deps.analysisBodyLimit ?? defaults.bodyLimitMb * 1024 * 1024),
+      );
     },
     { prefix: '/api/v1' },
   );

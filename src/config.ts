@@ -1,5 +1,4 @@
 import { parseCidrs } from './domain/cidr.js';
-import { defaultCacheEntries } from './services/verification-cache.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
 export interface Config {
@@ -21,6 +20,29 @@ export interface Config {
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
 }
+
+/**
+ * Every default, in one place: config.ts applies them to what the environment leaves unset,
+ * and buildApp (app.ts) falls back to the same values when a caller (a test, a benchmark)
+ * leaves a dependency out.
+ */
+export const defaults = {
+  usageFlushSeconds: 10,
+  /**
+   * How many verified tokens a cache holds unless configured (ORGTOKEN_TOKEN_CACHE_SIZE). An
+   * entry lives at most 30 s, so this is room for 666 distinct tokens a second, each used
+   * again within its 30 s, far beyond what CI sends to one instance; past it, the oldest are
+   * evicted and come back at a store look-up's cost. A full cache holds about 9 MiB of heap
+   * (bench/README.md).
+   */
+  tokenCacheSize: 20_000,
+  tokenFailuresPerMinute: 30,
+  passwordFailuresPer15Minutes: 10,
+  /** Largest analysis upload (ORGTOKEN_BODY_LIMIT_MB); other JSON bodies stay at 1 MiB. */
+  bodyLimitMb: 50,
+  sessionIdleMinutes: 120,
+  sessionMaxHours: 24 * 7,
+} as const;
 
 /** Names of the environment variables, with the `serve` flag that overrides each. */
 export const settings = {
@@ -116,20 +138,37 @@ export function loadConfig(env: Source = process.env): Config {
     publicUrl,
     logLevel,
     trustProxy: trustProxy(env),
-    usageFlushMs: integer(env, 'ORGTOKEN_USAGE_FLUSH_SECONDS', 10, 1, 3600) * 1000,
-    tokenCacheSize: integer(env, 'ORGTOKEN_TOKEN_CACHE_SIZE', defaultCacheEntries, 0, 10_000_000),
+    usageFlushMs:
+      integer(env, 'ORGTOKEN_USAGE_FLUSH_SECONDS', defaults.usageFlushSeconds, 1, 3600) * 1000,
+    tokenCacheSize: integer(
+      env,
+      'ORGTOKEN_TOKEN_CACHE_SIZE',
+      defaults.tokenCacheSize,
+      0,
+      10_000_000,
+    ),
     rateLimits: {
-      tokenFailuresPerMinute: integer(env, 'ORGTOKEN_TOKEN_FAILURE_LIMIT', 30, 1, 1_000_000),
+      tokenFailuresPerMinute: integer(
+        env,
+        'ORGTOKEN_TOKEN_FAILURE_LIMIT',
+        defaults.tokenFailuresPerMinute,
+        1,
+        1_000_000,
+      ),
       passwordFailuresPer15Minutes: integer(
         env,
         'ORGTOKEN_PASSWORD_FAILURE_LIMIT',
-        10,
+        defaults.passwordFailuresPer15Minutes,
         1,
         1_000_000,
       ),
     },
-    bodyLimitBytes: integer(env, 'ORGTOKEN_BODY_LIMIT_MB', 50, 1, 1024) * 1024 * 1024,
-    sessionIdleSeconds: integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
-    sessionAbsoluteSeconds: integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', 24 * 7, 1, 24 * 90) * 3600,
+    bodyLimitBytes:
+      integer(env, 'ORGTOKEN_BODY_LIMIT_MB', defaults.bodyLimitMb, 1, 1024) * 1024 * 1024,
+    sessionIdleSeconds:
+      integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', defaults.sessionIdleMinutes, 1, 60 * 24 * 30) *
+      60,
+    sessionAbsoluteSeconds:
+      integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', defaults.sessionMaxHours, 1, 24 * 90) * 3600,
   };
 }

@@ -1,8 +1,11 @@
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { expiresSoon } from '../domain/token-status.js';
-import type { Actor, RequestMeta, ServiceDeps } from '../services/context.js';
+import type { CachedToken } from '../runtime/verification-cache.js';
+import type { TokenVerifier, Verification } from '../runtime/verifier.js';
+import type { ServiceDeps } from '../services/context.js';
 import {
   checkPassword,
   csrfMatches,
@@ -10,9 +13,7 @@ import {
   resolveSession,
   userActor,
 } from '../services/sessions.js';
-import type { TokenVerifier, Verification } from '../services/token-auth.js';
 import { presentUser } from '../services/users.js';
-import type { CachedToken } from '../services/verification-cache.js';
 
 export const sessionCookie = 'orgtoken_session';
 

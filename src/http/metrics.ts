@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
-import type { Telemetry } from '../services/context.js';
+import type { Telemetry } from '../runtime/telemetry.js';
 
 /*
  * Counting happens on every request, so it is plain arithmetic on numbers this module owns;

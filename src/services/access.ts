@@ -1,10 +1,11 @@
+import type { Actor, OrgTokenActor, UserActor } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { type Plan, planIncludes, type Role } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
 import { type PlanFeature, planFeatures, planRequiredMessage } from '../domain/plan-features.js';
 import { type ProjectScope, scopeIncludes } from '../domain/project-scope.js';
 import { findOrgByKey, findOrgWithRole, type OrgRow } from '../store/orgs.js';
-import type { Actor, OrgTokenActor, ServiceDeps, UserActor } from './context.js';
+import type { ServiceDeps } from './context.js';
 
 /** What an actor may do in one organization. */
 export interface OrgAccess {

@@ -1,3 +1,4 @@
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -26,10 +27,10 @@ import {
   listIssues,
   upsertQualityGate,
 } from '../store/analyses.js';
+import { recordAudit } from '../store/audit.js';
 import { findProject, type ProjectRow } from '../store/projects.js';
 import { type OrgAccess, orgAccess, requireOrgAdmin, requireProjectAccess } from './access.js';
-import { recordAudit } from './audit.js';
-import type { Actor, RequestMeta, ServiceDeps } from './context.js';
+import type { ServiceDeps } from './context.js';
 import { insertProjectAudited, projectIn } from './projects.js';
 
 export type ReportFormat = 'sarif' | 'generic';

@@ -1,27 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { AuditAction } from '../domain/audit-actions.js';
-import { newId } from '../domain/ids.js';
+import type { Actor } from '../domain/actors.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { type AuditEventRow, insertAuditEvent, listAuditEvents } from '../store/audit.js';
-import type { Database } from '../store/schema.js';
+import { type AuditEventRow, listAuditEvents } from '../store/audit.js';
 import { orgAccess, requireInstanceAdmin, requireOrgAdmin, requirePlan } from './access.js';
-import type { Actor, RequestMeta, ServiceDeps } from './context.js';
-
-export interface AuditTarget {
-  type: 'organization' | 'project' | 'user' | 'organization_token' | 'personal_access_token';
-  id: string;
-  name: string;
-}
-
-/**
- * Who acted: a user or a token, by id and name (an Actor is one), or the server itself
- * (`system`: first-run setup, the configured admin), which has no id.
- */
-export interface AuditParty {
-  type: string;
-  id: string | null;
-  name: string;
-}
+import type { ServiceDeps } from './context.js';
 
 export interface AuditEvent {
   id: string;
@@ -32,36 +13,6 @@ export interface AuditEvent {
   ip: string | null;
   userAgent: string | null;
   details: Record<string, unknown>;
-}
-
-/** Appends one event, inside the caller's transaction so it lands with the change or not at all. */
-export function recordAudit(
-  db: Kysely<Database>,
-  event: {
-    orgId: string | null;
-    at: string;
-    action: AuditAction;
-    actor: AuditParty;
-    target: AuditTarget;
-    meta: RequestMeta;
-    details?: Record<string, unknown>;
-  },
-): Promise<unknown> {
-  return insertAuditEvent(db, {
-    id: newId(Date.parse(event.at)),
-    org_id: event.orgId,
-    at: event.at,
-    action: event.action,
-    actor_type: event.actor.type,
-    actor_id: event.actor.id,
-    actor_name: event.actor.name,
-    target_type: event.target.type,
-    target_id: event.target.id,
-    target_name: event.target.name,
-    ip: event.meta.ip,
-    user_agent: event.meta.userAgent,
-    details: JSON.stringify(event.details ?? {}),
-  });
 }
 
 function present(row: AuditEventRow): AuditEvent {

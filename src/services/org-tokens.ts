@@ -1,3 +1,4 @@
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import { parseCidrs } from '../domain/cidr.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -12,6 +13,7 @@ import {
   type TokenPolicy,
 } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
+import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import {
   dailyUsage,
@@ -30,8 +32,7 @@ import {
   requirePlan,
   requireSessionUser,
 } from './access.js';
-import { recordAudit } from './audit.js';
-import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { isoNow, type ServiceDeps } from './context.js';
 import { checkProjectScope } from './projects.js';
 import { newTokenRow } from './token-rows.js';
 

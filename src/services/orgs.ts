@@ -1,7 +1,9 @@
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Plan, Role } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import { recordAudit } from '../store/audit.js';
 import {
   countAdmins,
   deleteMembership,
@@ -24,8 +26,7 @@ import {
   requirePerson,
   requireSignedInPerson,
 } from './access.js';
-import { recordAudit } from './audit.js';
-import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { isoNow, type ServiceDeps } from './context.js';
 
 /** An organization as the API shows it, with the caller's role in it. */
 export interface Organization {

@@ -1,3 +1,4 @@
+import type { Actor, UserActor } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -9,7 +10,7 @@ import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token
 import { findOrgKeys } from '../store/orgs.js';
 import { findToken, insertToken, listTokens, type TokenRow, updateToken } from '../store/tokens.js';
 import { orgAccess, requireSessionUser } from './access.js';
-import type { Actor, ServiceDeps, UserActor } from './context.js';
+import type { ServiceDeps } from './context.js';
 import { checkProjectScope } from './projects.js';
 
 type PersonalTokenPermission = (typeof personalTokenPermissions)[number];

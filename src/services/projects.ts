@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -8,6 +9,7 @@ import {
   type ProjectScopeInput,
   scopeIncludes,
 } from '../domain/project-scope.js';
+import { recordAudit } from '../store/audit.js';
 import {
   deleteProject as deleteProjectRow,
   findProject,
@@ -25,8 +27,7 @@ import {
   requirePermission,
   requireProjectAccess,
 } from './access.js';
-import { recordAudit } from './audit.js';
-import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { isoNow, type ServiceDeps } from './context.js';
 
 export interface Project {
   id: string;

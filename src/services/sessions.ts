@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RequestMeta, UserActor } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import {
   deleteExpiredSessions,
@@ -8,7 +9,7 @@ import {
   touchSession,
 } from '../store/sessions.js';
 import { findUserByEmail, type UserRow } from '../store/users.js';
-import type { RequestMeta, ServiceDeps, UserActor } from './context.js';
+import type { ServiceDeps } from './context.js';
 import { normalizeEmail, presentUser, type User } from './users.js';
 
 /** A signed-in session as the HTTP layer needs it. */

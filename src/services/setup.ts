@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RequestMeta } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { violatedConstraint } from '../store/errors.js';
 import { countUsers } from '../store/users.js';
-import type { RequestMeta, ServiceDeps } from './context.js';
+import type { ServiceDeps } from './context.js';
 import { insertNewUser, type NewUser, type User } from './users.js';
 
 /**

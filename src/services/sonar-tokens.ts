@@ -1,7 +1,8 @@
+import type { Actor } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { findLivePersonalToken, listTokens } from '../store/tokens.js';
 import { requireSessionUser } from './access.js';
-import type { Actor, ServiceDeps } from './context.js';
+import type { ServiceDeps } from './context.js';
 import {
   issuePersonalToken,
   type NewPersonalToken,

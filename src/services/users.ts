@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { Actor, RequestMeta } from '../domain/actors.js';
 import type { AuditAction } from '../domain/audit-actions.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import { type AuditParty, recordAudit } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
 import {
@@ -15,8 +17,7 @@ import {
   updateUser,
 } from '../store/users.js';
 import { requireInstanceAdmin, requireSignedInPerson } from './access.js';
-import { type AuditParty, recordAudit } from './audit.js';
-import { type Actor, isoNow, type RequestMeta, type ServiceDeps } from './context.js';
+import { isoNow, type ServiceDeps } from './context.js';
 
 /** A user as the API shows it; never the password hash. */
 export interface User {

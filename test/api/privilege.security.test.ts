@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserActor } from '../../src/domain/actors.js';
 import { AppError } from '../../src/domain/errors.js';
 import { requireSignedInPerson } from '../../src/services/access.js';
-import type { UserActor } from '../../src/services/context.js';
 import { createTestApp, password, type TestApp, type TestSession, unique } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { storeDigest } from '../helpers/store-digest.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../src/domain/token-format.js';
-import { FailureLimiter } from '../../src/services/rate-limits.js';
+import { FailureLimiter } from '../../src/runtime/rate-limits.js';
 import { createTestApp, password, type TestApp } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createOrgToken } from '../helpers/tokens.js';

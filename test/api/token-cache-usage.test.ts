@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedValues } from '../../src/services/token-auth.js';
-import { UsageRecorder } from '../../src/services/usage.js';
-import { VerificationCache } from '../../src/services/verification-cache.js';
+import { UsageRecorder } from '../../src/runtime/usage-recorder.js';
+import { VerificationCache } from '../../src/runtime/verification-cache.js';
+import { SharedValues } from '../../src/runtime/verifier.js';
 import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createOrgToken, withToken } from '../helpers/tokens.js';

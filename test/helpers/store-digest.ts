@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Store } from '../../src/store/db.js';
 
-const tables = [
-  'users',
-  'orgs',
-  'memberships',
-  'projects',
-  'sessions',
-  'tokens',
-  'token_usage_daily',
-  'token_policies',
-  'quality_gates',
-  'analyses',
-  'analysis_issues',
-  'audit_events',
-] as const;
+/** Every table of the store, read from the store itself: a new table cannot be left out. */
+async function tablesOf(store: Store): Promise<string[]> {
+  const { rows } =
+    store.engine === 'postgres'
+      ? await sql<{ name: string }>`
+          select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(store.db)
+      : await sql<{ name: string }>`
+          select name from sqlite_master
+          where type = 'table' and name not like 'sqlite\\_%' escape '\\'`.execute(store.db);
+  // Kysely's own bookkeeping changes only when migrations run.
+  return rows
+    .map((row) => row.name)
+    .filter((name) => !name.startsWith('kysely_'))
+    .sort();
+}
 
 /**
  * A digest of every row of every table, order-independent: equal digests before and after
@@ -23,12 +26,14 @@ const tables = [
  */
 export async function storeDigest(store: Store): Promise<string> {
   const hash = createHash('sha256');
-  for (const table of tables) {
-    let rows = (await store.db.selectFrom(table).selectAll().execute()) as Array<
-      Record<string, unknown>
-    >;
-    if (table === 'audit_events') rows = rows.filter((row) => row.action !== 'token.auth_denied');
-    hash.update(JSON.stringify(rows.map((row) => JSON.stringify(row)).sort()));
+  for (const table of await tablesOf(store)) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
+      store.db,
+    );
+    const kept =
+      table === 'audit_events' ? rows.filter((row) => row.action !== 'token.auth_denied') : rows;
+    hash.update(table);
+    hash.update(JSON.stringify(kept.map((row) => JSON.stringify(row)).sort()));
   }
   return hash.digest('hex');
 }

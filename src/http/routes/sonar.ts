@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../domain/errors.js';
+import type { TokenVerifier } from '../../runtime/verifier.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { resolveSession } from '../../services/sessions.js';
 import {
@@ -13,7 +14,6 @@ import {
   searchUserTokens,
   sonarTokenTypes,
 } from '../../services/sonar-tokens.js';
-import type { TokenVerifier } from '../../services/token-auth.js';
 import {
   actorOf,
   metaOf,

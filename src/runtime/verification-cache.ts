@@ -1,4 +1,14 @@
-import type { Actor, TokenInvalidation } from './context.js';
+import type { Actor } from '../domain/actors.js';
+
+/**
+ * Evicts cached token verifications when something that decides validity changes; every
+ * service that makes such a change calls it in the same request.
+ */
+export interface TokenInvalidation {
+  token(tokenId: string): void;
+  org(orgId: string): void;
+  user(userId: string): void;
+}
 
 /**
  * A token look-up prepared for verification: parsed once on a cache miss, so that a hit
@@ -26,17 +36,11 @@ export interface CachedToken {
   actor: Actor;
 }
 
-/** A cached verification (docs/security.md "Verification cache and revocation") lives at most this long, whatever else happens. */
-export const maxEntryAgeMs = 30_000;
-
 /**
- * How many verified tokens a cache holds unless configured (ORGTOKEN_TOKEN_CACHE_SIZE). An
- * entry lives at most 30 s, so this is room for 666 distinct tokens a second, each used
- * again within its 30 s, far beyond what CI sends to one instance; past it, the oldest are
- * evicted and come back at a store look-up's cost. A full cache holds about 9 MiB of heap
- * (bench/README.md).
+ * A cached verification lives at most this long, whatever else happens (docs/security.md
+ * "Verification cache and revocation").
  */
-export const defaultCacheEntries = 20_000;
+export const maxEntryAgeMs = 30_000;
 
 interface Entry {
   value: CachedToken;
@@ -58,7 +62,8 @@ export class VerificationCache implements TokenInvalidation {
   }
 
   constructor(
-    private readonly maxEntries = defaultCacheEntries,
+    /** How many verifications it holds (ORGTOKEN_TOKEN_CACHE_SIZE; the default is in config.ts). */
+    private readonly maxEntries: number,
     private readonly maxAgeMs = maxEntryAgeMs,
   ) {}
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/db.js';
 import type { Subscription } from '../store/notifications.js';
-import type { TokenInvalidation } from './context.js';
-import type { VerificationCache } from './verification-cache.js';
+import type { TokenInvalidation, VerificationCache } from './verification-cache.js';
 
 export const invalidationChannel = 'orgtoken_invalidation';
 

@@ -1,3 +1,4 @@
+import type { Narrowing, RequestMeta } from '../domain/actors.js';
 import { ipAllowed } from '../domain/cidr.js';
 import type { Clock } from '../domain/clock.js';
 import type { ErrorCode } from '../domain/errors.js';
@@ -13,12 +14,12 @@ import {
   tokenDigestKey,
   tokenShape,
 } from '../domain/token-format.js';
+import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
-import { recordAudit } from './audit.js';
-import type { Narrowing, RequestMeta, Telemetry } from './context.js';
 import type { FailureLimiter, RecentDigests } from './rate-limits.js';
-import type { UsageRecorder } from './usage.js';
+import type { Telemetry } from './telemetry.js';
+import type { UsageRecorder } from './usage-recorder.js';
 import type { CachedToken, VerificationCache } from './verification-cache.js';
 
 export type DenialCode =

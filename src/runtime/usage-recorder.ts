@@ -1,6 +1,6 @@
 import type { Store } from '../store/db.js';
 import { applyUsage } from '../store/tokens.js';
-import type { Telemetry } from './context.js';
+import type { Telemetry } from './telemetry.js';
 
 interface Pending {
   lastUsedMs: number;
