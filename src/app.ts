@@ -21,6 +21,7 @@ import { setupRoutes } from './http/routes/setup.js';
 import { sonarRoutes } from './http/routes/sonar.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { declareImpliedStatuses, registerStatusGuard } from './http/status-guard.js';
 import {
   registerCharsetCheck,
   registerEarlyParamsCheck,
@@ -67,6 +68,8 @@ export interface AppDeps {
   cacheMaxEntries?: number;
   /** The built web UI to serve at /, or false for the API alone (default: web/dist). */
   webRoot?: string | false;
+  /** Fail any answer whose status its route does not declare (tests; see status-guard.ts). */
+  checkDeclaredStatuses?: boolean;
   /** pino options, or false for no logs (tests). */
   logger?: boolean | Record<string, unknown>;
   version?: string;
@@ -144,6 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const setup = deps.setup ?? new FirstRunSetup(services);
 
   app.setValidatorCompiler(validatorCompiler);
+  // Before swagger registers its own onRoute hook, so that the document shows these too.
+  app.addHook('onRoute', declareImpliedStatuses);
+  if (deps.checkDeclaredStatuses) registerStatusGuard(app);
   registerCharsetCheck(app);
   registerEarlyParamsCheck(app);
   const page =

@@ -38,7 +38,10 @@ describe('OpenAPI document', () => {
         expect(statuses, what).toContain('503');
         if (path.startsWith('/api/v1/') && !['/api/v1/setup', '/api/v1/session'].includes(path)) {
           expect(statuses, what).toContain('401');
+          // A caller's credentials can be blocked (RATE_LIMITED) on every such route.
+          expect(statuses, what).toContain('429');
         }
+        if (method !== 'get') expect(statuses, what).toContain('413');
       }
     }
     expect(count).toBeGreaterThanOrEqual(24);

@@ -143,6 +143,8 @@ export async function createTestApp(
     },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     webRoot: options.webRoot ?? false,
+    // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
+    checkDeclaredStatuses: true,
   });
   const deps = app.runtime.services;
 

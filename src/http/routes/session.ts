@@ -76,7 +76,7 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
             // Any length is checked against the hash; only the upper bound guards the server.
             password: Type.String({ minLength: 1, maxLength: 256 }),
           }),
-          response: { 200: SessionBody, ...errors('INVALID_CREDENTIALS') },
+          response: { 200: SessionBody, ...errors('INVALID_CREDENTIALS', 'RATE_LIMITED') },
         },
       },
       async (request, reply) => {
