@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateToken } from '../../src/domain/token-format.js';
-import { FailureLimiter } from '../../src/runtime/rate-limits.js';
 import { createTestApp, password, type TestApp } from '../helpers/app.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createOrgToken } from '../helpers/tokens.js';
@@ -144,27 +143,5 @@ describeEachEngine('rate limits', (engine) => {
     const user = await t.createUser();
     expect((await signIn(user.email, password, address)).statusCode).toBe(429);
     expect((await signIn(user.email, password, '203.0.113.51')).statusCode).toBe(200);
-  });
-});
-
-describe('failure limiter', () => {
-  it('blocks at the limit until the window ends, and forgets a reset key', () => {
-    const limiter = new FailureLimiter(2, 1000);
-    limiter.fail('k', 0);
-    expect(limiter.retryAfter('k', 10)).toBe(0);
-    limiter.fail('k', 10);
-    expect(limiter.retryAfter('k', 10)).toBe(1);
-    expect(limiter.retryAfter('k', 1000)).toBe(0);
-    limiter.fail('k', 1000);
-    limiter.fail('k', 1000);
-    limiter.reset('k');
-    expect(limiter.retryAfter('k', 1001)).toBe(0);
-  });
-
-  it('stays bounded', () => {
-    const limiter = new FailureLimiter(1, 1000, 10);
-    for (let i = 0; i < 100; i += 1) limiter.fail(`k${i}`, 0);
-    expect(limiter.retryAfter('k0', 1)).toBe(0);
-    expect(limiter.retryAfter('k99', 1)).toBe(1);
   });
 });
