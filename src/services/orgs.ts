@@ -83,8 +83,12 @@ function orgTarget(org: OrgRow) {
  * when the event is written twice, once per log, in the same transaction; reading the instance
  * log as "org_id is null, or one of these actions" would scan every organization's events.
  */
-function bothLogs(orgId: string): Array<string | null> {
-  return [orgId, null];
+async function recordInBothLogs(
+  trx: ServiceDeps['store']['db'],
+  orgId: string,
+  event: Omit<Parameters<typeof recordAudit>[1], 'orgId'>,
+): Promise<void> {
+  for (const log of [orgId, null]) await recordAudit(trx, { ...event, orgId: log });
 }
 
 /** Creates an organization (instance admins, signed in: never a token). */
@@ -107,17 +111,14 @@ export async function createOrg(
   };
   await deps.store.db.transaction().execute(async (trx) => {
     await insertOrg(trx, row);
-    for (const orgId of bothLogs(row.id)) {
-      await recordAudit(trx, {
-        orgId,
-        at: now,
-        action: 'org.created',
-        actor,
-        target: orgTarget(row),
-        meta,
-        details: { plan: row.plan },
-      });
-    }
+    await recordInBothLogs(trx, row.id, {
+      at: now,
+      action: 'org.created',
+      actor,
+      target: orgTarget(row),
+      meta,
+      details: { plan: row.plan },
+    });
   });
   return presentOrg(row, null);
 }
@@ -213,17 +214,14 @@ export async function updateOrg(
       });
     }
     if (changed.plan !== org.plan) {
-      for (const orgId of bothLogs(org.id)) {
-        await recordAudit(trx, {
-          orgId,
-          at: now,
-          action: 'plan.changed',
-          actor,
-          target,
-          meta,
-          details: { from: org.plan, to: changed.plan },
-        });
-      }
+      await recordInBothLogs(trx, org.id, {
+        at: now,
+        action: 'plan.changed',
+        actor,
+        target,
+        meta,
+        details: { from: org.plan, to: changed.plan },
+      });
     }
   });
   // The plan decides whether organization tokens authenticate at all.
