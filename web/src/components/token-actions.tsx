@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Label, RadioGroup } from 'react-aria-components';
 import { api } from '../api/client.js';
 import type { OrgToken, WithSecret } from '../api/types.js';
-import { Confirm } from './Confirm.js';
+import { Confirm } from './confirm.js';
 import { Radio } from './fields.js';
 
 interface ActionProps {

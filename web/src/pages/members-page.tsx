@@ -2,16 +2,16 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api, everyPage } from '../api/client.js';
 import type { Member } from '../api/types.js';
-import { Confirm } from '../components/Confirm.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { Confirm } from '../components/confirm.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Choice, Field } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
-import { useOrg } from '../components/OrgLayout.js';
+import { LoadMore } from '../components/load-more.js';
+import { useOrg } from '../components/org-layout.js';
 import { DateTime } from '../components/time.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePaged } from '../components/usePaged.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { useSubmit } from '../hooks/use-submit.js';
 import { useUser } from '../session.js';
 
 const roles = [

@@ -3,16 +3,16 @@ import { Button, Form, RadioGroup } from 'react-aria-components';
 import { personalTokenPermissions } from '../../../src/domain/permissions.js';
 import { api, everyPage } from '../api/client.js';
 import type { Permission, PersonalToken, ProjectScope, WithSecret } from '../api/types.js';
-import { Confirm } from '../components/Confirm.js';
+import { Confirm } from '../components/confirm.js';
 import {
   defaultExpiration,
   type Expiration,
   ExpirationPicker,
   expiresAtOf,
 } from '../components/expiration.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Choice, Field, Radio } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
+import { LoadMore } from '../components/load-more.js';
 import { Expiry, RelativeTime } from '../components/time.js';
 import {
   loadAllProjects,
@@ -23,10 +23,10 @@ import {
   scopeWithPatterns,
 } from '../components/token-fields.js';
 import { SecretReveal, StatusBadge } from '../components/tokens.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePaged } from '../components/usePaged.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { useSubmit } from '../hooks/use-submit.js';
 import { useUser } from '../session.js';
 
 const personalChoices = permissionChoices.filter(([permission]) =>

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { Button, Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
-import { ErrorNotice } from './Feedback.js';
+import { ErrorNotice } from './feedback.js';
 
 interface ConfirmProps {
   isOpen: boolean;

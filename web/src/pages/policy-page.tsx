@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api } from '../api/client.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Checkbox, Field } from '../components/fields.js';
-import { useOrg } from '../components/OrgLayout.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { useOrg } from '../components/org-layout.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { useSubmit } from '../hooks/use-submit.js';
 
 /** The token policy: the longest lifetime of a new token, and whether it must expire. */
 export function PolicyPage() {

@@ -1,11 +1,11 @@
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
-import { useOrg } from '../components/OrgLayout.js';
-import { TokenForm } from '../components/TokenForm.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
+import { useOrg } from '../components/org-layout.js';
 import { loadAllProjects } from '../components/token-fields.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { TokenForm } from '../components/token-form.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 
 /** Edit a token's name, description, projects and permissions (never its expiry). */
 export function TokenEditPage() {

@@ -3,7 +3,7 @@ import { Button, Form } from 'react-aria-components';
 import { ApiError, type TokenInput } from '../api/client.js';
 import type { OrgToken, Permission, Project, ProjectScope, TokenPolicy } from '../api/types.js';
 import { type Expiration, ExpirationPicker, expiresAtOf, initialExpiration } from './expiration.js';
-import { ErrorNotice } from './Feedback.js';
+import { ErrorNotice } from './feedback.js';
 import { Field } from './fields.js';
 import {
   PermissionsPicker,

@@ -3,9 +3,9 @@ import { Button } from 'react-aria-components';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { api, everyPage } from '../api/client.js';
 import type { Organization } from '../api/types.js';
+import { type Loaded, useLoad } from '../hooks/use-load.js';
 import { useSession, useUser } from '../session.js';
 import { Choice } from './fields.js';
-import { type Loaded, useLoad } from './useLoad.js';
 
 /** What the frame shares with the pages under it: the organizations it loaded once. */
 export interface OrgsContext {

@@ -12,16 +12,16 @@ import {
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, TokenStatus, WithSecret } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Choice } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
-import { useOrg } from '../components/OrgLayout.js';
+import { LoadMore } from '../components/load-more.js';
+import { useOrg } from '../components/org-layout.js';
 import { Expiry, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
-import { usePaged } from '../components/usePaged.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSettled } from '../components/useSettled.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { useSettled } from '../hooks/use-settled.js';
 
 const statusFilters: [TokenStatus | 'any', string][] = [
   ['any', 'All statuses'],

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 
 export function NotFoundPage() {
   usePageTitle('Page not found');

@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
-import { ErrorNotice } from '../components/Feedback.js';
+import { ErrorNotice } from '../components/feedback.js';
 import { Field } from '../components/fields.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { useSubmit } from '../hooks/use-submit.js';
 import { safeNext } from '../next-path.js';
 import { useSession } from '../session.js';
 

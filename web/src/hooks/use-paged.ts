@@ -1,6 +1,6 @@
 import { type DependencyList, useCallback, useEffect, useState } from 'react';
 import type { Page } from '../api/types.js';
-import { useLoad } from './useLoad.js';
+import { useLoad } from './use-load.js';
 
 export interface Paged<T> {
   items: T[];

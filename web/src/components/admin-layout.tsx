@@ -1,6 +1,6 @@
 import { Link, NavLink, Outlet } from 'react-router';
-import { useOrg } from './OrgLayout.js';
-import { usePageTitle } from './usePageTitle.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { useOrg } from './org-layout.js';
 
 function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
   usePageTitle(`Administration · ${name}`);

@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate, useOutletContext } from 'react-router';
 import { api } from '../api/client.js';
-import type { OrgsContext } from '../components/AppLayout.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import type { OrgsContext } from '../components/app-layout.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Choice, Field } from '../components/fields.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { useSubmit } from '../hooks/use-submit.js';
 import { useUser } from '../session.js';
 
 const planNames = { free: 'Free', team: 'Team', enterprise: 'Enterprise' } as const;

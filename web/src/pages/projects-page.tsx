@@ -2,14 +2,14 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link } from 'react-router';
 import { api } from '../api/client.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Field } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
-import { useOrg } from '../components/OrgLayout.js';
+import { LoadMore } from '../components/load-more.js';
+import { useOrg } from '../components/org-layout.js';
 import { DateTime } from '../components/time.js';
-import { usePaged } from '../components/usePaged.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { useSubmit } from '../hooks/use-submit.js';
 
 function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
   const [key, setKey] = useState('');

@@ -1,10 +1,10 @@
 import { Outlet, useOutletContext, useParams } from 'react-router';
 import { ApiError, api } from '../api/client.js';
 import type { Organization } from '../api/types.js';
+import { useLoad } from '../hooks/use-load.js';
 import { useUser } from '../session.js';
-import { administers } from './AppLayout.js';
-import { ErrorNotice, Loading } from './Feedback.js';
-import { useLoad } from './useLoad.js';
+import { administers } from './app-layout.js';
+import { ErrorNotice, Loading } from './feedback.js';
 
 export interface OrgContext {
   org: Organization;

@@ -1,8 +1,8 @@
 import { orgAuditActions } from '../../../src/domain/audit-actions.js';
 import { api } from '../api/client.js';
-import { AuditLog } from '../components/AuditLog.js';
-import { useOrg } from '../components/OrgLayout.js';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { AuditLog } from '../components/audit-log.js';
+import { useOrg } from '../components/org-layout.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 
 /** The organization's audit log; Enterprise can download all of it. */
 export function AuditPage() {

@@ -2,13 +2,13 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, WithSecret } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
-import { useOrg } from '../components/OrgLayout.js';
-import { TokenForm } from '../components/TokenForm.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
+import { useOrg } from '../components/org-layout.js';
 import { loadAllProjects } from '../components/token-fields.js';
+import { TokenForm } from '../components/token-form.js';
 import { SecretReveal } from '../components/tokens.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 
 /** Create token: the form, then the secret, once. */
 export function TokenCreatePage() {

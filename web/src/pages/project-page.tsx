@@ -3,16 +3,16 @@ import { Button, Form, Input, Label, SearchField } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.js';
 import type { Analysis, QualityGate } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Choice, Field } from '../components/fields.js';
-import { LoadMore } from '../components/LoadMore.js';
-import { useOrg } from '../components/OrgLayout.js';
+import { LoadMore } from '../components/load-more.js';
+import { useOrg } from '../components/org-layout.js';
 import { DateTime } from '../components/time.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePaged } from '../components/usePaged.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSettled } from '../components/useSettled.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { useSettled } from '../hooks/use-settled.js';
+import { useSubmit } from '../hooks/use-submit.js';
 
 function GateBadge({ status }: { status: 'passed' | 'failed' }) {
   return (

@@ -3,13 +3,13 @@ import { Button } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, WithSecret } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
-import { useOrg } from '../components/OrgLayout.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
+import { useOrg } from '../components/org-layout.js';
 import { DateTime, Expiry, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 
 /** One token: every attribute, and edit, rotate and revoke. */
 export function TokenDetailPage() {

@@ -1,8 +1,8 @@
 import { Link } from 'react-router';
 import { instanceAuditActions } from '../../../src/domain/audit-actions.js';
 import { api } from '../api/client.js';
-import { AuditLog } from '../components/AuditLog.js';
-import { usePageTitle } from '../components/usePageTitle.js';
+import { AuditLog } from '../components/audit-log.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
 import { useUser } from '../session.js';
 
 /**

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import type { AuditEvent, Page } from '../api/types.js';
-import { ErrorNotice, Loading } from './Feedback.js';
+import { usePaged } from '../hooks/use-paged.js';
+import { ErrorNotice, Loading } from './feedback.js';
 import { Choice, Field } from './fields.js';
-import { LoadMore } from './LoadMore.js';
+import { LoadMore } from './load-more.js';
 import { DateTime } from './time.js';
-import { usePaged } from './usePaged.js';
 
 /** The filters of an audit log, as the API takes them. */
 export interface AuditQuery {

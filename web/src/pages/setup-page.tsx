@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/client.js';
-import { ErrorNotice, Loading } from '../components/Feedback.js';
+import { ErrorNotice, Loading } from '../components/feedback.js';
 import { Field } from '../components/fields.js';
-import { useLoad } from '../components/useLoad.js';
-import { usePageTitle } from '../components/usePageTitle.js';
-import { useSubmit } from '../components/useSubmit.js';
+import { useLoad } from '../hooks/use-load.js';
+import { usePageTitle } from '../hooks/use-page-title.js';
+import { useSubmit } from '../hooks/use-submit.js';
 import { useSession } from '../session.js';
 
 // The code arrives in the fragment (/setup#code=…), which browsers never send to a server,
