@@ -182,7 +182,12 @@ async function tokenList(engine: Engine) {
       const times: number[] = [];
       for (let i = 0; i < 300; i += 1) {
         const start = process.hrtime.bigint();
-        const page = await pageOrgTokens(deps, actor, 'bench-org', {}, { limit: 50, cursor });
+        const page = await pageOrgTokens(
+          deps,
+          { actor, meta: { ip: null, userAgent: null } },
+          { org: 'bench-org' },
+          { limit: 50, cursor },
+        );
         times.push(Number(process.hrtime.bigint() - start) / 1e6);
         if (page.items.length !== 50) throw new Error('short page');
       }

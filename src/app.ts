@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { defaults } from './config.js';
 import type { Clock } from './domain/clock.js';
 import type { PasswordHasher } from './domain/passwords.js';
-import { registerAuthentication } from './http/authentication.js';
+import { registerAuthentication } from './http/auth/hook.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { analysisRoutes } from './http/routes/analyses.js';
@@ -28,6 +28,7 @@ import {
   validatorCompiler,
 } from './http/validation.js';
 import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
+import { IngestPool, type IngestPoolOptions } from './runtime/ingest-pool.js';
 import { ClusterInvalidation } from './runtime/invalidation.js';
 import { createRateLimits } from './runtime/rate-limits.js';
 import { UsageRecorder } from './runtime/usage-recorder.js';
@@ -37,12 +38,16 @@ import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { FirstRunSetup } from './services/setup.js';
 import type { Store } from './store/db.js';
 
-/** The token machinery of one app, reachable for tests and benchmarks. */
+/**
+ * The long-lived parts of one app: the token machinery, reachable for tests and benchmarks,
+ * and the first-run setup, which the process entry starts before it listens.
+ */
 export interface Runtime {
   cache: VerificationCache;
   usage: UsageRecorder;
   verifier: TokenVerifier;
   services: ServiceDeps;
+  setup: FirstRunSetup;
 }
 
 declare module 'fastify' {
@@ -56,12 +61,13 @@ export interface AppDeps {
   clock: Clock;
   passwords: PasswordHasher;
   sessions: SessionPolicy;
-  setup?: FirstRunSetup;
   trustProxy?: boolean | string[];
   /** Usage flush interval in ms; 0 flushes only on close (tests call flush themselves). */
   usageFlushMs?: number;
   /** Largest analysis upload in bytes (ORGTOKEN_BODY_LIMIT_MB); JSON API bodies stay at 1 MiB. */
   analysisBodyLimit?: number;
+  /** Uploads parsed at once and waiting (ORGTOKEN_INGEST_*); tests also give a worker. */
+  ingest?: Partial<IngestPoolOptions>;
   /** Failed authentications allowed per window (see config.ts); tests raise them. */
   rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Verification cache bound. */
@@ -136,7 +142,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     invalidate: invalidation,
     limits,
   };
-  app.decorate('runtime', { cache, usage, verifier, services });
+  // Built here only: the setup code it holds must be the one its routes check.
+  const setup = new FirstRunSetup(services);
+  app.decorate('runtime', { cache, usage, verifier, services, setup });
+  const concurrency = deps.ingest?.concurrency ?? defaults.ingestConcurrency;
+  const ingest = new IngestPool({
+    ...deps.ingest,
+    concurrency,
+    queue: deps.ingest?.queue ?? concurrency * defaults.ingestQueuePerParser,
+    onWorkerFailure: (error) => app.log.error({ err: error }, 'a report parser stopped mid-parse'),
+  });
+  app.addHook('onClose', () => ingest.close());
   if (deps.usageFlushMs) usage.start(deps.usageFlushMs);
   // Usage still in memory is written before the process lets go of the store.
   app.addHook('onClose', async () => {
@@ -144,7 +160,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await usage.stop();
   });
   invalidation.start();
-  const setup = deps.setup ?? new FirstRunSetup(services);
 
   app.setValidatorCompiler(validatorCompiler);
   // Before swagger registers its own onRoute hook, so that the document shows these too.
@@ -200,7 +215,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(orgTokenRoutes(services));
       await api.register(personalTokenRoutes(services));
       await api.register(
-        analysisRoutes(services, deps.analysisBodyLimit ?? defaults.bodyLimitMb * 1024 * 1024),
+        analysisRoutes(
+          services,
+          deps.analysisBodyLimit ?? defaults.bodyLimitMb * 1024 * 1024,
+          ingest,
+        ),
       );
     },
     { prefix: '/api/v1' },

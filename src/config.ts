@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseCidrs } from './domain/cidr.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
@@ -17,6 +18,8 @@ export interface Config {
   rateLimits: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /** Uploads parsed at once, and how many more may wait (docs/operations.md "Ingest"). */
+  ingest: { concurrency: number; queue: number };
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
 }
@@ -40,6 +43,13 @@ export const defaults = {
   passwordFailuresPer15Minutes: 10,
   /** Largest analysis upload (ORGTOKEN_BODY_LIMIT_MB); other JSON bodies stay at 1 MiB. */
   bodyLimitMb: 50,
+  /**
+   * Uploads parsed at once (ORGTOKEN_INGEST_CONCURRENCY): one worker thread per core keeps
+   * every core busy with parsing without parsers competing for one core.
+   */
+  ingestConcurrency: Math.max(1, availableParallelism()),
+  /** Uploads that may wait for a parser, per parser (ORGTOKEN_INGEST_QUEUE is the total). */
+  ingestQueuePerParser: 2,
   sessionIdleMinutes: 120,
   sessionMaxHours: 24 * 7,
 } as const;
@@ -53,6 +63,8 @@ export const settings = {
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level' },
   trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
   bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
+  ingestConcurrency: { env: 'ORGTOKEN_INGEST_CONCURRENCY', flag: 'ingest-concurrency' },
+  ingestQueue: { env: 'ORGTOKEN_INGEST_QUEUE', flag: 'ingest-queue' },
   usageFlush: { env: 'ORGTOKEN_USAGE_FLUSH_SECONDS', flag: 'usage-flush-seconds' },
   tokenCacheSize: { env: 'ORGTOKEN_TOKEN_CACHE_SIZE', flag: 'token-cache-size' },
   tokenFailureLimit: { env: 'ORGTOKEN_TOKEN_FAILURE_LIMIT', flag: 'token-failure-limit' },
@@ -103,6 +115,25 @@ function trustProxy(source: Source): boolean | string[] {
       `TRUST_PROXY must be true, false or a comma-separated list of addresses/CIDRs in standard notation, such as 10.0.0.1,192.168.0.0/16 (got "${source.TRUST_PROXY}")`,
     );
   }
+}
+
+// The queue's default follows the concurrency that was configured, not the default one.
+function ingestSettings(env: Source): Config['ingest'] {
+  const concurrency = integer(
+    env,
+    'ORGTOKEN_INGEST_CONCURRENCY',
+    defaults.ingestConcurrency,
+    1,
+    256,
+  );
+  const queue = integer(
+    env,
+    'ORGTOKEN_INGEST_QUEUE',
+    concurrency * defaults.ingestQueuePerParser,
+    0,
+    10_000,
+  );
+  return { concurrency, queue };
 }
 
 /** Parses the environment; throws ConfigError naming the variable at fault. */
@@ -165,6 +196,7 @@ export function loadConfig(env: Source = process.env): Config {
     },
     bodyLimitBytes:
       integer(env, 'ORGTOKEN_BODY_LIMIT_MB', defaults.bodyLimitMb, 1, 1024) * 1024 * 1024,
+    ingest: ingestSettings(env),
     sessionIdleSeconds:
       integer(env, 'ORGTOKEN_SESSION_IDLE_MINUTES', defaults.sessionIdleMinutes, 1, 60 * 24 * 30) *
       60,

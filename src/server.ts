@@ -5,7 +5,6 @@ import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { PasswordHasher } from './domain/passwords.js';
 import { purgeExpiredSessions } from './services/sessions.js';
-import { FirstRunSetup } from './services/setup.js';
 import { openStore } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { version } from './version.js';
@@ -40,7 +39,7 @@ export async function startServer(config: Config): Promise<{
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store);
 
-  const deps = {
+  const app = await buildApp({
     store,
     clock: systemClock,
     passwords: new PasswordHasher(),
@@ -48,22 +47,18 @@ export async function startServer(config: Config): Promise<{
       idleSeconds: config.sessionIdleSeconds,
       absoluteSeconds: config.sessionAbsoluteSeconds,
     },
-  };
-  const setup = new FirstRunSetup(deps);
-  const app = await buildApp({
-    ...deps,
-    setup,
     trustProxy: config.trustProxy,
     usageFlushMs: config.usageFlushMs,
     cacheMaxEntries: config.tokenCacheSize,
     analysisBodyLimit: config.bodyLimitBytes,
+    ingest: config.ingest,
     rateLimits: config.rateLimits,
     logger: { level: config.logLevel },
     version,
   });
 
   // Before listening, so that a ready server already has its configured admin.
-  const code = await setup.start(config.admin);
+  const code = await app.runtime.setup.start(config.admin);
   const url = await app.listen({ port: config.port, host: config.host });
   if (code) {
     const base = config.publicUrl ?? url;

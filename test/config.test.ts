@@ -30,6 +30,8 @@ describe('configuration', () => {
       ORGTOKEN_SESSION_MAX_HOURS: '12',
       ORGTOKEN_USAGE_FLUSH_SECONDS: '3',
       ORGTOKEN_TOKEN_CACHE_SIZE: '500',
+      ORGTOKEN_INGEST_CONCURRENCY: '3',
+      ORGTOKEN_INGEST_QUEUE: '7',
     });
     expect(config).toEqual({
       port: 9000,
@@ -45,7 +47,17 @@ describe('configuration', () => {
       usageFlushMs: 3000,
       tokenCacheSize: 500,
       rateLimits: { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
+      ingest: { concurrency: 3, queue: 7 },
     });
+  });
+
+  it('waits twice the configured ingest concurrency unless ORGTOKEN_INGEST_QUEUE says', () => {
+    expect(loadConfig({ ORGTOKEN_INGEST_CONCURRENCY: '3' }).ingest).toEqual({
+      concurrency: 3,
+      queue: 6,
+    });
+    expect(loadConfig({ ORGTOKEN_INGEST_QUEUE: '0' }).ingest.queue).toBe(0);
+    expect(loadConfig({}).ingest.concurrency).toBeGreaterThanOrEqual(1);
   });
 
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
@@ -59,6 +71,8 @@ describe('configuration', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
+    [{ ORGTOKEN_INGEST_CONCURRENCY: '0' }, /ORGTOKEN_INGEST_CONCURRENCY/],
+    [{ ORGTOKEN_INGEST_QUEUE: '-1' }, /ORGTOKEN_INGEST_QUEUE/],
     [{ PORT: '70000' }, /PORT/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],

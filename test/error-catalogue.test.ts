@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { settings } from '../src/config.js';
+import { sonarTokenTypes } from '../src/contract/sonar.js';
 import { errorCatalogue } from '../src/domain/errors.js';
-import { sonarTokenTypes } from '../src/services/sonar-tokens.js';
 
 const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
 

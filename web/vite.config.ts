@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The web UI (SPEC.md §4). Built into web/dist, which the server serves at /; in
+// The web UI (docs/web-ui.md). Built into web/dist, which the server serves at /; in
 // development `npx vite web` proxies the API to a server on :9000.
 export default defineConfig({
   root: import.meta.dirname,

@@ -3,7 +3,7 @@ import { CliError } from './errors.js';
 
 /**
  * The header the server sets when the token that authenticated a request expires within 7
- * days (src/http/authentication.ts). Spelled out here so the CLI loads none of the server.
+ * days (src/http/auth/token-expiration.ts). Spelled out here so the CLI loads none of the server.
  */
 const expirationHeader = 'SonarQube-Authentication-Token-Expiration';
 const sessionCookie = 'orgtoken_session';
@@ -30,6 +30,25 @@ export interface RequestOptions {
   json?: unknown;
   /** A body that is JSON text already (an analysis report, sent as read). */
   jsonText?: string;
+  /** JSON as bytes, sent with this Content-Encoding (a gzip-compressed report). */
+  encodedJson?: { bytes: Uint8Array; encoding: 'gzip' };
+  /**
+   * When the call must be over (ms since the epoch): answers 429 and 503 are retried after
+   * the wait their Retry-After asks for, as long as the retry can start before then, and a
+   * request still running then is cut off.
+   */
+  deadline?: number;
+}
+
+/** Statuses that mean "later": too many attempts, the server busy or its store away. */
+const retriedStatuses = new Set([429, 503]);
+
+/** Retry-After as seconds (RFC 9110: a number of seconds or an HTTP date); 5 s when absent. */
+function retryAfterMs(response: Response): number {
+  const header = response.headers.get('retry-after')?.trim() ?? '';
+  if (/^\d+$/.test(header)) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? 5000 : Math.max(0, date - Date.now());
 }
 
 interface ErrorAnswer {
@@ -74,27 +93,47 @@ export class ApiClient {
       if (value !== undefined) url.searchParams.set(name, value);
     }
     const body =
-      options.jsonText ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+      options.encodedJson?.bytes ??
+      options.jsonText ??
+      (options.json === undefined ? undefined : JSON.stringify(options.json));
+    const headers: Record<string, string> = {
+      'user-agent': `orgtoken-cli/${version}`,
+      accept: 'application/json',
+      // Only with a body: the server refuses an empty body declared as JSON.
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.encodedJson ? { 'content-encoding': options.encodedJson.encoding } : {}),
+      ...this.credentials,
+    };
     let response: Response;
     let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          'user-agent': `orgtoken-cli/${version}`,
-          accept: 'application/json',
-          // Only with a body: the server refuses an empty body declared as JSON.
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...this.credentials,
-        },
-        body,
-      });
-      text = await response.text();
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        `cannot reach the server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    for (;;) {
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body,
+          ...(options.deadline === undefined
+            ? {}
+            : { signal: AbortSignal.timeout(Math.max(1, options.deadline - Date.now())) }),
+        });
+        text = await response.text();
+      } catch (error) {
+        if ((error as Error).name === 'TimeoutError') {
+          throw new CliError(`${this.baseUrl} did not answer before the --timeout`);
+        }
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new CliError(
+          `cannot reach the server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+        );
+      }
+      if (options.deadline === undefined || !retriedStatuses.has(response.status)) break;
+      const wait = retryAfterMs(response);
+      if (Date.now() + wait >= options.deadline) break;
+      const refusal = errorFrom(response, text);
+      console.error(
+        `orgtoken: the server answered ${response.status} ${refusal.code}; trying again in ${Math.ceil(wait / 1000)} s`,
       );
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
     this.warnOfExpiry(response);
     if (!response.ok) throw errorFrom(response, text);

@@ -1,4 +1,4 @@
-import type { ProjectScope } from '../domain/project-scope.js';
+import type { NewOrgToken } from '../contract/tokens.js';
 
 /** What scripts read: the server's objects, as JSON, on stdout. */
 export function printJson(value: unknown): void {
@@ -43,7 +43,7 @@ export function plural(count: number, word: string): string {
 }
 
 /** A project scope in words: `all projects`, or the keys and patterns it lists. */
-export function formatScope(scope: ProjectScope): string {
+export function formatScope(scope: NewOrgToken['projects']): string {
   if (scope.mode === 'all') return 'all projects';
-  return [...scope.keys, ...scope.patterns].join(', ');
+  return [...(scope.keys ?? []), ...(scope.patterns ?? [])].join(', ');
 }

@@ -47,3 +47,9 @@ export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
 }
+
+/** Who calls a use case and from where: the first thing every service is given. */
+export interface Caller {
+  actor: Actor;
+  meta: RequestMeta;
+}

@@ -21,8 +21,20 @@ export const errorCatalogue = {
   NOT_FOUND: { status: 404, message: 'Not found.' },
   CONFLICT: { status: 409, message: 'This conflicts with an existing object.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_ENCODING: {
+    status: 415,
+    message: 'The Content-Encoding of the body is not supported; send gzip or identity.',
+  },
   RATE_LIMITED: { status: 429, message: 'Too many failed attempts; try again later.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached; try again later.' },
+  INGEST_BUSY: {
+    status: 503,
+    message: 'The server is parsing as many reports as it takes at once; try again later.',
+  },
+  INGEST_FAILED: {
+    status: 500,
+    message: 'The report parser stopped before it finished; nothing was stored.',
+  },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -32,7 +44,11 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** The request field at fault, for VALIDATION_FAILED (e.g. `/body/email`). */
+  /**
+   * The field at fault, for VALIDATION_FAILED: bare as the domain and services name it
+   * (`expiresAt`, `projects/keys/2`), or a request location (`/body/expiresAt`) once the HTTP
+   * layer has placed it.
+   */
   readonly field: string | undefined;
   /** For RATE_LIMITED: when to try again (the Retry-After header). */
   readonly retryAfterSeconds: number | undefined;
@@ -49,6 +65,18 @@ export class AppError extends Error {
     this.field = options.field;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/** The same error, about the field at this location (the HTTP layer places bare fields). */
+export function placed(error: AppError, field: string): AppError {
+  const moved = new AppError(error.code, error.message, {
+    field,
+    ...(error.retryAfterSeconds === undefined
+      ? {}
+      : { retryAfterSeconds: error.retryAfterSeconds }),
+  });
+  moved.stack = error.stack;
+  return moved;
 }
 
 /** Shorthand for the 400 every bad field gets. */

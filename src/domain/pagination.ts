@@ -37,7 +37,7 @@ export function decodeCursor(cursor: string, size: number): string[] {
     // Only keysets this server writes: no control characters (a NUL would reach the store).
     !parsed.every((part) => typeof part === 'string' && !hasControlCharacter(part))
   ) {
-    throw invalid('/querystring/cursor', 'cursor is not one this server gave out');
+    throw invalid('cursor', 'cursor is not one this server gave out');
   }
   return parsed;
 }

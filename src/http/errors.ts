@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../domain/errors.js';
+import { AppError, placed } from '../domain/errors.js';
 import { translateStoreError } from '../store/errors.js';
 import { setFrameHeaders } from './security-headers.js';
 
@@ -81,6 +81,25 @@ export function frameworkErrors(
   reply.code(known.status).send(errorBody(known, request.id));
 }
 
+const requestParts = ['params', 'querystring', 'body'] as const;
+
+/**
+ * Where in the request a field is. Services and the domain name fields bare (`expiresAt`,
+ * `projects/keys/2`); the route's schema says whether that is a path parameter, a query
+ * parameter or part of the body. A field that already names a location is kept.
+ */
+export function locateField(request: FastifyRequest, field: string): string {
+  if (field.startsWith('/')) return field;
+  const head = field.split('/')[0] ?? field;
+  const schema = request.routeOptions.schema as
+    | Partial<Record<(typeof requestParts)[number], { properties?: Record<string, unknown> }>>
+    | undefined;
+  for (const part of requestParts) {
+    if (schema?.[part]?.properties?.[head] !== undefined) return `/${part}/${field}`;
+  }
+  return `/${request.method === 'GET' ? 'querystring' : 'body'}/${field}`;
+}
+
 /** RFC 6750: a refused token is an `invalid_token`; a missing one gets the bare challenge. */
 function challenge(error: AppError): string {
   if (!error.code.startsWith('TOKEN_')) return 'Bearer realm="orgtoken"';
@@ -105,6 +124,9 @@ export function registerErrorHandling(
       known = new AppError('INTERNAL');
     } else if (known.code === 'STORE_UNAVAILABLE') {
       request.log.warn({ err: { message: error.message, code: error.code } }, 'store unavailable');
+    }
+    if (known.field !== undefined && !known.field.startsWith('/')) {
+      known = placed(known, locateField(request, known.field));
     }
     if (known.status === 401) reply.header('WWW-Authenticate', challenge(known));
     if (known.status === 503) reply.header('Retry-After', '5');

@@ -1,7 +1,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { ErrorBody } from '../contract/common.js';
 import { AppError, type ErrorCode, errorCatalogue } from '../domain/errors.js';
 import { errorBody } from './errors.js';
-import { ErrorBody } from './schemas.js';
 
 // Some answers follow from a route's shape rather than from what it does: any route can be
 // asked with a malformed URL (400), meet a broken store (503) or a fault (500); a route that

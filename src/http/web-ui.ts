@@ -34,7 +34,7 @@ function isAssetPath(pathname: string, root: string): boolean {
 }
 
 /**
- * The web UI (docs/architecture.md "Web UI"): hashed files under /assets/ cached for a year, and the app's one
+ * The web UI (docs/web-ui.md): hashed files under /assets/ cached for a year, and the app's one
  * HTML page for every other GET a browser navigates to, so /orgs/acme/admin/tokens can be
  * reloaded or bookmarked. API paths keep their JSON 404. Returns the page-serving fallback
  * for the not-found handler, or null when the UI is not built.

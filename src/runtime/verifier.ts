@@ -203,7 +203,7 @@ export class TokenVerifier {
       // The checksum need not be computed again: a digest is only cached after its secret
       // passed the whole syntax check and matched a stored token, so any secret with this
       // digest is that same secret. A cached valid token passes whatever others sent from
-      // its address (docs/security.md "Failed-token limit").
+      // its address (docs/security.md "Rate limiting").
       this.deps.telemetry.cacheLookup(true);
       return this.check(cached, kind, key, nowMs, meta);
     }

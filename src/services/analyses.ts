@@ -1,4 +1,5 @@
-import type { Actor, RequestMeta } from '../domain/actors.js';
+import type { Analysis, Issue } from '../contract/analyses.js';
+import type { Caller } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -8,15 +9,8 @@ import {
   type GateVerdict,
   type QualityGate,
 } from '../domain/quality-gate.js';
-import { parseGeneric } from '../domain/reports/generic.js';
-import {
-  type IssueLevel,
-  type NormalizedIssue,
-  type ParsedReport,
-  type Summary,
-  summarize,
-} from '../domain/reports/report.js';
-import { parseSarif } from '../domain/reports/sarif.js';
+import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
+import type { IssueLevel } from '../domain/reports/report.js';
 import {
   type AnalysisRow,
   findAnalysis,
@@ -27,31 +21,12 @@ import {
   listIssues,
   upsertQualityGate,
 } from '../store/analyses.js';
-import { recordAudit } from '../store/audit.js';
 import { findProject, type ProjectRow } from '../store/projects.js';
 import { type OrgAccess, orgAccess, requireOrgAdmin, requireProjectAccess } from './access.js';
+import { audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { insertProjectAudited, projectIn } from './projects.js';
-
-export type ReportFormat = 'sarif' | 'generic';
-
-/** An analysis as the API shows it. */
-export interface Analysis {
-  id: string;
-  projectKey: string;
-  createdAt: string;
-  branch: string | null;
-  commit: string | null;
-  format: ReportFormat;
-  tools: string[];
-  summary: Summary;
-  qualityGate: GateVerdict;
-  submittedBy: { type: string; id: string; name: string };
-}
-
-export interface Issue extends NormalizedIssue {
-  id: number;
-}
+import type { AnalysisRef, PageRequest, ProjectRef } from './refs.js';
 
 function presentAnalysis(row: AnalysisRow, projectKey: string): Analysis {
   const errors = Number(row.errors);
@@ -77,11 +52,6 @@ function presentAnalysis(row: AnalysisRow, projectKey: string): Analysis {
     },
   };
 }
-
-const parsers: Record<ReportFormat, (document: unknown) => ParsedReport> = {
-  sarif: parseSarif,
-  generic: parseGeneric,
-};
 
 async function gateOf(deps: ServiceDeps, projectId: string): Promise<QualityGate> {
   const row = await findQualityGate(deps.store.db, projectId);
@@ -115,51 +85,50 @@ async function uploadTarget(
  */
 export async function authorizeUpload(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
 ): Promise<void> {
-  await uploadTarget(deps, await orgAccess(deps, actor, orgKey), projectKey);
+  await uploadTarget(deps, await orgAccess(deps, caller.actor, ref.org), ref.projectKey);
 }
 
 /**
- * Stores an uploaded report: validated and normalized first (an invalid report stores
- * nothing), then the analysis, all its issues and its audit event in one transaction.
+ * Stores an uploaded report, validated and normalized already (the ingest pool parses it off
+ * the event loop): the analysis, all its issues and its audit event in one transaction.
  */
 export async function createAnalysis(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
   input: {
     format: ReportFormat;
-    report: unknown;
+    /** Its issue slices can be read once only: the store unpacks them as it writes. */
+    report: SlicedReport;
     branch?: string | undefined;
     commit?: string | undefined;
   },
-  meta: RequestMeta,
 ): Promise<Analysis> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const { actor } = caller;
+  const { projectKey } = ref;
+  const access = await orgAccess(deps, actor, ref.org);
   const target = await uploadTarget(deps, access, projectKey);
-  const parsed = parsers[input.format](input.report);
-  const summary = summarize(parsed.issues);
+  const { report: parsed } = input;
+  const { summary } = parsed;
   const verdict = evaluateGate(
     summary,
     target.project ? await gateOf(deps, target.project.id) : defaultQualityGate,
   );
-  const now = deps.clock.now().toISOString();
-
-  const row = await deps.store.db.transaction().execute(async (trx) => {
+  const row = await audited(deps, caller, async (tx) => {
+    const trx = tx.db;
+    const now = tx.at;
     const project =
       target.project ??
       (await insertProjectAudited(
-        trx,
+        tx,
         access.org.id,
         { key: projectKey, name: projectKey },
-        actor,
-        meta,
-        now,
-        { provisionedBy: 'analysis' },
+        {
+          provisionedBy: 'analysis',
+        },
       ));
     const analysis: AnalysisRow = {
       id: newId(Date.parse(now)),
@@ -179,17 +148,11 @@ export async function createAnalysis(
       submitted_by_name: actor.name,
     };
     await insertAnalysis(trx, analysis);
-    await insertIssues(
-      trx,
-      parsed.issues.map((issue, seq) => ({ analysis_id: analysis.id, seq, ...issue })),
-    );
-    await recordAudit(trx, {
+    await insertIssues(trx, deps.store.engine, analysis.id, parsed.issueSlices);
+    await tx.record({
       orgId: access.org.id,
-      at: now,
       action: 'analysis.created',
-      actor,
-      target: { type: 'project', id: project.id, name: project.key },
-      meta,
+      target: targetOf.project(project),
       details: {
         analysisId: analysis.id,
         format: input.format,
@@ -207,24 +170,22 @@ export async function createAnalysis(
 /** Reading needs membership, or project:browse with the project in scope for a token. */
 async function readableProject(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
 ): Promise<{ access: OrgAccess; project: ProjectRow }> {
-  const access = await orgAccess(deps, actor, orgKey);
-  requireProjectAccess(access, 'project:browse', projectKey);
-  return { access, project: await projectIn(deps, access, projectKey) };
+  const access = await orgAccess(deps, caller.actor, ref.org);
+  requireProjectAccess(access, 'project:browse', ref.projectKey);
+  return { access, project: await projectIn(deps, access, ref.projectKey) };
 }
 
 /** A project's analyses, newest first. */
 export async function pageAnalyses(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: ProjectRef,
+  page: PageRequest,
 ): Promise<Page<Analysis>> {
-  const { project } = await readableProject(deps, actor, orgKey, projectKey);
+  const { project } = await readableProject(deps, caller, ref);
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listAnalyses(deps.store.db, project.id, { limit: page.limit, after });
   return toPage(
@@ -248,27 +209,23 @@ async function analysisOf(
 /** One analysis. */
 export async function getAnalysis(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
-  analysisId: string,
+  caller: Caller,
+  ref: AnalysisRef,
 ): Promise<Analysis> {
-  const { project } = await readableProject(deps, actor, orgKey, projectKey);
-  return presentAnalysis(await analysisOf(deps, project, analysisId), project.key);
+  const { project } = await readableProject(deps, caller, ref);
+  return presentAnalysis(await analysisOf(deps, project, ref.analysisId), project.key);
 }
 
 /** An analysis's issues in report order, by level and rule. */
 export async function pageIssues(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
-  analysisId: string,
-  filter: { level?: IssueLevel | undefined; rule?: string | undefined },
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: AnalysisRef,
+  query: PageRequest & { level?: IssueLevel | undefined; rule?: string | undefined },
 ): Promise<Page<Issue>> {
-  const { project } = await readableProject(deps, actor, orgKey, projectKey);
-  const analysis = await analysisOf(deps, project, analysisId);
+  const { project } = await readableProject(deps, caller, ref);
+  const analysis = await analysisOf(deps, project, ref.analysisId);
+  const { level, rule, ...page } = query;
   const cursor = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   // A position is what the seq column holds: decimal digits within a 32-bit integer. Anything
   // else ("1e300", a number beyond the column) is not a cursor this server gave out, and must
@@ -280,9 +237,14 @@ export async function pageIssues(
         ? Number(cursor)
         : Number.NaN;
   if (after !== undefined && Number.isNaN(after)) {
-    throw invalid('/querystring/cursor', 'cursor is not one this server gave out');
+    throw invalid('cursor', 'cursor is not one this server gave out');
   }
-  const rows = await listIssues(deps.store.db, analysis.id, filter, { limit: page.limit, after });
+  const rows = await listIssues(
+    deps.store.db,
+    analysis.id,
+    { level, rule },
+    { limit: page.limit, after },
+  );
   return toPage(
     rows,
     page.limit,
@@ -302,42 +264,35 @@ export async function pageIssues(
 /** A project's quality gate (anyone who may read the project). */
 export async function getQualityGate(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
 ): Promise<QualityGate> {
-  const { project } = await readableProject(deps, actor, orgKey, projectKey);
+  const { project } = await readableProject(deps, caller, ref);
   return gateOf(deps, project.id);
 }
 
 /** Sets a project's quality gate (org admins); later analyses are judged by it. */
 export async function putQualityGate(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
   gate: QualityGate,
-  meta: RequestMeta,
 ): Promise<QualityGate> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
-  const project = await projectIn(deps, access, projectKey);
+  const project = await projectIn(deps, access, ref.projectKey);
   const before = await gateOf(deps, project.id);
-  const now = deps.clock.now().toISOString();
-  await deps.store.db.transaction().execute(async (trx) => {
-    await upsertQualityGate(trx, {
+  await audited(deps, caller, async (tx) => {
+    await upsertQualityGate(tx.db, {
       project_id: project.id,
       max_errors: gate.maxErrors,
       max_warnings: gate.maxWarnings,
-      updated_at: now,
+      updated_at: tx.at,
     });
-    await recordAudit(trx, {
+    await tx.record({
       orgId: access.org.id,
-      at: now,
       action: 'quality_gate.updated',
-      actor,
-      target: { type: 'project', id: project.id, name: project.key },
-      meta,
+      target: targetOf.project(project),
       details: { from: before, to: gate },
     });
   });

@@ -1,18 +1,27 @@
-import type { Actor } from '../domain/actors.js';
+import type { AuditEvent } from '../contract/audit.js';
+import type { Caller } from '../domain/actors.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { type AuditEventRow, listAuditEvents } from '../store/audit.js';
+import { normalizeTimestamp } from '../domain/time.js';
+import { type AuditEventRow, type AuditFilter, listAuditEvents } from '../store/audit.js';
 import { orgAccess, requireInstanceAdmin, requireOrgAdmin, requirePlan } from './access.js';
 import type { ServiceDeps } from './context.js';
+import type { OrgRef, PageRequest } from './refs.js';
 
-export interface AuditEvent {
-  id: string;
-  at: string;
-  action: string;
-  actor: { type: string; id: string | null; name: string | null };
-  target: { type: string; id: string | null; name: string | null };
-  ip: string | null;
-  userAgent: string | null;
-  details: Record<string, unknown>;
+/** Which events to read: one action, from `since` (inclusive) to `until` (exclusive). */
+export interface AuditQuery {
+  action?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** The filter as stored: times in the one form the log holds them, so they compare as text. */
+function filterOf(query: AuditQuery, orgId: string | null): AuditFilter {
+  return {
+    orgId,
+    action: query.action,
+    since: query.since && normalizeTimestamp(query.since, 'since'),
+    until: query.until && normalizeTimestamp(query.until, 'until'),
+  };
 }
 
 function present(row: AuditEventRow): AuditEvent {
@@ -31,19 +40,22 @@ function present(row: AuditEventRow): AuditEvent {
 /** One page of an organization's audit log, newest first (org admins). */
 export async function pageAuditEvents(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: OrgRef,
+  query: AuditQuery & PageRequest,
 ): Promise<Page<AuditEvent>> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
+  return pageOf(deps, filterOf(query, access.org.id), query);
+}
+
+async function pageOf(
+  deps: ServiceDeps,
+  filter: AuditFilter,
+  page: PageRequest,
+): Promise<Page<AuditEvent>> {
   const after = page.cursor ? (decodeCursor(page.cursor, 2) as [string, string]) : undefined;
-  const rows = await listAuditEvents(
-    deps.store.db,
-    { ...filter, orgId: access.org.id },
-    { limit: page.limit, after },
-  );
+  const rows = await listAuditEvents(deps.store.db, filter, { limit: page.limit, after });
   return toPage(rows, page.limit, (row) => [row.at, row.id], present);
 }
 
@@ -54,18 +66,11 @@ export async function pageAuditEvents(
  */
 export async function pageInstanceAuditEvents(
   deps: ServiceDeps,
-  actor: Actor,
-  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  query: AuditQuery & PageRequest,
 ): Promise<Page<AuditEvent>> {
-  requireInstanceAdmin(actor);
-  const after = page.cursor ? (decodeCursor(page.cursor, 2) as [string, string]) : undefined;
-  const rows = await listAuditEvents(
-    deps.store.db,
-    { ...filter, orgId: null },
-    { limit: page.limit, after },
-  );
-  return toPage(rows, page.limit, (row) => [row.at, row.id], present);
+  requireInstanceAdmin(caller.actor);
+  return pageOf(deps, filterOf(query, null), query);
 }
 
 /**
@@ -75,23 +80,20 @@ export async function pageInstanceAuditEvents(
  */
 export async function exportAuditEvents(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  filter: { action?: string | undefined; since?: string | undefined; until?: string | undefined },
+  caller: Caller,
+  ref: OrgRef,
+  query: AuditQuery,
 ): Promise<AsyncIterable<AuditEvent>> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
   requirePlan(access.org, 'auditExport');
+  const filter = filterOf(query, access.org.id);
   const batch = 500;
   return {
     async *[Symbol.asyncIterator]() {
       let after: [string, string] | undefined;
       for (;;) {
-        const rows = await listAuditEvents(
-          deps.store.db,
-          { ...filter, orgId: access.org.id },
-          { limit: batch, after },
-        );
+        const rows = await listAuditEvents(deps.store.db, filter, { limit: batch, after });
         for (const row of rows.slice(0, batch)) yield present(row);
         const last = rows[batch - 1];
         if (rows.length <= batch || !last) return;

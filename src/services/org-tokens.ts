@@ -1,10 +1,11 @@
-import type { Actor, RequestMeta } from '../domain/actors.js';
+import type { NewOrgToken, OrgToken, OrgTokenChange } from '../contract/tokens.js';
+import type { Actor, Caller } from '../domain/actors.js';
 import { parseCidrs } from '../domain/cidr.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
-import type { ProjectScope, ProjectScopeInput } from '../domain/project-scope.js';
+import type { ProjectScope } from '../domain/project-scope.js';
 import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
 import {
   checkExpiry,
@@ -13,7 +14,6 @@ import {
   type TokenPolicy,
 } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
-import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import {
   dailyUsage,
@@ -32,32 +32,11 @@ import {
   requirePlan,
   requireSessionUser,
 } from './access.js';
-import { isoNow, type ServiceDeps } from './context.js';
+import { audited, targetOf } from './audited.js';
+import type { ServiceDeps } from './context.js';
 import { checkProjectScope } from './projects.js';
+import type { OrgRef, OrgTokenRef, PageRequest } from './refs.js';
 import { newTokenRow } from './token-rows.js';
-
-/** An organization token as the API shows it: never its secret or digest. */
-export interface OrgToken {
-  id: string;
-  name: string;
-  description: string;
-  hint: string;
-  status: TokenStatus;
-  permissions: Permission[];
-  projects: ProjectScope;
-  expiresAt: string | null;
-  allowedCidrs: string[];
-  createdAt: string;
-  createdBy: { id: string; name: string } | null;
-  lastUsedAt: string | null;
-  lastUsedIp: string | null;
-  lastUsedUserAgent: string | null;
-  revokedAt: string | null;
-  revokedBy: { id: string; name: string } | null;
-  rotatedAt: string | null;
-  /** Uses per day for the last 30 days, oldest first, today last. */
-  dailyUsage: number[];
-}
 
 export const usageDays = 30;
 
@@ -114,9 +93,9 @@ async function present(deps: ServiceDeps, row: TokenRow): Promise<OrgToken> {
 }
 
 /** Token management: a person signed in with a session, admin of the organization. */
-async function adminAccess(deps: ServiceDeps, actor: Actor, orgKey: string): Promise<OrgAccess> {
+async function adminAccess(deps: ServiceDeps, actor: Actor, ref: OrgRef): Promise<OrgAccess> {
   requireSessionUser(actor);
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, actor, ref.org);
   requireOrgAdmin(access);
   return access;
 }
@@ -139,34 +118,25 @@ export async function policyOf(deps: ServiceDeps, orgId: string): Promise<TokenP
 function checkCidrs(access: OrgAccess, cidrs: string[] | undefined): string[] {
   if (!cidrs || cidrs.length === 0) return [];
   requirePlan(access.org, 'ipAllowlist');
-  return [...new Set(parseCidrs(cidrs, '/body/allowedCidrs'))];
-}
-
-export interface NewOrgToken {
-  name: string;
-  description?: string | undefined;
-  permissions: Permission[];
-  projects: ProjectScopeInput;
-  expiresAt: string | null;
-  allowedCidrs?: string[] | undefined;
+  return [...new Set(parseCidrs(cidrs, 'allowedCidrs'))];
 }
 
 /** Creates an organization token; the secret is in the answer and nowhere else, ever. */
 export async function createOrgToken(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
   input: NewOrgToken,
-  meta: RequestMeta,
 ): Promise<OrgToken & { token: string }> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const { actor } = caller;
+  const access = await adminAccess(deps, actor, ref);
   requirePlan(access.org, 'organizationTokens');
   const now = deps.clock.now();
   const expiresAt = checkExpiry(
     input.expiresAt,
     await policyOf(deps, access.org.id),
     now,
-    '/body/expiresAt',
+    'expiresAt',
   );
   const projects = await checkProjectScope(deps, access.org.id, input.projects);
   const allowedCidrs = checkCidrs(access, input.allowedCidrs);
@@ -186,15 +156,12 @@ export async function createOrgToken(
     createdAt: now.toISOString(),
     creator: actor,
   });
-  await deps.store.db.transaction().execute(async (trx) => {
-    await insertToken(trx, row);
-    await recordAudit(trx, {
+  await audited(deps, { ...caller, at: row.created_at }, async (tx) => {
+    await insertToken(tx.db, row);
+    await tx.record({
       orgId: access.org.id,
-      at: row.created_at,
       action: 'token.created',
-      actor,
-      target: { type: 'organization_token', id: row.id, name: row.name },
-      meta,
+      target: targetOf.orgToken(row),
       details: {
         permissions: JSON.parse(row.permissions),
         projects,
@@ -209,26 +176,25 @@ export async function createOrgToken(
 /** The organization's tokens, newest first, filtered by status and name (org admins). */
 export async function pageOrgTokens(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  filter: { status?: TokenStatus | undefined; q?: string | undefined },
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: OrgRef,
+  query: PageRequest & { status?: TokenStatus | undefined; q?: string | undefined },
 ): Promise<Page<OrgToken>> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const access = await adminAccess(deps, caller.actor, ref);
   const now = deps.clock.now();
-  const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
+  const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
   const rows = await listTokens(
     deps.store.db,
     {
       owner: { orgId: access.org.id },
-      status: filter.status,
-      q: filter.q,
+      status: query.status,
+      q: query.q,
       now: now.toISOString(),
       soon: new Date(now.getTime() + expiringWindowMs).toISOString(),
     },
-    { limit: page.limit, after },
+    { limit: query.limit, after },
   );
-  const served = rows.slice(0, page.limit);
+  const served = rows.slice(0, query.limit);
   const usage = await usageSeries(
     deps.store,
     served.map((row) => row.id),
@@ -236,7 +202,7 @@ export async function pageOrgTokens(
   );
   return toPage(
     rows,
-    page.limit,
+    query.limit,
     (row) => [row.id],
     (row) => presentOrgToken(row, now, usage.get(row.id) ?? []),
   );
@@ -245,34 +211,23 @@ export async function pageOrgTokens(
 /** One organization token (org admins). */
 export async function getOrgToken(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  tokenId: string,
+  caller: Caller,
+  ref: OrgTokenRef,
 ): Promise<OrgToken> {
-  const access = await adminAccess(deps, actor, orgKey);
-  return present(deps, await tokenIn(deps, access, tokenId));
-}
-
-export interface OrgTokenChanges {
-  name?: string | undefined;
-  description?: string | undefined;
-  permissions?: Permission[] | undefined;
-  projects?: ProjectScopeInput | undefined;
-  allowedCidrs?: string[] | undefined;
+  const access = await adminAccess(deps, caller.actor, ref);
+  return present(deps, await tokenIn(deps, access, ref.tokenId));
 }
 
 /** Edits name, description, permissions, project scope or allowlist; never the expiry. */
 export async function updateOrgToken(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  tokenId: string,
-  input: OrgTokenChanges,
-  meta: RequestMeta,
+  caller: Caller,
+  ref: OrgTokenRef,
+  input: OrgTokenChange,
 ): Promise<OrgToken> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const access = await adminAccess(deps, caller.actor, ref);
   requirePlan(access.org, 'organizationTokens');
-  const token = await tokenIn(deps, access, tokenId);
+  const token = await tokenIn(deps, access, ref.tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be edited.');
   const changes: Partial<TokenRow> = {};
   if (input.name !== undefined) changes.name = input.name.trim();
@@ -290,15 +245,12 @@ export async function updateOrgToken(
     Object.entries(changes).filter(([key, value]) => token[key as keyof TokenRow] !== value),
   ) as Partial<TokenRow>;
   if (Object.keys(changed).length > 0) {
-    await deps.store.db.transaction().execute(async (trx) => {
-      await updateToken(trx, token.id, changed);
-      await recordAudit(trx, {
+    await audited(deps, caller, async (tx) => {
+      await updateToken(tx.db, token.id, changed);
+      await tx.record({
         orgId: access.org.id,
-        at: isoNow(deps),
         action: 'token.updated',
-        actor,
-        target: { type: 'organization_token', id: token.id, name: token.name },
-        meta,
+        target: targetOf.orgToken(token),
         details: Object.fromEntries(
           Object.entries(changed).map(([key, value]) => [
             key,
@@ -322,26 +274,22 @@ function parseIfJson(value: unknown): unknown {
 /** Revokes a token: refused from the next request on; kept in the records (idempotent). */
 export async function revokeOrgToken(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  tokenId: string,
-  meta: RequestMeta,
+  caller: Caller,
+  ref: OrgTokenRef,
 ): Promise<OrgToken> {
-  const access = await adminAccess(deps, actor, orgKey);
-  const token = await tokenIn(deps, access, tokenId);
+  const { actor } = caller;
+  const access = await adminAccess(deps, actor, ref);
+  const token = await tokenIn(deps, access, ref.tokenId);
   if (token.revoked_at) return present(deps, token);
-  const now = isoNow(deps);
-  const changes = { revoked_at: now, revoked_by: actor.id, revoked_by_name: actor.name };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await updateToken(trx, token.id, changes);
-    await recordAudit(trx, {
+  const changes = await audited(deps, caller, async (tx) => {
+    const changes = { revoked_at: tx.at, revoked_by: actor.id, revoked_by_name: actor.name };
+    await updateToken(tx.db, token.id, changes);
+    await tx.record({
       orgId: access.org.id,
-      at: now,
       action: 'token.revoked',
-      actor,
-      target: { type: 'organization_token', id: token.id, name: token.name },
-      meta,
+      target: targetOf.orgToken(token),
     });
+    return changes;
   });
   deps.invalidate.token(token.id);
   return present(deps, { ...token, ...changes });
@@ -355,15 +303,13 @@ export async function revokeOrgToken(
  */
 export async function rotateOrgToken(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  tokenId: string,
+  caller: Caller,
+  ref: OrgTokenRef,
   input: { expiresAt?: string | null | undefined; gracePeriodSeconds?: number | undefined },
-  meta: RequestMeta,
 ): Promise<OrgToken & { token: string }> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const access = await adminAccess(deps, caller.actor, ref);
   requirePlan(access.org, 'organizationTokens');
-  const token = await tokenIn(deps, access, tokenId);
+  const token = await tokenIn(deps, access, ref.tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be rotated.');
   const now = deps.clock.now();
   // Rotation renews a working token; it never brings an expired one back, not even for the
@@ -380,12 +326,7 @@ export async function rotateOrgToken(
             now.getTime() +
               (Date.parse(token.expires_at) - Date.parse(token.rotated_at ?? token.created_at)),
           ).toISOString();
-  const expiresAt = checkExpiry(
-    requested,
-    await policyOf(deps, access.org.id),
-    now,
-    '/body/expiresAt',
-  );
+  const expiresAt = checkExpiry(requested, await policyOf(deps, access.org.id), now, 'expiresAt');
   const grace = input.gracePeriodSeconds ?? 0;
   const graceEnd = previousSecretEnd(now, grace, token.expires_at);
   const secret = generateToken('organization');
@@ -397,15 +338,12 @@ export async function rotateOrgToken(
     expires_at: expiresAt,
     rotated_at: now.toISOString(),
   };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await updateToken(trx, token.id, changes);
-    await recordAudit(trx, {
+  await audited(deps, { ...caller, at: changes.rotated_at }, async (tx) => {
+    await updateToken(tx.db, token.id, changes);
+    await tx.record({
       orgId: access.org.id,
-      at: changes.rotated_at,
       action: 'token.rotated',
-      actor,
-      target: { type: 'organization_token', id: token.id, name: token.name },
-      meta,
+      target: targetOf.orgToken(token),
       details: { gracePeriodSeconds: grace, previousValidUntil: graceEnd, expiresAt },
     });
   });
@@ -416,39 +354,34 @@ export async function rotateOrgToken(
 /** The organization's token policy (org admins, any plan). */
 export async function getTokenPolicy(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
 ): Promise<TokenPolicy> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const access = await adminAccess(deps, caller.actor, ref);
   return policyOf(deps, access.org.id);
 }
 
 /** Sets the token policy (org admins, enterprise plan). Existing tokens keep their expiry. */
 export async function putTokenPolicy(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
   policy: TokenPolicy,
-  meta: RequestMeta,
 ): Promise<TokenPolicy> {
-  const access = await adminAccess(deps, actor, orgKey);
+  const access = await adminAccess(deps, caller.actor, ref);
   requirePlan(access.org, 'tokenPolicy');
   const before = await policyOf(deps, access.org.id);
-  const now = isoNow(deps);
-  await deps.store.db.transaction().execute(async (trx) => {
-    await upsertPolicy(trx, {
+  await audited(deps, caller, async (tx) => {
+    await upsertPolicy(tx.db, {
       org_id: access.org.id,
       max_lifetime_days: policy.maxLifetimeDays,
       require_expiry: policy.requireExpiry ? 1 : 0,
-      updated_at: now,
+      updated_at: tx.at,
     });
-    await recordAudit(trx, {
+    await tx.record({
       orgId: access.org.id,
-      at: now,
       action: 'policy.updated',
-      actor,
-      target: { type: 'organization', id: access.org.id, name: access.org.key },
-      meta,
+      target: targetOf.org(access.org),
       details: { from: before, to: policy },
     });
   });

@@ -1,9 +1,9 @@
-import type { Actor, RequestMeta } from '../domain/actors.js';
+import type { Member, Organization } from '../contract/orgs.js';
+import type { Actor, Caller } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Plan, Role } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { recordAudit } from '../store/audit.js';
 import {
   countAdmins,
   deleteMembership,
@@ -26,26 +26,9 @@ import {
   requirePerson,
   requireSignedInPerson,
 } from './access.js';
-import { isoNow, type ServiceDeps } from './context.js';
-
-/** An organization as the API shows it, with the caller's role in it. */
-export interface Organization {
-  id: string;
-  key: string;
-  name: string;
-  plan: Plan;
-  createdAt: string;
-  role: Role | null;
-}
-
-export interface Member {
-  userId: string;
-  email: string;
-  name: string;
-  active: boolean;
-  role: Role;
-  addedAt: string;
-}
+import { type AuditedEvent, type AuditedWrite, audited, targetOf } from './audited.js';
+import type { ServiceDeps } from './context.js';
+import type { MemberRef, OrgRef, PageRequest } from './refs.js';
 
 export function presentOrg(row: OrgRow, role: Role | null): Organization {
   return {
@@ -73,10 +56,6 @@ function pickUser(user: UserRow): Pick<MemberRow, 'email' | 'name' | 'active'> {
   return { email: user.email, name: user.name, active: user.active };
 }
 
-function orgTarget(org: OrgRow) {
-  return { type: 'organization' as const, id: org.id, name: org.key };
-}
-
 /**
  * org.created and plan.changed belong to both logs: the organization's admins read their
  * history, the instance's admins read every plan. Each log stays one index range (org_id, at)
@@ -84,41 +63,37 @@ function orgTarget(org: OrgRow) {
  * log as "org_id is null, or one of these actions" would scan every organization's events.
  */
 async function recordInBothLogs(
-  trx: ServiceDeps['store']['db'],
+  tx: AuditedWrite,
   orgId: string,
-  event: Omit<Parameters<typeof recordAudit>[1], 'orgId'>,
+  event: Omit<AuditedEvent, 'orgId'>,
 ): Promise<void> {
-  for (const log of [orgId, null]) await recordAudit(trx, { ...event, orgId: log });
+  for (const log of [orgId, null]) await tx.record({ ...event, orgId: log });
 }
 
 /** Creates an organization (instance admins, signed in: never a token). */
 export async function createOrg(
   deps: ServiceDeps,
-  actor: Actor,
+  caller: Caller,
   input: { key: string; name: string; plan: Plan },
-  meta: RequestMeta,
 ): Promise<Organization> {
-  requireSignedInPerson(actor, 'Creating an organization');
-  requireInstanceAdmin(actor);
-  const now = isoNow(deps);
-  const row: OrgRow = {
-    id: newId(),
-    key: input.key,
-    name: input.name.trim(),
-    plan: input.plan,
-    created_at: now,
-    updated_at: now,
-  };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await insertOrg(trx, row);
-    await recordInBothLogs(trx, row.id, {
-      at: now,
+  requireSignedInPerson(caller.actor, 'Creating an organization');
+  requireInstanceAdmin(caller.actor);
+  const row = await audited(deps, caller, async (tx) => {
+    const row: OrgRow = {
+      id: newId(),
+      key: input.key,
+      name: input.name.trim(),
+      plan: input.plan,
+      created_at: tx.at,
+      updated_at: tx.at,
+    };
+    await insertOrg(tx.db, row);
+    await recordInBothLogs(tx, row.id, {
       action: 'org.created',
-      actor,
-      target: orgTarget(row),
-      meta,
+      target: targetOf.org(row),
       details: { plan: row.plan },
     });
+    return row;
   });
   return presentOrg(row, null);
 }
@@ -126,9 +101,10 @@ export async function createOrg(
 /** The caller's organizations by key; an instance admin sees them all. */
 export async function pageOrgs(
   deps: ServiceDeps,
-  actor: Actor,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  page: PageRequest,
 ): Promise<Page<Organization>> {
+  const { actor } = caller;
   if (actor.type === 'organization_token') {
     // A token sees its own organization only.
     const access = await orgAccess(deps, actor, actor.orgKey);
@@ -162,10 +138,10 @@ export async function pageOrgs(
 /** One organization the caller can see. */
 export async function getOrg(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
 ): Promise<Organization> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   return presentOrg(access.org, access.role);
 }
 
@@ -176,53 +152,47 @@ export async function getOrg(
  */
 export async function updateOrg(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
   input: { name?: string | undefined; plan?: Plan | undefined },
-  meta: RequestMeta,
 ): Promise<Organization> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const { actor } = caller;
+  const access = await orgAccess(deps, actor, ref.org);
   requireOrgAdmin(access);
   if (input.plan !== undefined) {
     requireInstanceAdmin(actor);
     requireSignedInPerson(actor, 'Changing a plan');
   }
   const org = access.org;
-  const now = isoNow(deps);
-  const changed: OrgRow = {
-    ...org,
-    name: input.name?.trim() ?? org.name,
-    plan: input.plan ?? org.plan,
-    updated_at: now,
-  };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await updateOrgRow(trx, org.id, {
+  const changed = await audited(deps, caller, async (tx) => {
+    const changed: OrgRow = {
+      ...org,
+      name: input.name?.trim() ?? org.name,
+      plan: input.plan ?? org.plan,
+      updated_at: tx.at,
+    };
+    await updateOrgRow(tx.db, org.id, {
       name: changed.name,
       plan: changed.plan,
-      updated_at: now,
+      updated_at: tx.at,
     });
-    const target = orgTarget(org);
+    const target = targetOf.org(org);
     if (changed.name !== org.name) {
-      await recordAudit(trx, {
+      await tx.record({
         orgId: org.id,
-        at: now,
         action: 'org.updated',
-        actor,
         target,
-        meta,
         details: { name: { from: org.name, to: changed.name } },
       });
     }
     if (changed.plan !== org.plan) {
-      await recordInBothLogs(trx, org.id, {
-        at: now,
+      await recordInBothLogs(tx, org.id, {
         action: 'plan.changed',
-        actor,
         target,
-        meta,
         details: { from: org.plan, to: changed.plan },
       });
     }
+    return changed;
   });
   // The plan decides whether organization tokens authenticate at all.
   if (changed.plan !== org.plan) deps.invalidate.org(org.id);
@@ -232,11 +202,11 @@ export async function updateOrg(
 /** Members of an organization by email; any member may list them. */
 export async function pageMembers(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: OrgRef,
+  page: PageRequest,
 ): Promise<Page<Member>> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requirePerson(access);
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listMembers(deps.store.db, access.org.id, { limit: page.limit, after });
@@ -266,18 +236,19 @@ function requireSignedInForAdminRole(actor: Actor, granting: boolean): void {
 /** Adds a user to an organization or changes its role (org admins). */
 export async function putMember(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  userId: string,
-  role: Role,
-  meta: RequestMeta,
+  caller: Caller,
+  ref: MemberRef,
+  { role }: { role: Role },
 ): Promise<Member> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const { actor } = caller;
+  const { userId } = ref;
+  const access = await orgAccess(deps, actor, ref.org);
   requireOrgAdmin(access);
   if (role === 'admin') requireSignedInForAdminRole(actor, true);
   const org = access.org;
-  const now = isoNow(deps);
-  return deps.store.db.transaction().execute(async (trx) => {
+  return audited(deps, caller, async (tx) => {
+    const trx = tx.db;
+    const now = tx.at;
     await lockOrg(trx, org.id);
     const user = await findUserById(trx, userId);
     if (!user) throw new AppError('NOT_FOUND', 'User not found.');
@@ -288,13 +259,10 @@ export async function putMember(
     if (existing?.role === role) return member(existing.created_at);
     if (role !== 'admin') await keepOneAdmin(trx, org.id, existing?.role as Role | undefined);
     await upsertMembership(trx, { org_id: org.id, user_id: userId, role, created_at: now });
-    await recordAudit(trx, {
+    await tx.record({
       orgId: org.id,
-      at: now,
       action: existing ? 'member.role_changed' : 'member.added',
-      actor,
-      target: { type: 'user', id: user.id, name: user.email },
-      meta,
+      target: targetOf.user(user),
       details: existing ? { from: existing.role, to: role } : { role },
     });
     return member(existing?.created_at ?? now);
@@ -304,16 +272,16 @@ export async function putMember(
 /** Removes a member (org admins); its access ends with the next request. */
 export async function removeMember(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  userId: string,
-  meta: RequestMeta,
+  caller: Caller,
+  ref: MemberRef,
 ): Promise<void> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const { actor } = caller;
+  const { userId } = ref;
+  const access = await orgAccess(deps, actor, ref.org);
   requireOrgAdmin(access);
   const org = access.org;
-  const now = isoNow(deps);
-  await deps.store.db.transaction().execute(async (trx) => {
+  await audited(deps, caller, async (tx) => {
+    const trx = tx.db;
     await lockOrg(trx, org.id);
     const existing = await findMembership(trx, org.id, userId);
     if (!existing) throw new AppError('NOT_FOUND', 'This user is not a member.');
@@ -321,13 +289,10 @@ export async function removeMember(
     await keepOneAdmin(trx, org.id, existing.role as Role);
     const user = await findUserById(trx, userId);
     await deleteMembership(trx, org.id, userId);
-    await recordAudit(trx, {
+    await tx.record({
       orgId: org.id,
-      at: now,
       action: 'member.removed',
-      actor,
-      target: { type: 'user', id: userId, name: user?.email ?? userId },
-      meta,
+      target: targetOf.user({ id: userId, email: user?.email ?? userId }),
       details: { role: existing.role },
     });
   });

@@ -1,9 +1,10 @@
-import type { Actor, UserActor } from '../domain/actors.js';
+import type { NewPersonalToken, PersonalToken } from '../contract/tokens.js';
+import type { Caller, UserActor } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import type { Permission, personalTokenPermissions } from '../domain/permissions.js';
-import type { ProjectScope, ProjectScopeInput } from '../domain/project-scope.js';
+import type { Permission } from '../domain/permissions.js';
+import type { ProjectScope } from '../domain/project-scope.js';
 import { generateToken } from '../domain/token-format.js';
 import { checkExpiry, defaultTokenPolicy } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
@@ -12,30 +13,9 @@ import { findToken, insertToken, listTokens, type TokenRow, updateToken } from '
 import { orgAccess, requireSessionUser } from './access.js';
 import type { ServiceDeps } from './context.js';
 import { checkProjectScope } from './projects.js';
-
-type PersonalTokenPermission = (typeof personalTokenPermissions)[number];
+import type { PageRequest } from './refs.js';
 
 import { newTokenRow } from './token-rows.js';
-
-/** A personal access token as the API shows it: never its secret or digest. */
-export interface PersonalToken {
-  id: string;
-  name: string;
-  hint: string;
-  status: TokenStatus;
-  /** The permissions it is narrowed to; null: all of its user's rights. */
-  permissions: Permission[] | null;
-  /** The key of the one organization it may act in; null: any of its user's. */
-  org: string | null;
-  /** Its project scope within `org`; null when it is not narrowed to an organization. */
-  projects: ProjectScope | null;
-  expiresAt: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  lastUsedIp: string | null;
-  lastUsedUserAgent: string | null;
-  revokedAt: string | null;
-}
 
 export function presentPersonalToken(
   row: TokenRow,
@@ -60,32 +40,17 @@ export function presentPersonalToken(
   };
 }
 
-/** What a personal access token is issued with; without narrowing it acts as its user. */
-export interface NewPersonalToken {
-  name: string;
-  expiresAt: string | null;
-  /** Narrowed to these permissions (a subset of personalTokenPermissions). */
-  permissions?: PersonalTokenPermission[] | undefined;
-  /** Narrowed to this organization (its key)... */
-  org?: string | undefined;
-  /** ...and to these of its projects (default: all of them). */
-  projects?: ProjectScopeInput | undefined;
-}
-
 /**
  * Creates a personal access token for the signed-in user. It acts as the user, with exactly
  * the user's current rights, or fewer when narrowed; the secret is in the answer only.
  */
 export async function createPersonalToken(
   deps: ServiceDeps,
-  actor: Actor,
+  caller: Caller,
   input: NewPersonalToken,
 ): Promise<PersonalToken & { token: string }> {
-  const user = requireSessionUser(actor);
-  return issuePersonalToken(deps, user, input, {
-    expiresAt: '/body/expiresAt',
-    projects: '/body/projects',
-  });
+  const user = requireSessionUser(caller.actor);
+  return issuePersonalToken(deps, user, input);
 }
 
 /**
@@ -96,7 +61,11 @@ export async function issuePersonalToken(
   deps: ServiceDeps,
   user: UserActor,
   input: NewPersonalToken,
-  fields: { expiresAt: string; projects: string },
+  /** What the caller's API calls these fields, when it names them otherwise. */
+  fields: { expiresAt: string; projects: string } = {
+    expiresAt: 'expiresAt',
+    projects: 'projects',
+  },
 ): Promise<PersonalToken & { token: string }> {
   const now = deps.clock.now();
   const expiresAt = checkExpiry(input.expiresAt, defaultTokenPolicy, now, fields.expiresAt);
@@ -141,17 +110,17 @@ function keysOf(keys: Map<string, string>, row: TokenRow): string | null {
 /** The user's own personal access tokens, newest first. */
 export async function pagePersonalTokens(
   deps: ServiceDeps,
-  actor: Actor,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  page: PageRequest,
 ): Promise<Page<PersonalToken>> {
-  const user = requireSessionUser(actor);
+  const user = requireSessionUser(caller.actor);
   return listPersonalTokens(deps, user, page);
 }
 
 export async function listPersonalTokens(
   deps: ServiceDeps,
   user: UserActor,
-  page: { limit: number; cursor?: string | undefined; status?: TokenStatus | undefined },
+  page: PageRequest & { status?: TokenStatus | undefined },
 ): Promise<Page<PersonalToken>> {
   const now = deps.clock.now();
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
@@ -180,10 +149,10 @@ export async function listPersonalTokens(
 /** Revokes one of the user's own tokens (idempotent); another user's is NOT_FOUND. */
 export async function revokePersonalToken(
   deps: ServiceDeps,
-  actor: Actor,
-  tokenId: string,
+  caller: Caller,
+  { tokenId }: { tokenId: string },
 ): Promise<PersonalToken> {
-  const user = requireSessionUser(actor);
+  const user = requireSessionUser(caller.actor);
   const token = await findToken(deps.store.db, { userId: user.id }, tokenId);
   if (!token) throw new AppError('NOT_FOUND', 'Token not found.');
   return revokePersonalTokenRow(deps, user, token);

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Actor, RequestMeta } from '../domain/actors.js';
+import type { Project } from '../contract/projects.js';
+import type { Caller } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -9,9 +9,9 @@ import {
   type ProjectScopeInput,
   scopeIncludes,
 } from '../domain/project-scope.js';
-import { recordAudit } from '../store/audit.js';
 import {
   deleteProject as deleteProjectRow,
+  findOrgRoleAndProject,
   findProject,
   findProjectKeys,
   insertProject,
@@ -19,23 +19,18 @@ import {
   type ProjectRow,
   updateProject as updateProjectRow,
 } from '../store/projects.js';
-import type { Database } from '../store/schema.js';
 import {
   type OrgAccess,
   orgAccess,
+  personAccess,
   requireOrgAdmin,
   requirePermission,
   requireProjectAccess,
+  tokenAccess,
 } from './access.js';
-import { isoNow, type ServiceDeps } from './context.js';
-
-export interface Project {
-  id: string;
-  key: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
+import { type AuditedWrite, audited, targetOf } from './audited.js';
+import type { ServiceDeps } from './context.js';
+import type { OrgRef, PageRequest, ProjectRef } from './refs.js';
 
 export function presentProject(row: ProjectRow): Project {
   return {
@@ -47,9 +42,7 @@ export function presentProject(row: ProjectRow): Project {
   };
 }
 
-function projectTarget(row: ProjectRow) {
-  return { type: 'project' as const, id: row.id, name: row.key };
-}
+const projectNotFound = () => new AppError('NOT_FOUND', 'Project not found.');
 
 /** The project of the organization with this key; NOT_FOUND otherwise. */
 export async function projectIn(
@@ -58,18 +51,18 @@ export async function projectIn(
   key: string,
 ): Promise<ProjectRow> {
   const project = await findProject(deps.store.db, access.org.id, key);
-  if (!project) throw new AppError('NOT_FOUND', 'Project not found.');
+  if (!project) throw projectNotFound();
   return project;
 }
 
 /** Projects of an organization by key; any member may browse them. */
 export async function pageProjects(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  ref: OrgRef,
+  page: PageRequest,
 ): Promise<Page<Project>> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requirePermission(access, 'project:browse');
   const limits = access.limits;
   let after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
@@ -99,93 +92,86 @@ export async function pageProjects(
   return toPage(rows, page.limit, (row) => [row.key], presentProject);
 }
 
-/** One project; any member may read it. */
+/**
+ * One project; any member may read it. The checks and answers are orgAccess's and
+ * projectIn's, in one store read: an organization token's organization comes from its
+ * verification (tokenAccess), and a person's role comes with the project.
+ */
 export async function getProject(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
 ): Promise<Project> {
-  const access = await orgAccess(deps, actor, orgKey);
-  requireProjectAccess(access, 'project:browse', projectKey);
-  return presentProject(await projectIn(deps, access, projectKey));
+  const { actor } = caller;
+  if (actor.type === 'organization_token') {
+    const access = tokenAccess(actor, ref.org);
+    requireProjectAccess(access, 'project:browse', ref.projectKey);
+    const project = await findProject(deps.store.db, access.orgId, ref.projectKey);
+    if (!project) throw projectNotFound();
+    return presentProject(project);
+  }
+  const found = await findOrgRoleAndProject(deps.store.db, ref.org, actor.id, ref.projectKey);
+  requireProjectAccess(personAccess(actor, found), 'project:browse', ref.projectKey);
+  if (!found?.project) throw projectNotFound();
+  return presentProject(found.project);
 }
 
 /**
- * Inserts a project and its project.created event in the caller's transaction. Shared by
- * admins creating projects and by organization tokens provisioning them on first analysis.
+ * Inserts a project and its project.created event in the write it is part of. Shared by admins
+ * creating projects and by organization tokens provisioning them on first analysis.
  */
 export async function insertProjectAudited(
-  trx: Kysely<Database>,
+  tx: AuditedWrite,
   orgId: string,
   input: { key: string; name: string },
-  actor: Actor,
-  meta: RequestMeta,
-  now: string,
   details: Record<string, unknown> = {},
 ): Promise<ProjectRow> {
   const row: ProjectRow = {
-    id: newId(Date.parse(now)),
+    id: newId(Date.parse(tx.at)),
     org_id: orgId,
     key: input.key,
     name: input.name.trim(),
-    created_at: now,
-    updated_at: now,
+    created_at: tx.at,
+    updated_at: tx.at,
   };
-  await insertProject(trx, row);
-  await recordAudit(trx, {
-    orgId,
-    at: now,
-    action: 'project.created',
-    actor,
-    target: projectTarget(row),
-    meta,
-    details,
-  });
+  await insertProject(tx.db, row);
+  await tx.record({ orgId, action: 'project.created', target: targetOf.project(row), details });
   return row;
 }
 
 /** Creates a project (org admins); a taken key is a CONFLICT decided by the store. */
 export async function createProject(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
+  caller: Caller,
+  ref: OrgRef,
   input: { key: string; name: string },
-  meta: RequestMeta,
 ): Promise<Project> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
-  const row = await deps.store.db
-    .transaction()
-    .execute((trx) => insertProjectAudited(trx, access.org.id, input, actor, meta, isoNow(deps)));
+  const row = await audited(deps, caller, (tx) => insertProjectAudited(tx, access.org.id, input));
   return presentProject(row);
 }
 
 /** Renames a project (org admins). */
 export async function updateProject(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
+  caller: Caller,
+  ref: ProjectRef,
   input: { name: string },
-  meta: RequestMeta,
 ): Promise<Project> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
-  const project = await projectIn(deps, access, projectKey);
-  const now = isoNow(deps);
-  const changed: ProjectRow = { ...project, name: input.name.trim(), updated_at: now };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await updateProjectRow(trx, project.id, { name: changed.name, updated_at: now });
-    await recordAudit(trx, {
+  const project = await projectIn(deps, access, ref.projectKey);
+  const changed = await audited(deps, caller, async (tx) => {
+    const changed: ProjectRow = { ...project, name: input.name.trim(), updated_at: tx.at };
+    await updateProjectRow(tx.db, project.id, { name: changed.name, updated_at: tx.at });
+    await tx.record({
       orgId: access.org.id,
-      at: now,
       action: 'project.updated',
-      actor,
-      target: projectTarget(project),
-      meta,
+      target: targetOf.project(project),
       details: { name: { from: project.name, to: changed.name } },
     });
+    return changed;
   });
   return presentProject(changed);
 }
@@ -193,23 +179,18 @@ export async function updateProject(
 /** Deletes a project and, through the foreign keys, everything stored under it (org admins). */
 export async function deleteProject(
   deps: ServiceDeps,
-  actor: Actor,
-  orgKey: string,
-  projectKey: string,
-  meta: RequestMeta,
+  caller: Caller,
+  ref: ProjectRef,
 ): Promise<void> {
-  const access = await orgAccess(deps, actor, orgKey);
+  const access = await orgAccess(deps, caller.actor, ref.org);
   requireOrgAdmin(access);
-  const project = await projectIn(deps, access, projectKey);
-  await deps.store.db.transaction().execute(async (trx) => {
-    await deleteProjectRow(trx, project.id);
-    await recordAudit(trx, {
+  const project = await projectIn(deps, access, ref.projectKey);
+  await audited(deps, caller, async (tx) => {
+    await deleteProjectRow(tx.db, project.id);
+    await tx.record({
       orgId: access.org.id,
-      at: isoNow(deps),
       action: 'project.deleted',
-      actor,
-      target: projectTarget(project),
-      meta,
+      target: targetOf.project(project),
     });
   });
 }
@@ -219,7 +200,7 @@ export async function checkProjectScope(
   deps: ServiceDeps,
   orgId: string,
   scope: ProjectScopeInput,
-  field = '/body/projects',
+  field = 'projects',
 ): Promise<ProjectScope> {
   const checked = checkScope(scope, field);
   if (checked.mode === 'selected' && checked.keys.length > 0) {

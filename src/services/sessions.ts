@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { User } from '../contract/users.js';
 import type { RequestMeta, UserActor } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import {
@@ -10,7 +11,7 @@ import {
 } from '../store/sessions.js';
 import { findUserByEmail, type UserRow } from '../store/users.js';
 import type { ServiceDeps } from './context.js';
-import { normalizeEmail, presentUser, type User } from './users.js';
+import { normalizeEmail, presentUser } from './users.js';
 
 /** A signed-in session as the HTTP layer needs it. */
 export interface ResolvedSession {

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { NewUser, User } from '../contract/users.js';
 import type { RequestMeta } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { violatedConstraint } from '../store/errors.js';
 import { countUsers } from '../store/users.js';
 import type { ServiceDeps } from './context.js';
-import { insertNewUser, type NewUser, type User } from './users.js';
+import { insertNewUser } from './users.js';
 
 /**
  * First-run state. With no user in the store and no admin configured, the server prints a

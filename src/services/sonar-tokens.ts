@@ -1,13 +1,11 @@
-import type { Actor } from '../domain/actors.js';
+import type { SonarTokenRequest, UserTokenList } from '../contract/sonar.js';
+import type { NewPersonalToken } from '../contract/tokens.js';
+import type { Caller } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { findLivePersonalToken, listTokens } from '../store/tokens.js';
 import { requireSessionUser } from './access.js';
 import type { ServiceDeps } from './context.js';
-import {
-  issuePersonalToken,
-  type NewPersonalToken,
-  revokePersonalTokenRow,
-} from './personal-tokens.js';
+import { issuePersonalToken, revokePersonalTokenRow } from './personal-tokens.js';
 import { normalizeEmail } from './users.js';
 
 // SonarQube's user token API, for scripts written against SonarQube. It speaks its own
@@ -19,31 +17,13 @@ function endOfDay(date: string | undefined): string | null {
   // The round trip refuses dates that do not exist (2026-02-31 would roll over to March).
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : null;
   if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
-    throw invalid('/querystring/expirationDate', 'expirationDate must be a date as YYYY-MM-DD');
+    throw invalid('expirationDate', 'expirationDate must be a date as YYYY-MM-DD');
   }
   return `${date}T23:59:59.999Z`;
 }
 
 /** SonarQube writes offsets without a colon: 2026-11-29T04:06:46+0000. */
 const sonarTime = (iso: string | null) => (iso ? `${iso.slice(0, 19)}+0000` : null);
-
-/** SonarQube's token types, and the narrowing each stands for here. */
-export const sonarTokenTypes = [
-  'USER_TOKEN',
-  'GLOBAL_ANALYSIS_TOKEN',
-  'PROJECT_ANALYSIS_TOKEN',
-] as const;
-export type SonarTokenType = (typeof sonarTokenTypes)[number];
-
-export interface SonarTokenRequest {
-  name: string;
-  expirationDate?: string | undefined;
-  type?: SonarTokenType | undefined;
-  /** The caller's own login (email) when given: a token is never made for someone else. */
-  login?: string | undefined;
-  projectKey?: string | undefined;
-  organization?: string | undefined;
-}
 
 /** The narrowing of a SonarQube token type; what it needs and ignores is refused, not guessed. */
 function narrowingFor(
@@ -53,7 +33,7 @@ function narrowingFor(
   if (type !== 'PROJECT_ANALYSIS_TOKEN') {
     for (const name of ['projectKey', 'organization'] as const) {
       if (input[name] !== undefined) {
-        throw invalid(`/querystring/${name}`, `${name} is only for PROJECT_ANALYSIS_TOKEN`);
+        throw invalid(name, `${name} is only for PROJECT_ANALYSIS_TOKEN`);
       }
     }
   }
@@ -65,7 +45,7 @@ function narrowingFor(
     case 'PROJECT_ANALYSIS_TOKEN': {
       for (const name of ['projectKey', 'organization'] as const) {
         if (input[name] === undefined) {
-          throw invalid(`/querystring/${name}`, `${name} is required for PROJECT_ANALYSIS_TOKEN`);
+          throw invalid(name, `${name} is required for PROJECT_ANALYSIS_TOKEN`);
         }
       }
       return {
@@ -81,19 +61,20 @@ function narrowingFor(
  * POST /api/user_tokens/generate: a personal access token for the caller, narrowed as its
  * SonarQube type says (a project analysis token can upload to its one project only).
  */
-export async function generateUserToken(deps: ServiceDeps, actor: Actor, input: SonarTokenRequest) {
-  const user = requireSessionUser(actor);
+export async function generateUserToken(
+  deps: ServiceDeps,
+  caller: Caller,
+  input: SonarTokenRequest,
+) {
+  const user = requireSessionUser(caller.actor);
   if (input.login !== undefined && normalizeEmail(input.login) !== user.email) {
-    throw invalid(
-      '/querystring/login',
-      'login must be your own: tokens are made for the caller only',
-    );
+    throw invalid('login', 'login must be your own: tokens are made for the caller only');
   }
   const token = await issuePersonalToken(
     deps,
     user,
     { name: input.name, expiresAt: endOfDay(input.expirationDate), ...narrowingFor(input) },
-    { expiresAt: '/querystring/expirationDate', projects: '/querystring/projectKey' },
+    { expiresAt: 'expirationDate', projects: 'projectKey' },
   );
   return {
     login: user.email,
@@ -109,16 +90,16 @@ export async function generateUserToken(deps: ServiceDeps, actor: Actor, input: 
 }
 
 /** POST /api/user_tokens/revoke: revokes the caller's live token with this name. */
-export async function revokeUserToken(deps: ServiceDeps, actor: Actor, name: string) {
-  const user = requireSessionUser(actor);
+export async function revokeUserToken(deps: ServiceDeps, caller: Caller, name: string) {
+  const user = requireSessionUser(caller.actor);
   const token = await findLivePersonalToken(deps.store.db, user.id, name);
   if (!token) throw new AppError('NOT_FOUND', 'No token with this name.');
   await revokePersonalTokenRow(deps, user, token);
 }
 
 /** GET /api/user_tokens/search: the caller's live tokens. */
-export async function searchUserTokens(deps: ServiceDeps, actor: Actor) {
-  const user = requireSessionUser(actor);
+export async function searchUserTokens(deps: ServiceDeps, caller: Caller): Promise<UserTokenList> {
+  const user = requireSessionUser(caller.actor);
   const now = deps.clock.now();
   const rows = await listTokens(
     deps.store.db,

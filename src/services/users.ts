@@ -1,11 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Actor, RequestMeta } from '../domain/actors.js';
-import type { AuditAction } from '../domain/audit-actions.js';
+import type { NewUser, User, UserChange } from '../contract/users.js';
+import type { Caller } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
-import { type AuditParty, recordAudit } from '../store/audit.js';
-import type { Database } from '../store/schema.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
 import {
   countActiveInstanceAdmins,
@@ -17,17 +14,9 @@ import {
   updateUser,
 } from '../store/users.js';
 import { requireInstanceAdmin, requireSignedInPerson } from './access.js';
+import { type AuditedBy, audited, targetOf } from './audited.js';
 import { isoNow, type ServiceDeps } from './context.js';
-
-/** A user as the API shows it; never the password hash. */
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  instanceAdmin: boolean;
-  active: boolean;
-  createdAt: string;
-}
+import type { PageRequest } from './refs.js';
 
 export function presentUser(row: UserRow): User {
   return {
@@ -45,51 +34,15 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export interface NewUser {
-  email: string;
-  name: string;
-  password: string;
-  instanceAdmin?: boolean | undefined;
-}
-
-/** Who created a user, for the instance's audit log. */
-export interface UserAudit {
-  actor: AuditParty;
-  meta: RequestMeta;
-}
-
-function userTarget(user: Pick<UserRow, 'id' | 'email'>) {
-  return { type: 'user' as const, id: user.id, name: user.email };
-}
-
-/** Appends one event to the instance's audit log about `user`. */
-function recordUserEvent(
-  trx: Kysely<Database>,
-  action: AuditAction,
-  user: Pick<UserRow, 'id' | 'email'>,
-  audit: UserAudit & { at: string },
-  details?: Record<string, unknown>,
-): Promise<unknown> {
-  return recordAudit(trx, {
-    orgId: null,
-    at: audit.at,
-    action,
-    actor: audit.actor,
-    target: userTarget(user),
-    meta: audit.meta,
-    ...(details ? { details } : {}),
-  });
-}
-
 /**
  * Inserts a user with a fresh password hash; a taken email is a CONFLICT from the store. With
- * `audit`, user.created (and user.instance_admin_granted for an admin) lands in the instance's
+ * `by`, user.created (and user.instance_admin_granted for an admin) lands in the instance's
  * audit log in the same transaction.
  */
 export async function insertNewUser(
   deps: Pick<ServiceDeps, 'store' | 'clock' | 'passwords'>,
   input: NewUser,
-  audit?: UserAudit,
+  by?: AuditedBy,
 ): Promise<User> {
   const now = isoNow(deps);
   const row: UserRow = {
@@ -102,14 +55,19 @@ export async function insertNewUser(
     created_at: now,
     updated_at: now,
   };
-  await deps.store.db.transaction().execute(async (trx) => {
-    await insertUser(trx, row);
-    if (!audit) return;
-    const at = { ...audit, at: now };
+  if (!by) {
+    await insertUser(deps.store.db, row);
+    return presentUser(row);
+  }
+  await audited(deps, { ...by, at: now }, async (tx) => {
+    await insertUser(tx.db, row);
     const instanceAdmin = row.instance_admin === 1;
-    await recordUserEvent(trx, 'user.created', row, at, { instanceAdmin });
+    const target = targetOf.user(row);
+    await tx.record({ orgId: null, action: 'user.created', target, details: { instanceAdmin } });
     // Every way of becoming an instance admin leaves the same event to search for.
-    if (instanceAdmin) await recordUserEvent(trx, 'user.instance_admin_granted', row, at);
+    if (instanceAdmin) {
+      await tx.record({ orgId: null, action: 'user.instance_admin_granted', target });
+    }
   });
   return presentUser(row);
 }
@@ -118,33 +76,22 @@ export async function insertNewUser(
  * Creates a user (instance admins, signed in): a token never creates an account, so a leaked
  * token cannot leave a backdoor behind (docs/security.md).
  */
-export async function createUser(
-  deps: ServiceDeps,
-  actor: Actor,
-  input: NewUser,
-  meta: RequestMeta,
-): Promise<User> {
-  requireSignedInPerson(actor, 'Creating users');
-  requireInstanceAdmin(actor);
-  return insertNewUser(deps, input, { actor, meta });
+export async function createUser(deps: ServiceDeps, caller: Caller, input: NewUser): Promise<User> {
+  requireSignedInPerson(caller.actor, 'Creating users');
+  requireInstanceAdmin(caller.actor);
+  return insertNewUser(deps, input, caller);
 }
 
 /** Lists every user by email (instance admins only). */
 export async function pageUsers(
   deps: ServiceDeps,
-  actor: Actor,
-  page: { limit: number; cursor?: string | undefined },
+  caller: Caller,
+  page: PageRequest,
 ): Promise<Page<User>> {
-  requireInstanceAdmin(actor);
+  requireInstanceAdmin(caller.actor);
   const after = page.cursor ? decodeCursor(page.cursor, 1)[0] : undefined;
   const rows = await listUsers(deps.store.db, { limit: page.limit, after });
   return toPage(rows, page.limit, (row) => [row.email], presentUser);
-}
-
-/** What an instance admin may change about a user; at least one is given. */
-export interface UserChange {
-  active?: boolean | undefined;
-  instanceAdmin?: boolean | undefined;
 }
 
 /**
@@ -156,15 +103,15 @@ export interface UserChange {
  */
 export async function changeUser(
   deps: ServiceDeps,
-  actor: Actor,
-  userId: string,
+  caller: Caller,
+  { userId }: { userId: string },
   change: UserChange,
-  meta: RequestMeta,
 ): Promise<User> {
-  requireSignedInPerson(actor, 'Administering users');
-  requireInstanceAdmin(actor);
-  const now = isoNow(deps);
-  const user = await deps.store.db.transaction().execute(async (trx) => {
+  requireSignedInPerson(caller.actor, 'Administering users');
+  requireInstanceAdmin(caller.actor);
+  const user = await audited(deps, caller, async (tx) => {
+    const trx = tx.db;
+    const now = tx.at;
     await lockActiveInstanceAdmins(trx);
     const user = await findUserById(trx, userId);
     if (!user) throw new AppError('NOT_FOUND', 'User not found.');
@@ -185,13 +132,17 @@ export async function changeUser(
     if (active === user.active && admin === user.instance_admin) return presentUser(user);
     await updateUser(trx, userId, { active, instance_admin: admin, updated_at: now });
     if (active === 0 && user.active === 1) await deleteSessionsOfUser(trx, userId);
-    const audit = { actor, meta, at: now };
+    const target = targetOf.user(user);
     if (active !== user.active) {
-      await recordUserEvent(trx, active ? 'user.activated' : 'user.deactivated', user, audit);
+      await tx.record({
+        orgId: null,
+        action: active ? 'user.activated' : 'user.deactivated',
+        target,
+      });
     }
     if (admin !== user.instance_admin) {
       const action = admin ? 'user.instance_admin_granted' : 'user.instance_admin_revoked';
-      await recordUserEvent(trx, action, user, audit);
+      await tx.record({ orgId: null, action, target });
     }
     return presentUser(changed);
   });

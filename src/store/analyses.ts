@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import type { Engine } from './db.js';
 import type { AnalysesTable, AnalysisIssuesTable, Database, QualityGatesTable } from './schema.js';
 
 export type AnalysisRow = Selectable<AnalysesTable>;
@@ -9,17 +10,88 @@ export function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<
   return db.insertInto('analyses').values(row).execute();
 }
 
-// Rows per INSERT: 8 values each stays far below SQLite's and PostgreSQL's parameter limits.
-const issueBatch = 500;
+/**
+ * The most bound parameters one statement may carry: SQLite's SQLITE_MAX_VARIABLE_NUMBER as
+ * better-sqlite3 builds it, PostgreSQL's 16-bit parameter count in its wire protocol.
+ */
+const parameterLimit: Record<Engine, number> = { sqlite: 32_766, postgres: 65_535 };
 
-/** Inserts an analysis's issues in multi-row batches (call inside its transaction). */
-export async function insertIssues(db: Kysely<Database>, rows: IssueRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += issueBatch) {
-    await db
-      .insertInto('analysis_issues')
-      .values(rows.slice(start, start + issueBatch))
-      .execute();
+const issueColumns = ['analysis_id', 'seq', 'tool', 'rule', 'level', 'message', 'file', 'line'];
+
+/** An issue as a report gives it; its analysis and position are the insert's. */
+export type NewIssue = Omit<IssueRow, 'analysis_id' | 'seq'>;
+
+// The statement's text depends only on the engine and the number of rows: built once per
+// pair, it costs nothing for the full batches that make up a large report.
+const statementTexts = new Map<string, string>();
+
+function insertStatement(engine: Engine, rows: number): string {
+  const key = `${engine}:${rows}`;
+  let text = statementTexts.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let row = 0; row < rows; row += 1) {
+      const base = row * issueColumns.length;
+      const marks = issueColumns.map((_, i) => (engine === 'postgres' ? `$${base + i + 1}` : '?'));
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    text = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
+    // Only full batches repeat; a remainder's text would never be used again.
+    if (rows === batchRows(engine)) statementTexts.set(key, text);
   }
+  return text;
+}
+
+function batchRows(engine: Engine): number {
+  return Math.floor(parameterLimit[engine] / issueColumns.length);
+}
+
+/**
+ * Inserts an analysis's issues (call inside its transaction) in as few statements as the
+ * engine allows: each carries as many rows as its parameter limit takes (4,095 on SQLite,
+ * 8,191 on PostgreSQL). The statement is written here rather than built by Kysely's query
+ * builder, which would compile tens of thousands of value nodes on the event loop for each.
+ * Issues come in slices, read only as statements fill; between statements the event loop
+ * gets a turn, so that a large report never holds up other requests for longer than one
+ * statement (SQLite runs each one synchronously).
+ */
+export async function insertIssues(
+  db: Kysely<Database>,
+  engine: Engine,
+  analysisId: string,
+  slices: Iterable<readonly NewIssue[]>,
+): Promise<void> {
+  const perStatement = batchRows(engine);
+  let parameters: unknown[] = [];
+  let rows = 0;
+  let seq = 0;
+  let statements = 0;
+  const flush = async () => {
+    if (statements > 0) await new Promise((resolve) => setImmediate(resolve));
+    statements += 1;
+    const compiled = CompiledQuery.raw(insertStatement(engine, rows), parameters);
+    parameters = [];
+    rows = 0;
+    await db.executeQuery(compiled);
+  };
+  for (const slice of slices) {
+    for (const issue of slice) {
+      parameters.push(
+        analysisId,
+        seq,
+        issue.tool,
+        issue.rule,
+        issue.level,
+        issue.message,
+        issue.file,
+        issue.line,
+      );
+      seq += 1;
+      rows += 1;
+      if (rows === perStatement) await flush();
+    }
+  }
+  if (rows > 0) await flush();
 }
 
 export function findAnalysis(

@@ -33,7 +33,7 @@ export function recordAudit(
     actor: AuditParty;
     target: AuditTarget;
     meta: RequestMeta;
-    details?: Record<string, unknown>;
+    details?: Record<string, unknown> | undefined;
   },
 ): Promise<unknown> {
   return insertAuditEvent(db, {

@@ -7,13 +7,14 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
+import type { User } from '../../src/contract/users.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { Plan, Role } from '../../src/domain/organizations.js';
 import { PasswordHasher } from '../../src/domain/passwords.js';
 import type { ServiceDeps } from '../../src/services/context.js';
-import { FirstRunSetup } from '../../src/services/setup.js';
-import { insertNewUser, type User } from '../../src/services/users.js';
+import type { FirstRunSetup } from '../../src/services/setup.js';
+import { insertNewUser } from '../../src/services/users.js';
 import type { Engine, Store } from '../../src/store/db.js';
 import { freshStore } from './engines.js';
 
@@ -112,6 +113,8 @@ export async function createTestApp(
     rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
     /** The web UI to serve (default: the API alone; the browser suites run the real build). */
     webRoot?: string;
+    /** The ingest pool's limits and worker (the ingest suites hold it busy or crash it). */
+    ingest?: AppDeps['ingest'];
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -130,10 +133,8 @@ export async function createTestApp(
       absoluteSeconds: options.sessionSeconds ?? 7 * 24 * 3600,
     },
   };
-  const setup = new FirstRunSetup(base);
   const app = await buildApp({
     ...base,
-    setup,
     logger: false,
     // Suites send many failing requests from one address on purpose; the rate-limit tests
     // ask for real limits.
@@ -142,6 +143,7 @@ export async function createTestApp(
       passwordFailuresPer15Minutes: 1_000_000,
     },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+    ...(options.ingest === undefined ? {} : { ingest: options.ingest }),
     webRoot: options.webRoot ?? false,
     // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
     checkDeclaredStatuses: true,
@@ -221,7 +223,7 @@ export async function createTestApp(
     deps,
     queries,
     responses,
-    setup,
+    setup: app.runtime.setup,
     request,
     createUser,
     signIn,

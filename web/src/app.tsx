@@ -29,7 +29,7 @@ function RequireSession({ children }: { children: ReactNode }) {
   return children;
 }
 
-/** Every page of the web UI, by address (docs/architecture.md "Pages"). */
+/** Every page of the web UI, by address (docs/web-ui.md "Pages"). */
 export function App() {
   return (
     <SessionProvider>

@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Analysis } from '../../contract/analyses.js';
 import { tokenClient } from '../client.js';
 import { serverUrl, tokenFromEnvironment } from '../environment.js';
 import { CliError, run } from '../errors.js';
@@ -13,24 +16,21 @@ interface AnalyzeOptions extends CommonOptions {
   generic?: string;
   branch?: string;
   commit?: string;
-}
-
-/** The 201 answer of POST /api/v1/orgs/{org}/projects/{projectKey}/analyses. */
-interface Analysis {
-  id: string;
-  projectKey: string;
-  createdAt: string;
-  branch: string | null;
-  commit: string | null;
-  summary: { errors: number; warnings: number; notes: number; total: number };
-  qualityGate: {
-    status: 'passed' | 'failed';
-    conditions: { metric: string; threshold: number; actual: number; passed: boolean }[];
-  };
+  gzip: boolean;
+  timeout: number;
 }
 
 /** Exit code of a failed quality gate; 2 stays for usage and authentication errors. */
 const gateFailedExitCode = 1;
+
+const defaultTimeoutSeconds = 300;
+
+function seconds(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InvalidArgumentError('give a whole number of seconds, at least 1');
+  }
+  return Number(value);
+}
 
 /** The report's text, checked to be JSON here so that a typo never costs an upload. */
 async function readReport(file: string): Promise<string> {
@@ -82,7 +82,16 @@ export function registerAnalyze(program: Command): void {
       .addOption(new Option('--sarif <file>', 'a SARIF 2.1.0 report').conflicts('generic'))
       .addOption(new Option('--generic <file>', 'a report in SonarQube’s generic issue format'))
       .option('--branch <name>', 'the branch analyzed')
-      .option('--commit <sha>', 'the commit analyzed'),
+      .option('--commit <sha>', 'the commit analyzed')
+      .option('--no-gzip', 'send the report uncompressed (it is sent gzip-compressed otherwise)')
+      .addOption(
+        new Option(
+          '--timeout <seconds>',
+          'give up after this long, retrying meanwhile when the server is busy (429, 503)',
+        )
+          .argParser(seconds)
+          .default(defaultTimeoutSeconds),
+      ),
   )
     .addHelpText(
       'after',
@@ -95,6 +104,7 @@ export function registerAnalyze(program: Command): void {
           throw new CliError('give the report: --sarif FILE or --generic FILE');
         const url = serverUrl(options.url);
         const client = tokenClient(url, tokenFromEnvironment());
+        const deadline = Date.now() + options.timeout * 1000;
         const report = await readReport(file);
         const path = `/api/v1/orgs/${encodeURIComponent(options.org)}/projects/${encodeURIComponent(options.project)}/analyses`;
         const analysis = await client.request<Analysis>('POST', path, {
@@ -103,7 +113,11 @@ export function registerAnalyze(program: Command): void {
             branch: options.branch,
             commit: options.commit,
           },
-          jsonText: report,
+          deadline,
+          // A report compresses to a tenth or less: the upload a CI job waits for is shorter.
+          ...(options.gzip
+            ? { encodedJson: { bytes: await promisify(gzip)(report), encoding: 'gzip' as const } }
+            : { jsonText: report }),
         });
         if (options.json) printJson(analysis);
         else printLines(describe(analysis));

@@ -1,4 +1,4 @@
-import type { OrgToken } from '../../services/org-tokens.js';
+import type { OrgToken } from '../../contract/tokens.js';
 import { formatFields, formatScope, formatTable, formatTime } from '../output.js';
 
 /** One line per token: what an admin scans for (status, scope, expiry, last use). */

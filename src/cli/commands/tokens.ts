@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
+import type { OrgToken } from '../../contract/tokens.js';
 import { tokenStatuses } from '../../domain/token-status.js';
-import type { OrgToken } from '../../services/org-tokens.js';
 import { type ApiClient, withSession } from '../client.js';
 import { serverUrl, sessionCredentials } from '../environment.js';
 import { CliError, run } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ProjectScope } from '../../domain/project-scope.js';
+import type { Me } from '../../contract/session.js';
 import { tokenClient } from '../client.js';
 import { serverUrl, tokenFromEnvironment } from '../environment.js';
 import { run } from '../errors.js';
@@ -7,43 +7,23 @@ import { formatFields, formatScope, formatTime, printJson, printLines } from '..
 import { type CommonOptions, withCommonOptions } from './common-options.js';
 
 /** GET /api/v1/me: a person (by personal access token) or an organization token. */
-type Me =
-  | {
-      type: 'user';
-      id: string;
-      email: string;
-      name: string;
-      instanceAdmin: boolean;
-      authenticatedBy: 'session' | 'personal_access_token';
-      tokenExpiresAt: string | null;
-    }
-  | {
-      type: 'organization_token';
-      id: string;
-      name: string;
-      organization: { id: string; key: string };
-      permissions: string[];
-      projects: ProjectScope;
-      tokenExpiresAt: string | null;
-    };
-
 function describe(me: Me): [string, string][] {
   const expires: [string, string] = ['expires', formatTime(me.tokenExpiresAt)];
   if (me.type === 'user') {
     return [
-      ['user', `${me.name} <${me.email}>`],
+      ['user', `${me.name} <${me.email ?? ''}>`],
       ['id', me.id],
       ['instance admin', me.instanceAdmin ? 'yes' : 'no'],
-      ['authenticated by', me.authenticatedBy.replaceAll('_', ' ')],
+      ['authenticated by', (me.authenticatedBy ?? '').replaceAll('_', ' ')],
       expires,
     ];
   }
   return [
     ['organization token', me.name],
     ['id', me.id],
-    ['organization', me.organization.key],
-    ['permissions', me.permissions.join(', ')],
-    ['projects', formatScope(me.projects)],
+    ['organization', me.organization?.key ?? ''],
+    ['permissions', (me.permissions ?? []).join(', ')],
+    ['projects', me.projects ? formatScope(me.projects) : ''],
     expires,
   ];
 }

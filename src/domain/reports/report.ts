@@ -1,6 +1,6 @@
 import { type AppError, invalid } from '../errors.js';
 
-/** SPEC.md §3: an issue's level once normalized from any report format. */
+/** An issue's level once normalized from any report format (docs/api.md "How reports are read"). */
 export type IssueLevel = 'error' | 'warning' | 'note';
 
 export const issueLevels: IssueLevel[] = ['error', 'warning', 'note'];

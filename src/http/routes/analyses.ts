@@ -1,5 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import {
+  AnalysisParams,
+  AnalysisSchema,
+  IssueListQuery,
+  IssueSchema,
+  QualityGateSchema,
+  ReportBody,
+  UploadQuery,
+} from '../../contract/analyses.js';
+import { Page, PageQuery, ProjectParams } from '../../contract/common.js';
+import { decodedBody } from '../../runtime/ingest-decoding.js';
+import type { IngestPool } from '../../runtime/ingest-pool.js';
 import {
   authorizeUpload,
   createAnalysis,
@@ -10,32 +22,8 @@ import {
   putQualityGate,
 } from '../../services/analyses.js';
 import type { ServiceDeps } from '../../services/context.js';
-import { actorOf, metaOf } from '../authentication.js';
-import {
-  AnalysisSchema,
-  authErrors,
-  errors,
-  Id,
-  IssueLevelSchema,
-  IssueSchema,
-  OrgKey,
-  Page,
-  PageQuery,
-  ProjectKey,
-  ProjectParams,
-  QualityGateSchema,
-  SearchText,
-  Strict,
-} from '../schemas.js';
-
-const AnalysisParams = Strict({ org: OrgKey, projectKey: ProjectKey, analysisId: Id });
-// Branch names and commit ids as VCSs write them (UTF-8 included): no spaces, no control
-// characters, no bidirectional overrides.
-const Ref = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  pattern: '^[^\\s\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]+$',
-});
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 const readErrors = [
   ...authErrors,
@@ -44,53 +32,90 @@ const readErrors = [
   'PROJECT_OUT_OF_SCOPE',
 ] as const;
 
-/** Analyses uploaded from CI, their issues, and each project's quality gate. */
-export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPluginAsyncTypebox {
+/**
+ * The upload. The route never parses the report on the event loop: its JSON body arrives as
+ * bytes (inflated first when sent with gzip) and the ingest pool parses it in a worker.
+ * Before any byte is read, the caller is authorized and the upload admitted or refused
+ * INGEST_BUSY; its place is given back once it is answered or the client goes away.
+ */
+function uploadRoute(
+  deps: ServiceDeps,
+  bodyLimit: number,
+  ingest: IngestPool,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
+    const places = new WeakMap<FastifyRequest, () => void>();
+    const release = async (request: FastifyRequest) => {
+      places.get(request)?.();
+    };
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit },
+      (_r, body, done) => done(null, body),
+    );
     app.post(
       '/orgs/:org/projects/:projectKey/analyses',
       {
         bodyLimit,
-        // Authorization before the body is read. Malformed parameters were already refused
-        // before this hook (registerEarlyParamsCheck), so none reaches the store.
-        preParsing: async (request, _reply, payload) => {
-          const { org, projectKey } = request.params as { org: string; projectKey: string };
-          await authorizeUpload(deps, actorOf(request), org, projectKey);
-          return payload;
-        },
+        preParsing: [
+          // Malformed parameters were already refused before this hook
+          // (registerEarlyParamsCheck), so none reaches the store.
+          async (request, _reply, payload) => {
+            const { org, projectKey } = request.params as { org: string; projectKey: string };
+            await authorizeUpload(deps, callerOf(request), { org, projectKey });
+            places.set(request, ingest.admit());
+            return decodedBody(payload, request.headers['content-encoding'], bodyLimit);
+          },
+        ],
+        onResponse: release,
+        onRequestAbort: release,
         schema: {
           tags: ['analyses'],
           summary: 'Upload a SARIF 2.1.0 or generic issue report as an analysis',
+          description:
+            'The body may be sent with `Content-Encoding: gzip`; its inflated size counts against the body limit.',
           params: ProjectParams,
-          querystring: Strict({
-            format: Type.Union([Type.Literal('sarif'), Type.Literal('generic')]),
-            branch: Type.Optional(Ref),
-            commit: Type.Optional(Ref),
-          }),
+          querystring: UploadQuery,
           // The report is checked by its own parser, whose errors name the path at fault.
-          body: Type.Object(
-            {},
-            { additionalProperties: true, description: 'The report, as the tool wrote it' },
-          ),
+          body: ReportBody,
           response: {
             201: AnalysisSchema,
-            ...errors(...readErrors, 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'),
+            ...errors(
+              ...readErrors,
+              'FORBIDDEN',
+              'PAYLOAD_TOO_LARGE',
+              'UNSUPPORTED_ENCODING',
+              'INGEST_BUSY',
+              'INGEST_FAILED',
+            ),
           },
         },
       },
       async (request, reply) => {
         const { format, branch, commit } = request.query;
-        const analysis = await createAnalysis(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          { format, report: request.body, branch, commit },
-          metaOf(request),
-        );
+        const report = await ingest.parse(format, request.body as Buffer);
+        const analysis = await createAnalysis(deps, callerOf(request), request.params, {
+          format,
+          report,
+          branch,
+          commit,
+        });
         return reply.code(201).send(analysis);
       },
     );
+  };
+}
+
+/** Analyses uploaded from CI, their issues, and each project's quality gate. */
+export function analysisRoutes(
+  deps: ServiceDeps,
+  bodyLimit: number,
+  ingest: IngestPool,
+): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // A scope of its own: only the upload takes its JSON body as bytes (see the parser below).
+    await app.register(uploadRoute(deps, bodyLimit, ingest));
 
     app.get(
       '/orgs/:org/projects/:projectKey/analyses',
@@ -103,14 +128,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
           response: { 200: Page(AnalysisSchema), ...errors(...readErrors) },
         },
       },
-      async (request) =>
-        pageAnalyses(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          request.query,
-        ),
+      async (request) => pageAnalyses(deps, callerOf(request), request.params, request.query),
     );
 
     app.get(
@@ -123,14 +141,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
           response: { 200: AnalysisSchema, ...errors(...readErrors) },
         },
       },
-      async (request) =>
-        getAnalysis(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          request.params.analysisId,
-        ),
+      async (request) => getAnalysis(deps, callerOf(request), request.params),
     );
 
     app.get(
@@ -140,31 +151,11 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
           tags: ['analyses'],
           summary: "An analysis's issues in report order, by level and rule",
           params: AnalysisParams,
-          querystring: Type.Composite(
-            [
-              PageQuery,
-              Type.Object({
-                level: Type.Optional(IssueLevelSchema),
-                rule: Type.Optional(SearchText(255)),
-              }),
-            ],
-            { additionalProperties: false },
-          ),
+          querystring: IssueListQuery,
           response: { 200: Page(IssueSchema), ...errors(...readErrors) },
         },
       },
-      async (request) => {
-        const { level, rule, limit, cursor } = request.query;
-        return pageIssues(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          request.params.analysisId,
-          { level, rule },
-          { limit, cursor },
-        );
-      },
+      async (request) => pageIssues(deps, callerOf(request), request.params, request.query),
     );
 
     app.get(
@@ -177,8 +168,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
           response: { 200: QualityGateSchema, ...errors(...readErrors) },
         },
       },
-      async (request) =>
-        getQualityGate(deps, actorOf(request), request.params.org, request.params.projectKey),
+      async (request) => getQualityGate(deps, callerOf(request), request.params),
     );
 
     app.put(
@@ -192,15 +182,7 @@ export function analysisRoutes(deps: ServiceDeps, bodyLimit: number): FastifyPlu
           response: { 200: QualityGateSchema, ...errors(...readErrors, 'FORBIDDEN') },
         },
       },
-      async (request) =>
-        putQualityGate(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          request.body,
-          metaOf(request),
-        ),
+      async (request) => putQualityGate(deps, callerOf(request), request.params, request.body),
     );
   };
 }

@@ -1,24 +1,20 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { normalizeTimestamp } from '../../domain/time.js';
 import {
   type AuditEvent,
+  AuditEventSchema,
+  InstanceAuditQuery,
+  OrgAuditQuery,
+} from '../../contract/audit.js';
+import { OrgParams, Page } from '../../contract/common.js';
+import {
   exportAuditEvents,
   pageAuditEvents,
   pageInstanceAuditEvents,
 } from '../../services/audit.js';
 import type { ServiceDeps } from '../../services/context.js';
-import { actorOf } from '../authentication.js';
-import {
-  AuditEventSchema,
-  authErrors,
-  errors,
-  OrgParams,
-  Page,
-  PageQuery,
-  Timestamp,
-} from '../schemas.js';
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 async function* toNdjson(events: AsyncIterable<AuditEvent>): AsyncGenerator<string> {
   for await (const event of events) yield `${JSON.stringify(event)}\n`;
@@ -70,20 +66,6 @@ async function* toCsv(events: AsyncIterable<AuditEvent>): AsyncGenerator<string>
   }
 }
 
-const filterQuery = {
-  action: Type.Optional(Type.String({ pattern: '^[a-z_]+\\.[a-z_]+$', maxLength: 64 })),
-  since: Type.Optional(Timestamp),
-  until: Type.Optional(Timestamp),
-};
-
-function filterOf(query: { action?: string; since?: string; until?: string }) {
-  return {
-    action: query.action,
-    since: query.since && normalizeTimestamp(query.since, '/querystring/since'),
-    until: query.until && normalizeTimestamp(query.until, '/querystring/until'),
-  };
-}
-
 /**
  * The organization's audit log (org admins), the whole log as NDJSON or CSV (enterprise), and
  * the instance's audit log (instance admins).
@@ -97,22 +79,14 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['audit'],
           summary:
             "The instance's audit events, newest first: user administration, organizations, plans (instance admins)",
-          querystring: Type.Composite([PageQuery, Type.Object(filterQuery)], {
-            additionalProperties: false,
-          }),
+          querystring: InstanceAuditQuery,
           response: {
             200: Page(AuditEventSchema),
             ...errors(...authErrors, 'FORBIDDEN'),
           },
         },
       },
-      async (request) => {
-        const { limit, cursor, ...filter } = request.query;
-        return pageInstanceAuditEvents(deps, actorOf(request), filterOf(filter), {
-          limit,
-          cursor,
-        });
-      },
+      async (request) => pageInstanceAuditEvents(deps, callerOf(request), request.query),
     );
 
     app.get(
@@ -122,20 +96,7 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['audit'],
           summary: 'Audit events, newest first (org admins)',
           params: OrgParams,
-          querystring: Type.Composite(
-            [
-              PageQuery,
-              Type.Object({
-                ...filterQuery,
-                format: Type.Optional(
-                  Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], {
-                    description: 'Stream the whole filtered log instead of a page (enterprise)',
-                  }),
-                ),
-              }),
-            ],
-            { additionalProperties: false },
-          ),
+          querystring: OrgAuditQuery,
           response: {
             200: Page(AuditEventSchema),
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'PLAN_REQUIRED'),
@@ -143,15 +104,9 @@ export function auditRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { limit, cursor, format, ...query } = request.query;
-        const filter = filterOf(query);
-        if (!format) {
-          return pageAuditEvents(deps, actorOf(request), request.params.org, filter, {
-            limit,
-            cursor,
-          });
-        }
-        const events = await exportAuditEvents(deps, actorOf(request), request.params.org, filter);
+        const { format, ...query } = request.query;
+        if (!format) return pageAuditEvents(deps, callerOf(request), request.params, query);
+        const events = await exportAuditEvents(deps, callerOf(request), request.params, query);
         const name = `audit-${request.params.org}.${format}`;
         reply
           .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { LiveSchema, ReadySchema } from '../../contract/health.js';
 import { AppError } from '../../domain/errors.js';
 import type { Store } from '../../store/db.js';
 import { migrationsApplied } from '../../store/migrate.js';
-import { errors } from '../schemas.js';
+import { errors } from '../responses.js';
 
 /** /healthz (the process is up) and /readyz (the store answers and is migrated). */
 export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
@@ -15,7 +15,7 @@ export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['operations'],
           summary: 'The process is up',
-          response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errors() },
+          response: { 200: LiveSchema, ...errors() },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -28,7 +28,7 @@ export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['operations'],
           summary: 'The store is reachable and every migration is applied',
-          response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errors() },
+          response: { 200: ReadySchema, ...errors() },
         },
       },
       async () => {

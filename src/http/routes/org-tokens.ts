@@ -1,5 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { OrgParams, Page } from '../../contract/common.js';
+import {
+  NewOrgTokenBody,
+  OrgTokenChangeBody,
+  OrgTokenListQuery,
+  OrgTokenSchema,
+  RotationBody,
+  TokenParams,
+  TokenPolicySchema,
+  WithSecret,
+} from '../../contract/tokens.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   createOrgToken,
@@ -11,31 +21,9 @@ import {
   rotateOrgToken,
   updateOrgToken,
 } from '../../services/org-tokens.js';
-import { actorOf, metaOf } from '../authentication.js';
-import {
-  authErrors,
-  Description,
-  errors,
-  Id,
-  Name,
-  OrgKey,
-  OrgParams,
-  OrgTokenSchema,
-  Page,
-  PageQuery,
-  PermissionSchema,
-  ProjectScopeSchema,
-  SearchText,
-  Strict,
-  Timestamp,
-  TokenPolicySchema,
-  TokenStatusSchema,
-  WithSecret,
-} from '../schemas.js';
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
-const TokenParams = Strict({ org: OrgKey, tokenId: Id });
-const Permissions = Type.Array(PermissionSchema, { minItems: 1, maxItems: 20, uniqueItems: true });
-const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 });
 const manageErrors = [...authErrors, 'FORBIDDEN', 'NOT_FOUND'] as const;
 
 /** Organization tokens and the token policy (docs/api.md "Tokens"). */
@@ -48,29 +36,11 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['organization tokens'],
           summary: 'Organization tokens, newest first, by status and name (org admins)',
           params: OrgParams,
-          querystring: Type.Composite(
-            [
-              PageQuery,
-              Type.Object({
-                status: Type.Optional(TokenStatusSchema),
-                q: Type.Optional(SearchText(100)),
-              }),
-            ],
-            { additionalProperties: false },
-          ),
+          querystring: OrgTokenListQuery,
           response: { 200: Page(OrgTokenSchema), ...errors(...manageErrors) },
         },
       },
-      async (request) => {
-        const { status, q, limit, cursor } = request.query;
-        return pageOrgTokens(
-          deps,
-          actorOf(request),
-          request.params.org,
-          { status, q },
-          { limit, cursor },
-        );
-      },
+      async (request) => pageOrgTokens(deps, callerOf(request), request.params, request.query),
     );
 
     app.post(
@@ -80,14 +50,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['organization tokens'],
           summary: 'Create an organization token; the answer holds its secret, once (org admins)',
           params: OrgParams,
-          body: Strict({
-            name: Name,
-            description: Type.Optional(Description),
-            permissions: Permissions,
-            projects: ProjectScopeSchema,
-            expiresAt: Type.Union([Timestamp, Type.Null()]),
-            allowedCidrs: Type.Optional(Cidrs),
-          }),
+          body: NewOrgTokenBody,
           response: {
             201: WithSecret(OrgTokenSchema),
             ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
@@ -97,15 +60,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         reply
           .code(201)
-          .send(
-            await createOrgToken(
-              deps,
-              actorOf(request),
-              request.params.org,
-              request.body,
-              metaOf(request),
-            ),
-          ),
+          .send(await createOrgToken(deps, callerOf(request), request.params, request.body)),
     );
 
     app.get(
@@ -118,8 +73,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: OrgTokenSchema, ...errors(...manageErrors) },
         },
       },
-      async (request) =>
-        getOrgToken(deps, actorOf(request), request.params.org, request.params.tokenId),
+      async (request) => getOrgToken(deps, callerOf(request), request.params),
     );
 
     app.patch(
@@ -130,31 +84,14 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           summary:
             'Edit name, description, permissions, projects or allowedCidrs; never the expiry',
           params: TokenParams,
-          body: Type.Object(
-            {
-              name: Type.Optional(Name),
-              description: Type.Optional(Description),
-              permissions: Type.Optional(Permissions),
-              projects: Type.Optional(ProjectScopeSchema),
-              allowedCidrs: Type.Optional(Cidrs),
-            },
-            { additionalProperties: false, minProperties: 1 },
-          ),
+          body: OrgTokenChangeBody,
           response: {
             200: OrgTokenSchema,
             ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
           },
         },
       },
-      async (request) =>
-        updateOrgToken(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.tokenId,
-          request.body,
-          metaOf(request),
-        ),
+      async (request) => updateOrgToken(deps, callerOf(request), request.params, request.body),
     );
 
     app.delete(
@@ -167,14 +104,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: OrgTokenSchema, ...errors(...manageErrors) },
         },
       },
-      async (request) =>
-        revokeOrgToken(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.tokenId,
-          metaOf(request),
-        ),
+      async (request) => revokeOrgToken(deps, callerOf(request), request.params),
     );
 
     app.post(
@@ -184,25 +114,14 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['organization tokens'],
           summary: 'Replace the secret; the previous one stays valid for the grace period',
           params: TokenParams,
-          body: Strict({
-            expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
-            gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
-          }),
+          body: RotationBody,
           response: {
             200: WithSecret(OrgTokenSchema),
             ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
           },
         },
       },
-      async (request) =>
-        rotateOrgToken(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.tokenId,
-          request.body,
-          metaOf(request),
-        ),
+      async (request) => rotateOrgToken(deps, callerOf(request), request.params, request.body),
     );
 
     app.get(
@@ -215,7 +134,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: TokenPolicySchema, ...errors(...manageErrors) },
         },
       },
-      async (request) => getTokenPolicy(deps, actorOf(request), request.params.org),
+      async (request) => getTokenPolicy(deps, callerOf(request), request.params),
     );
 
     app.put(
@@ -229,8 +148,7 @@ export function orgTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: TokenPolicySchema, ...errors(...manageErrors, 'PLAN_REQUIRED') },
         },
       },
-      async (request) =>
-        putTokenPolicy(deps, actorOf(request), request.params.org, request.body, metaOf(request)),
+      async (request) => putTokenPolicy(deps, callerOf(request), request.params, request.body),
     );
   };
 }

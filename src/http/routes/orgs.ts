@@ -1,5 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { OrgParams, Page, PageQuery } from '../../contract/common.js';
+import {
+  MemberBody,
+  MemberParams,
+  MemberSchema,
+  NewOrgBody,
+  OrganizationSchema,
+  OrgChangeBody,
+} from '../../contract/orgs.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   createOrg,
@@ -10,24 +19,8 @@ import {
   removeMember,
   updateOrg,
 } from '../../services/orgs.js';
-import { actorOf, metaOf } from '../authentication.js';
-import {
-  authErrors,
-  errors,
-  Id,
-  MemberSchema,
-  Name,
-  OrganizationSchema,
-  OrgKey,
-  OrgParams,
-  Page,
-  PageQuery,
-  PlanSchema,
-  RoleSchema,
-  Strict,
-} from '../schemas.js';
-
-const MemberParams = Strict({ org: OrgKey, userId: Id });
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 /** Organizations and their members. */
 export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -38,7 +31,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['organizations'],
           summary: 'Create an organization (instance admins, signed in: never a token)',
-          body: Strict({ key: OrgKey, name: Name, plan: PlanSchema }),
+          body: NewOrgBody,
           response: {
             201: OrganizationSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'CONFLICT'),
@@ -46,9 +39,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply
-          .code(201)
-          .send(await createOrg(deps, actorOf(request), request.body, metaOf(request))),
+        reply.code(201).send(await createOrg(deps, callerOf(request), request.body)),
     );
 
     app.get(
@@ -61,7 +52,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: Page(OrganizationSchema), ...errors(...authErrors) },
         },
       },
-      async (request) => pageOrgs(deps, actorOf(request), request.query),
+      async (request) => pageOrgs(deps, callerOf(request), request.query),
     );
 
     app.get(
@@ -74,7 +65,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: OrganizationSchema, ...errors(...authErrors, 'NOT_FOUND') },
         },
       },
-      async (request) => getOrg(deps, actorOf(request), request.params.org),
+      async (request) => getOrg(deps, callerOf(request), request.params),
     );
 
     app.patch(
@@ -85,18 +76,14 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           summary:
             'Rename (org admins) or change the plan (instance admins, signed in: never a token)',
           params: OrgParams,
-          body: Type.Object(
-            { name: Type.Optional(Name), plan: Type.Optional(PlanSchema) },
-            { additionalProperties: false, minProperties: 1 },
-          ),
+          body: OrgChangeBody,
           response: {
             200: OrganizationSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND'),
           },
         },
       },
-      async (request) =>
-        updateOrg(deps, actorOf(request), request.params.org, request.body, metaOf(request)),
+      async (request) => updateOrg(deps, callerOf(request), request.params, request.body),
     );
 
     app.get(
@@ -110,7 +97,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: Page(MemberSchema), ...errors(...authErrors, 'NOT_FOUND') },
         },
       },
-      async (request) => pageMembers(deps, actorOf(request), request.params.org, request.query),
+      async (request) => pageMembers(deps, callerOf(request), request.params, request.query),
     );
 
     app.put(
@@ -121,22 +108,14 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           summary:
             "Add a member or change a member's role (org admins; granting or removing admin needs a signed-in person, never a token)",
           params: MemberParams,
-          body: Strict({ role: RoleSchema }),
+          body: MemberBody,
           response: {
             200: MemberSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
           },
         },
       },
-      async (request) =>
-        putMember(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.userId,
-          request.body.role,
-          metaOf(request),
-        ),
+      async (request) => putMember(deps, callerOf(request), request.params, request.body),
     );
 
     app.delete(
@@ -154,13 +133,7 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await removeMember(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.userId,
-          metaOf(request),
-        );
+        await removeMember(deps, callerOf(request), request.params);
         return reply.code(204).send(null);
       },
     );

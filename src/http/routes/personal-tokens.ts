@@ -1,27 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { personalTokenPermissions } from '../../domain/permissions.js';
+import { Page, PageQuery } from '../../contract/common.js';
+import {
+  NewPersonalTokenBody,
+  PersonalTokenParams,
+  PersonalTokenSchema,
+  WithSecret,
+} from '../../contract/tokens.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   createPersonalToken,
   pagePersonalTokens,
   revokePersonalToken,
 } from '../../services/personal-tokens.js';
-import { actorOf } from '../authentication.js';
-import {
-  authErrors,
-  errors,
-  Id,
-  Name,
-  OrgKey,
-  Page,
-  PageQuery,
-  PersonalTokenSchema,
-  ProjectScopeSchema,
-  Strict,
-  Timestamp,
-  WithSecret,
-} from '../schemas.js';
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 /** The signed-in user's personal access tokens (docs/api.md "Tokens"). */
 export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -36,7 +28,7 @@ export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebo
           response: { 200: Page(PersonalTokenSchema), ...errors(...authErrors, 'FORBIDDEN') },
         },
       },
-      async (request) => pagePersonalTokens(deps, actorOf(request), request.query),
+      async (request) => pagePersonalTokens(deps, callerOf(request), request.query),
     );
 
     app.post(
@@ -47,19 +39,7 @@ export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebo
           summary: 'Create a personal access token; the answer holds its secret, once',
           description:
             'Without `permissions`, `org` and `projects` the token acts with all of your rights. With them it is narrowed: it never goes beyond the listed permissions, organization and projects, and never beyond your own rights.',
-          body: Strict({
-            name: Name,
-            expiresAt: Type.Union([Timestamp, Type.Null()]),
-            permissions: Type.Optional(
-              Type.Array(Type.Union(personalTokenPermissions.map((p) => Type.Literal(p))), {
-                minItems: 1,
-                maxItems: personalTokenPermissions.length,
-                uniqueItems: true,
-              }),
-            ),
-            org: Type.Optional(OrgKey),
-            projects: Type.Optional(ProjectScopeSchema),
-          }),
+          body: NewPersonalTokenBody,
           response: {
             201: WithSecret(PersonalTokenSchema),
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
@@ -67,7 +47,7 @@ export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebo
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await createPersonalToken(deps, actorOf(request), request.body)),
+        reply.code(201).send(await createPersonalToken(deps, callerOf(request), request.body)),
     );
 
     app.delete(
@@ -76,14 +56,14 @@ export function personalTokenRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebo
         schema: {
           tags: ['personal access tokens'],
           summary: 'Revoke one of your personal access tokens',
-          params: Strict({ tokenId: Id }),
+          params: PersonalTokenParams,
           response: {
             200: PersonalTokenSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND'),
           },
         },
       },
-      async (request) => revokePersonalToken(deps, actorOf(request), request.params.tokenId),
+      async (request) => revokePersonalToken(deps, callerOf(request), request.params),
     );
   };
 }

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { OrgParams, Page, PageQuery, ProjectParams } from '../../contract/common.js';
+import { NewProjectBody, ProjectChangeBody, ProjectSchema } from '../../contract/projects.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   createProject,
@@ -8,19 +10,8 @@ import {
   pageProjects,
   updateProject,
 } from '../../services/projects.js';
-import { actorOf, metaOf } from '../authentication.js';
-import {
-  authErrors,
-  errors,
-  Name,
-  OrgParams,
-  Page,
-  PageQuery,
-  ProjectKey,
-  ProjectParams,
-  ProjectSchema,
-  Strict,
-} from '../schemas.js';
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 /** Projects of an organization: members browse, admins create, rename and delete. */
 export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -36,7 +27,7 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: Page(ProjectSchema), ...errors(...authErrors, 'NOT_FOUND') },
         },
       },
-      async (request) => pageProjects(deps, actorOf(request), request.params.org, request.query),
+      async (request) => pageProjects(deps, callerOf(request), request.params, request.query),
     );
 
     app.post(
@@ -46,7 +37,7 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['projects'],
           summary: 'Create a project (org admins)',
           params: OrgParams,
-          body: Strict({ key: ProjectKey, name: Name }),
+          body: NewProjectBody,
           response: {
             201: ProjectSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
@@ -56,15 +47,7 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         reply
           .code(201)
-          .send(
-            await createProject(
-              deps,
-              actorOf(request),
-              request.params.org,
-              request.body,
-              metaOf(request),
-            ),
-          ),
+          .send(await createProject(deps, callerOf(request), request.params, request.body)),
     );
 
     app.get(
@@ -77,8 +60,7 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: ProjectSchema, ...errors(...authErrors, 'NOT_FOUND') },
         },
       },
-      async (request) =>
-        getProject(deps, actorOf(request), request.params.org, request.params.projectKey),
+      async (request) => getProject(deps, callerOf(request), request.params),
     );
 
     app.patch(
@@ -88,19 +70,11 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['projects'],
           summary: 'Rename a project (org admins)',
           params: ProjectParams,
-          body: Strict({ name: Name }),
+          body: ProjectChangeBody,
           response: { 200: ProjectSchema, ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND') },
         },
       },
-      async (request) =>
-        updateProject(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          request.body,
-          metaOf(request),
-        ),
+      async (request) => updateProject(deps, callerOf(request), request.params, request.body),
     );
 
     app.delete(
@@ -114,13 +88,7 @@ export function projectRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await deleteProject(
-          deps,
-          actorOf(request),
-          request.params.org,
-          request.params.projectKey,
-          metaOf(request),
-        );
+        await deleteProject(deps, callerOf(request), request.params);
         return reply.code(204).send(null);
       },
     );

@@ -1,65 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { MeSchema, SessionSchema, SignInBody } from '../../contract/session.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { signIn, signOut } from '../../services/sessions.js';
-import {
-  clearSessionCookie,
-  metaOf,
-  principalOf,
-  sessionOf,
-  setSessionCookie,
-} from '../authentication.js';
-import {
-  authErrors,
-  Email,
-  errors,
-  PermissionSchema,
-  Strict,
-  Timestamp,
-  UserSchema,
-} from '../schemas.js';
-
-const SessionBody = Type.Object({ user: UserSchema, csrfToken: Type.String() });
-
-// One object rather than a union of the two kinds: a union is serialized by trying each
-// branch with a validator on every answer, and /me is the cheapest authenticated call CI
-// makes. Which fields are present depends on `type`.
-const MeSchema = Type.Object(
-  {
-    type: Type.Union([Type.Literal('user'), Type.Literal('organization_token')]),
-    id: Type.String(),
-    name: Type.String(),
-    tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
-    email: Type.Optional(Type.String({ description: 'user only' })),
-    instanceAdmin: Type.Optional(Type.Boolean({ description: 'user only' })),
-    authenticatedBy: Type.Optional(
-      Type.Union(
-        [Type.Literal('session'), Type.Literal('password'), Type.Literal('personal_access_token')],
-        { description: 'user only' },
-      ),
-    ),
-    organization: Type.Optional(
-      Type.Object(
-        { id: Type.String(), key: Type.String() },
-        { description: 'organization_token only' },
-      ),
-    ),
-    permissions: Type.Optional(
-      Type.Array(PermissionSchema, { description: 'organization_token only' }),
-    ),
-    projects: Type.Optional(
-      Type.Object(
-        {
-          mode: Type.Union([Type.Literal('all'), Type.Literal('selected')]),
-          keys: Type.Optional(Type.Array(Type.String())),
-          patterns: Type.Optional(Type.Array(Type.String())),
-        },
-        { description: 'organization_token only: its project scope' },
-      ),
-    ),
-  },
-  { description: 'The caller: a user, or an organization token' },
-);
+import { principalOf, sessionOf } from '../auth/principal.js';
+import { metaOf } from '../auth/request-meta.js';
+import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie.js';
+import { authErrors, errors } from '../responses.js';
 
 /** Sign-in, the current session with its CSRF token, sign-out, and /me. */
 export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -71,12 +18,8 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['session'],
           summary: 'Sign in with email and password; sets the session cookie',
-          body: Strict({
-            email: Email,
-            // Any length is checked against the hash; only the upper bound guards the server.
-            password: Type.String({ minLength: 1, maxLength: 256 }),
-          }),
-          response: { 200: SessionBody, ...errors('INVALID_CREDENTIALS', 'RATE_LIMITED') },
+          body: SignInBody,
+          response: { 200: SessionSchema, ...errors('INVALID_CREDENTIALS', 'RATE_LIMITED') },
         },
       },
       async (request, reply) => {
@@ -92,7 +35,7 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['session'],
           summary: 'The signed-in user and the CSRF token to send with state-changing requests',
-          response: { 200: SessionBody, ...errors(...authErrors) },
+          response: { 200: SessionSchema, ...errors(...authErrors) },
         },
       },
       async (request) => {

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { SetupBody, SetupStateSchema } from '../../contract/setup.js';
+import { UserSchema } from '../../contract/users.js';
 import type { FirstRunSetup } from '../../services/setup.js';
-import { metaOf } from '../authentication.js';
-import { Email, errors, Name, Password, Strict, UserSchema } from '../schemas.js';
+import { metaOf } from '../auth/request-meta.js';
+import { errors } from '../responses.js';
 
 /** First-run setup: create the first instance admin with the code printed at start. */
 export function setupRoutes(setup: FirstRunSetup): FastifyPluginAsyncTypebox {
@@ -14,7 +15,7 @@ export function setupRoutes(setup: FirstRunSetup): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['setup'],
           summary: 'Whether first-run setup is waiting for its code',
-          response: { 200: Type.Object({ required: Type.Boolean() }), ...errors() },
+          response: { 200: SetupStateSchema, ...errors() },
         },
       },
       async () => ({ required: await setup.pending() }),
@@ -27,12 +28,7 @@ export function setupRoutes(setup: FirstRunSetup): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['setup'],
           summary: 'Create the first instance admin with the one-time setup code',
-          body: Strict({
-            code: Type.String({ minLength: 1, maxLength: 200 }),
-            email: Email,
-            name: Name,
-            password: Password,
-          }),
+          body: SetupBody,
           response: { 201: UserSchema, ...errors('FORBIDDEN', 'CONFLICT') },
         },
       },

@@ -3,6 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyRequest } from 'fastify';
+import { Name } from '../../contract/common.js';
+import {
+  GeneratedTokenSchema,
+  GenerateParams,
+  NameParams,
+  type SonarTokenRequest,
+  UserTokenListSchema,
+  ValidationSchema,
+} from '../../contract/sonar.js';
 import { AppError, invalid } from '../../domain/errors.js';
 import type { TokenVerifier } from '../../runtime/verifier.js';
 import type { ServiceDeps } from '../../services/context.js';
@@ -10,39 +19,20 @@ import { resolveSession } from '../../services/sessions.js';
 import {
   generateUserToken,
   revokeUserToken,
-  type SonarTokenRequest,
   searchUserTokens,
-  sonarTokenTypes,
 } from '../../services/sonar-tokens.js';
-import {
-  actorOf,
-  metaOf,
-  registerAuthentication,
-  secretFrom,
-  sessionCookieOf,
-  warnIfExpiringSoon,
-} from '../authentication.js';
-import { authErrors, errors, Name, OrgKey, ProjectKey } from '../schemas.js';
+import { secretFrom } from '../auth/credentials.js';
+import { registerAuthentication } from '../auth/hook.js';
+import { callerOf } from '../auth/principal.js';
+import { metaOf } from '../auth/request-meta.js';
+import { sessionCookieOf } from '../auth/session-cookie.js';
+import { warnIfExpiringSoon } from '../auth/token-expiration.js';
+import { authErrors, errors } from '../responses.js';
 
 // The token name rule of every other route (the Name schema), checked by hand here because
 // these parameters may come from the query string or a form body.
 const nameRegex = new RegExp(Name.pattern ?? '', 'u');
 
-const GenerateParams = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    expirationDate: Type.String({ maxLength: 10 }),
-    type: Type.Union(sonarTokenTypes.map((type) => Type.Literal(type))),
-    login: Type.String({ maxLength: 254 }),
-    projectKey: ProjectKey,
-    organization: OrgKey,
-  },
-  { additionalProperties: false },
-);
-const NameParams = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
-  { additionalProperties: false },
-);
 const optionalStrings = ['expirationDate', 'type', 'login', 'projectKey', 'organization'] as const;
 const compiledGenerate = TypeCompiler.Compile(Type.Partial(GenerateParams));
 
@@ -68,7 +58,7 @@ export function sonarRoutes(
         schema: {
           tags: ['sonarqube'],
           summary: 'Whether the presented credentials are valid',
-          response: { 200: Type.Object({ valid: Type.Boolean() }), ...errors() },
+          response: { 200: ValidationSchema, ...errors() },
         },
       },
       async (request, reply) => {
@@ -150,16 +140,7 @@ export function sonarRoutes(
           description: formDescription,
           querystring: Type.Partial(GenerateParams),
           response: {
-            200: Type.Object({
-              login: Type.String(),
-              name: Type.String(),
-              createdAt: Type.Union([Type.String(), Type.Null()]),
-              expirationDate: Type.Union([Type.String(), Type.Null()]),
-              token: Type.String(),
-              type: Type.Union(sonarTokenTypes.map((type) => Type.Literal(type))),
-              projectKey: Type.Optional(Type.String()),
-              organization: Type.Optional(Type.String()),
-            }),
+            200: GeneratedTokenSchema,
             ...errors(...authErrors, 'INVALID_CREDENTIALS', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
           },
         },
@@ -167,7 +148,7 @@ export function sonarRoutes(
       async (request) =>
         generateUserToken(
           deps,
-          actorOf(request),
+          callerOf(request),
           params(request, Object.keys(GenerateParams.properties)),
         ),
     );
@@ -188,7 +169,7 @@ export function sonarRoutes(
         },
       },
       async (request, reply) => {
-        await revokeUserToken(deps, actorOf(request), params(request, ['name']).name);
+        await revokeUserToken(deps, callerOf(request), params(request, ['name']).name);
         return reply.code(204).send(null);
       },
     );
@@ -201,23 +182,12 @@ export function sonarRoutes(
           tags: ['sonarqube'],
           summary: 'Your personal access tokens (SonarQube shape)',
           response: {
-            200: Type.Object({
-              login: Type.String(),
-              userTokens: Type.Array(
-                Type.Object({
-                  name: Type.String(),
-                  createdAt: Type.Union([Type.String(), Type.Null()]),
-                  lastConnectionDate: Type.Union([Type.String(), Type.Null()]),
-                  expirationDate: Type.Union([Type.String(), Type.Null()]),
-                  isExpired: Type.Boolean(),
-                }),
-              ),
-            }),
+            200: UserTokenListSchema,
             ...errors(...authErrors, 'INVALID_CREDENTIALS', 'FORBIDDEN'),
           },
         },
       },
-      async (request) => searchUserTokens(deps, actorOf(request)),
+      async (request) => searchUserTokens(deps, callerOf(request)),
     );
   };
 }

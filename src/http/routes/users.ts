@@ -1,20 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Page, PageQuery } from '../../contract/common.js';
+import { NewUserBody, UserChangeBody, UserParams, UserSchema } from '../../contract/users.js';
 import type { ServiceDeps } from '../../services/context.js';
 import { changeUser, createUser, pageUsers } from '../../services/users.js';
-import { actorOf, metaOf } from '../authentication.js';
-import {
-  authErrors,
-  Email,
-  errors,
-  Id,
-  Name,
-  Page,
-  PageQuery,
-  Password,
-  Strict,
-  UserSchema,
-} from '../schemas.js';
+import { callerOf } from '../auth/principal.js';
+import { authErrors, errors } from '../responses.js';
 
 /** Users, managed by instance admins. */
 export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -25,19 +15,12 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['users'],
           summary: 'Create a user (instance admins, signed in: never a token)',
-          body: Strict({
-            email: Email,
-            name: Name,
-            password: Password,
-            instanceAdmin: Type.Optional(Type.Boolean()),
-          }),
+          body: NewUserBody,
           response: { 201: UserSchema, ...errors(...authErrors, 'FORBIDDEN', 'CONFLICT') },
         },
       },
       async (request, reply) =>
-        reply
-          .code(201)
-          .send(await createUser(deps, actorOf(request), request.body, metaOf(request))),
+        reply.code(201).send(await createUser(deps, callerOf(request), request.body)),
     );
 
     app.get(
@@ -50,7 +33,7 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           response: { 200: Page(UserSchema), ...errors(...authErrors, 'FORBIDDEN') },
         },
       },
-      async (request) => pageUsers(deps, actorOf(request), request.query),
+      async (request) => pageUsers(deps, callerOf(request), request.query),
     );
 
     app.patch(
@@ -60,19 +43,15 @@ export function userRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           tags: ['users'],
           summary:
             'Activate or deactivate a user (deactivation ends its sessions), or make or remove an instance admin (instance admins, signed in: never a token)',
-          params: Strict({ userId: Id }),
-          body: Type.Object(
-            { active: Type.Optional(Type.Boolean()), instanceAdmin: Type.Optional(Type.Boolean()) },
-            { additionalProperties: false, minProperties: 1 },
-          ),
+          params: UserParams,
+          body: UserChangeBody,
           response: {
             200: UserSchema,
             ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
           },
         },
       },
-      async (request) =>
-        changeUser(deps, actorOf(request), request.params.userId, request.body, metaOf(request)),
+      async (request) => changeUser(deps, callerOf(request), request.params, request.body),
     );
   };
 }

@@ -1,45 +1,28 @@
 /**
- * The API's shapes, taken from the server's own TypeBox schemas (type-only imports: nothing
- * of the server reaches the bundle), so the UI cannot drift from the API.
+ * The API's shapes, taken from the server's wire contract (src/contract/: type-only imports,
+ * so nothing of the server reaches the bundle), so the UI cannot drift from the API.
  */
-import type { Static } from '@sinclair/typebox';
-import type {
-  AnalysisSchema,
-  AuditEventSchema,
-  IssueSchema,
-  MemberSchema,
-  OrganizationSchema,
-  OrgTokenSchema,
-  PersonalTokenSchema,
-  ProjectSchema,
-  QualityGateSchema,
-  TokenPolicySchema,
-  UserSchema,
-} from '../../../src/http/schemas.js';
+import type { NewOrgToken, OrgToken } from '../../../src/contract/tokens.js';
 
-export type User = Static<typeof UserSchema>;
-export type Organization = Static<typeof OrganizationSchema>;
-export type Member = Static<typeof MemberSchema>;
-export type Project = Static<typeof ProjectSchema>;
-export type AuditEvent = Static<typeof AuditEventSchema>;
-export type OrgToken = Static<typeof OrgTokenSchema>;
-export type PersonalToken = Static<typeof PersonalTokenSchema>;
-export type TokenPolicy = Static<typeof TokenPolicySchema>;
+export type {
+  Analysis,
+  Issue as AnalysisIssue,
+  QualityGate,
+} from '../../../src/contract/analyses.js';
+export type { AuditEvent } from '../../../src/contract/audit.js';
+export type { Member, Organization } from '../../../src/contract/orgs.js';
+export type { Project } from '../../../src/contract/projects.js';
+export type { Session } from '../../../src/contract/session.js';
+export type { OrgToken, PersonalToken, TokenPolicy } from '../../../src/contract/tokens.js';
+export type { User } from '../../../src/contract/users.js';
+
 export type TokenStatus = OrgToken['status'];
 export type Permission = OrgToken['permissions'][number];
-export type ProjectScope = OrgToken['projects'];
+/** A project scope as requests give it (`keys` and `patterns` may be left out). */
+export type ProjectScope = NewOrgToken['projects'];
 export type WithSecret<T> = T & { token: string };
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
-
-export interface Session {
-  user: User;
-  csrfToken: string;
-}
-
-export type QualityGate = Static<typeof QualityGateSchema>;
-export type Analysis = Static<typeof AnalysisSchema>;
-export type AnalysisIssue = Static<typeof IssueSchema>;

@@ -1,0 +1,177 @@
+/**
+ * What a large upload costs everyone else (issue 15, acceptance 1 and 4), against real server
+ * processes of the built binary, each scenario on a fresh one so that its peak resident set
+ * (VmHWM, Linux) is its own:
+ * - `GET /api/authentication/validate` with an organization token (cache hits), probed one
+ *   request at a time with 2 ms between them, while a 20 MB SARIF report is ingested, while
+ *   two 10 MB reports are ingested at once, and while the lookup-defeating report of the
+ *   hardening issue (160,000 results naming undeclared rule ids) is: p50, p99 and max;
+ * - four 20 MB reports uploaded at once: every answer 201, and the server's peak RSS;
+ * - a gzip bomb (1 GiB of zeros in about 1 MB): the answer (413) and the peak RSS against
+ *   the idle RSS measured just before.
+ * A part of `npm run bench` (bench/run.ts), which builds first.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { bigSarif, hostileReports } from '../test/helpers/big-sarif.js';
+import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
+import { finishPart } from './lib/part.js';
+import { quantile } from './lib/stats.js';
+
+function memory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Server {
+  url: string;
+  pid: number;
+  token: string;
+  stop: () => Promise<unknown>;
+}
+
+async function freshServer(dir: string, name: string): Promise<Server> {
+  const admin = { email: 'bench@example.test', password: 'a long bench password' };
+  const server = await startServerProcess(serverEnv(`sqlite:${join(dir, `${name}.db`)}`, admin));
+  const client = await signedIn(server.url, admin);
+  await client.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
+  await client.call('POST', '/api/v1/orgs/bench/projects', { key: 'large', name: 'Large' });
+  const created = await client.call('POST', '/api/v1/orgs/bench/tokens', {
+    name: 'bench',
+    permissions: ['analysis:execute'],
+    projects: { mode: 'all' },
+    expiresAt: null,
+  });
+  return { ...server, token: created.body.token as string };
+}
+
+function upload(server: Server, body: string | Buffer, gzip = false): Promise<number> {
+  return fetch(`${server.url}/api/v1/orgs/bench/projects/large/analyses?format=sarif`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      'content-type': 'application/json',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    },
+    body,
+  }).then(async (response) => {
+    await response.arrayBuffer();
+    return response.status;
+  });
+}
+
+/** Probes validate until `work` settles; the latencies in ms. */
+async function probeWhile(server: Server, work: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  work.finally(() => {
+    done = true;
+  });
+  const latencies: number[] = [];
+  while (!done) {
+    const start = performance.now();
+    const response = await fetch(`${server.url}/api/authentication/validate`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    await response.arrayBuffer();
+    latencies.push(performance.now() - start);
+    await sleep(2);
+  }
+  return latencies;
+}
+
+const round = (n: number) => Number(n.toFixed(1));
+const summary = (latencies: number[]) => ({
+  probes: latencies.length,
+  p50Ms: round(quantile(latencies, 0.5)),
+  p99Ms: round(quantile(latencies, 0.99)),
+  maxMs: round(Math.max(...latencies)),
+});
+
+async function during(
+  dir: string,
+  name: string,
+  bodies: Buffer[],
+): Promise<ReturnType<typeof summary> & { statuses: number[] }> {
+  const server = await freshServer(dir, name);
+  try {
+    // Warm: the token's verification cached, a parser thread up.
+    await probeWhile(server, upload(server, bigSarif(0.5).text));
+    const work = Promise.all(bodies.map((body) => upload(server, body)));
+    const latencies = await probeWhile(server, work);
+    return { ...summary(latencies), statuses: await work };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-stall-'));
+  try {
+    // Bytes, not strings: encoding 20 MB of text on this process's event loop would delay its
+    // own probes and count against the server.
+    const twenty = Buffer.from(bigSarif(20).text);
+    const ten = Buffer.from(bigSarif(10).text);
+    // The lookup-defeating report of the hardening issue, at the parse benchmark's 4n.
+    const hostile = Buffer.from(JSON.stringify(hostileReports.undeclaredRuleIds(160_000)));
+    const one20 = await during(dir, 'one20', [twenty]);
+    const two10 = await during(dir, 'two10', [ten, ten]);
+    const lookupDefeating = {
+      reportMB: Number((hostile.length / 1e6).toFixed(1)),
+      ...(await during(dir, 'hostile', [hostile])),
+    };
+
+    const four = await freshServer(dir, 'four20');
+    let fourConcurrent: Record<string, unknown>;
+    try {
+      const idle = memory(four.pid);
+      const statuses = await Promise.all([1, 2, 3, 4].map(() => upload(four, twenty)));
+      fourConcurrent = { statuses, idleRssMiB: idle.rssMiB, peakRssMiB: memory(four.pid).peakMiB };
+    } finally {
+      await four.stop();
+    }
+
+    const bombServer = await freshServer(dir, 'bomb');
+    let bomb: Record<string, unknown>;
+    try {
+      const member = gzipSync(Buffer.alloc(1024 * 1024));
+      const body = Buffer.concat(Array.from({ length: 1024 }, () => member));
+      // Idle after the work a server does anyway: a small upload, one parser thread started.
+      await upload(bombServer, bigSarif(0.5).text);
+      await sleep(500);
+      const idle = memory(bombServer.pid);
+      const status = await upload(bombServer, body, true);
+      const peak = memory(bombServer.pid).peakMiB;
+      bomb = {
+        status,
+        compressedMB: Number((body.length / 1e6).toFixed(2)),
+        inflatedGiB: 1,
+        idleRssMiB: idle.rssMiB,
+        peakRssMiB: peak,
+        peakVsIdle: Number((peak / idle.rssMiB).toFixed(2)),
+      };
+    } finally {
+      await bombServer.stop();
+    }
+
+    const result = {
+      date: new Date().toISOString(),
+      validateDuringOne20MB: one20,
+      validateDuringTwo10MB: two10,
+      validateDuringLookupDefeating: lookupDefeating,
+      fourConcurrent20MB: fourConcurrent,
+      gzipBomb: bomb,
+    };
+    await finishPart(result);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,157 @@
+import { Piscina } from 'piscina';
+import { AppError, invalid } from '../domain/errors.js';
+import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
+import {
+  type IngestOutcome,
+  type IngestTask,
+  ingestReport,
+  slicedReport,
+} from './ingest-worker.js';
+
+export interface IngestPoolOptions {
+  /** Uploads parsed at once: the worker threads (ORGTOKEN_INGEST_CONCURRENCY). */
+  concurrency: number;
+  /** Uploads admitted beyond those, waiting for a worker (ORGTOKEN_INGEST_QUEUE). */
+  queue: number;
+  /**
+   * The worker module, exporting `ingestInWorker`. Tests give one that fails on purpose;
+   * everything else uses ingest-worker beside this file.
+   */
+  workerUrl?: URL;
+  /** Told of each worker that stopped mid-parse (the log); the upload gets INGEST_FAILED. */
+  onWorkerFailure?: (error: unknown) => void;
+}
+
+/**
+ * Below this many bytes a body is parsed on the event loop: a worker round trip costs more
+ * than the parse itself, and the parse stalls nothing for long (docs/operations.md "Ingest"
+ * has the measurement).
+ */
+export const inlineBelowBytes = 64 * 1024;
+
+/** What a refused upload is told to wait: about the time a large report takes to parse. */
+export const busyRetryAfterSeconds = 2;
+
+/**
+ * Under vitest or tsx this module is TypeScript source and so is its worker, which the worker
+ * thread then loads through tsx (a development dependency); built into dist/, both are
+ * JavaScript and the thread needs no loader.
+ */
+function workerOf(url: URL | undefined): { filename: string; execArgv: string[] | undefined } {
+  const worker =
+    url ??
+    new URL(
+      import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.js',
+      import.meta.url,
+    );
+  return {
+    filename: worker.href,
+    execArgv: worker.pathname.endsWith('.ts') ? ['--import', 'tsx'] : undefined,
+  };
+}
+
+/**
+ * A body that owns its whole ArrayBuffer (what Fastify's body reader allocates for anything
+ * beyond a few KiB) is moved to the worker instead of copied; a slice of a shared pool buffer
+ * must be copied, since moving it would take the rest of the pool away from this thread.
+ */
+function transferListOf(body: Uint8Array): ArrayBuffer[] | undefined {
+  const whole =
+    body.byteOffset === 0 &&
+    body.byteLength === body.buffer.byteLength &&
+    body.buffer instanceof ArrayBuffer;
+  return whole ? [body.buffer as ArrayBuffer] : undefined;
+}
+
+/**
+ * The parsing side of uploads: admits at most `concurrency + queue` uploads at a time (the
+ * rest are refused INGEST_BUSY before their body is read), and parses each admitted report
+ * in a worker thread, so that decoding and validating a 50 MB report never holds up other
+ * requests on the event loop.
+ */
+export class IngestPool {
+  readonly #options: IngestPoolOptions;
+  readonly #capacity: number;
+  readonly #onWorkerFailure: (error: unknown) => void;
+  #pool: Piscina<IngestTask, IngestOutcome> | null = null;
+  #admitted = 0;
+
+  constructor(options: IngestPoolOptions) {
+    this.#options = options;
+    this.#capacity = options.concurrency + options.queue;
+    this.#onWorkerFailure = options.onWorkerFailure ?? (() => {});
+  }
+
+  // Started at the first report that needs a worker: an instance that only ever gets small
+  // reports (and every test app) starts no thread.
+  #workers(): Piscina<IngestTask, IngestOutcome> {
+    if (this.#pool) return this.#pool;
+    const options = this.#options;
+    const worker = workerOf(options.workerUrl);
+    this.#pool = new Piscina({
+      filename: worker.filename,
+      // The export each task calls; a test's worker module exports one of the same name.
+      name: 'ingestInWorker',
+      execArgv: worker.execArgv,
+      maxThreads: options.concurrency,
+      // One thread kept warm: the first large upload after a quiet spell does not wait for
+      // a thread to start; the others stop after a minute unused and give back their heap.
+      minThreads: 1,
+      idleTimeout: 60_000,
+      // No maxQueue: admission bounds what reaches the pool (but for the parses of clients
+      // that went away, which run to their end), and a full queue must never look like a
+      // failed parse.
+      // Parsers yield the CPU to the event loop thread, which answers every other request:
+      // on a machine with as many parsers as cores, this is what keeps those answers fast.
+      niceIncrement: 10,
+    });
+    return this.#pool;
+  }
+
+  /** Uploads admitted and not yet released. */
+  get admitted(): number {
+    return this.#admitted;
+  }
+
+  /**
+   * Admits one upload, before its body is read, or refuses it with INGEST_BUSY and a
+   * Retry-After. The caller calls the returned function once the upload is answered; calling
+   * it again does nothing.
+   */
+  admit(): () => void {
+    if (this.#admitted >= this.#capacity) {
+      throw new AppError('INGEST_BUSY', undefined, { retryAfterSeconds: busyRetryAfterSeconds });
+    }
+    this.#admitted += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#admitted -= 1;
+    };
+  }
+
+  /**
+   * The report in `body` validated, normalized and summarised; VALIDATION_FAILED naming the
+   * place at fault, or INGEST_FAILED when the worker parsing it stopped (it is replaced, and
+   * the next upload gets a new one).
+   */
+  async parse(format: ReportFormat, body: Uint8Array): Promise<SlicedReport> {
+    const outcome =
+      body.byteLength < inlineBelowBytes
+        ? ingestReport({ format, body })
+        : await this.#workers()
+            .run({ format, body }, { transferList: transferListOf(body) })
+            .catch((error: unknown) => {
+              this.#onWorkerFailure(error);
+              throw new AppError('INGEST_FAILED');
+            });
+    if (!outcome.ok) throw invalid(outcome.field, outcome.message);
+    return slicedReport(outcome.report);
+  }
+
+  /** Stops the workers; a parse still running is abandoned. */
+  async close(): Promise<void> {
+    await this.#pool?.destroy();
+  }
+}

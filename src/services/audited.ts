@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { RequestMeta } from '../domain/actors.js';
+import type { AuditAction } from '../domain/audit-actions.js';
+import { type AuditParty, type AuditTarget, recordAudit } from '../store/audit.js';
+import type { Database } from '../store/schema.js';
+import { isoNow, type ServiceDeps } from './context.js';
+
+/** Who a change is recorded against: a Caller is one; the server itself is another. */
+export interface AuditedBy {
+  actor: AuditParty;
+  meta: RequestMeta;
+  /** When the change happens, if the caller already took the time for its rows; else now. */
+  at?: string | undefined;
+}
+
+/** One event about a change, without what the write already knows (who, when, from where). */
+export interface AuditedEvent {
+  /** The organization's log, or null for the instance's. */
+  orgId: string | null;
+  action: AuditAction;
+  target: AuditTarget;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** What a write inside `audited` works with. */
+export interface AuditedWrite {
+  /** The transaction: every statement of the write goes through it. */
+  db: Kysely<Database>;
+  /** The write's time: its rows and its events carry the same instant. */
+  at: string;
+  /** Appends an event to the log in the same transaction. */
+  record(event: AuditedEvent): Promise<void>;
+}
+
+/**
+ * A write and its audit events in one transaction: they land together or not at all, and an
+ * event cannot be forgotten or recorded outside it. Every change of state a person or token
+ * makes goes through here (docs/architecture.md "A write and its audit event are one call").
+ */
+export function audited<T>(
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  by: AuditedBy,
+  write: (tx: AuditedWrite) => Promise<T>,
+): Promise<T> {
+  const at = by.at ?? isoNow(deps);
+  return deps.store.db.transaction().execute((db) => write(auditedWrite(db, by, at)));
+}
+
+function auditedWrite(db: Kysely<Database>, by: AuditedBy, at: string): AuditedWrite {
+  return {
+    db,
+    at,
+    async record(event) {
+      await recordAudit(db, { ...event, at, actor: by.actor, meta: by.meta });
+    },
+  };
+}
+
+/** What events are about, named the same way everywhere. */
+export const targetOf = {
+  org: (org: { id: string; key: string }): AuditTarget => ({
+    type: 'organization',
+    id: org.id,
+    name: org.key,
+  }),
+  project: (project: { id: string; key: string }): AuditTarget => ({
+    type: 'project',
+    id: project.id,
+    name: project.key,
+  }),
+  user: (user: { id: string; email: string }): AuditTarget => ({
+    type: 'user',
+    id: user.id,
+    name: user.email,
+  }),
+  orgToken: (token: { id: string; name: string }): AuditTarget => ({
+    type: 'organization_token',
+    id: token.id,
+    name: token.name,
+  }),
+  personalToken: (token: { id: string; name: string }): AuditTarget => ({
+    type: 'personal_access_token',
+    id: token.id,
+    name: token.name,
+  }),
+};
