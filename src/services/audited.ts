@@ -56,31 +56,15 @@ function auditedWrite(db: Kysely<Database>, by: AuditedBy, at: string): AuditedW
   };
 }
 
+/** A target of this type, named by `name` (a key, an email, a token's name). */
+function named<T extends { id: string }>(type: AuditTarget['type'], name: (row: T) => string) {
+  return (row: T): AuditTarget => ({ type, id: row.id, name: name(row) });
+}
+
 /** What events are about, named the same way everywhere. */
 export const targetOf = {
-  org: (org: { id: string; key: string }): AuditTarget => ({
-    type: 'organization',
-    id: org.id,
-    name: org.key,
-  }),
-  project: (project: { id: string; key: string }): AuditTarget => ({
-    type: 'project',
-    id: project.id,
-    name: project.key,
-  }),
-  user: (user: { id: string; email: string }): AuditTarget => ({
-    type: 'user',
-    id: user.id,
-    name: user.email,
-  }),
-  orgToken: (token: { id: string; name: string }): AuditTarget => ({
-    type: 'organization_token',
-    id: token.id,
-    name: token.name,
-  }),
-  personalToken: (token: { id: string; name: string }): AuditTarget => ({
-    type: 'personal_access_token',
-    id: token.id,
-    name: token.name,
-  }),
+  org: named<{ id: string; key: string }>('organization', (org) => org.key),
+  project: named<{ id: string; key: string }>('project', (project) => project.key),
+  user: named<{ id: string; email: string }>('user', (user) => user.email),
+  orgToken: named<{ id: string; name: string }>('organization_token', (token) => token.name),
 };
