@@ -37,6 +37,25 @@ describeEachEngine('rate limits', (engine) => {
     expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
   });
 
+  it("tells SonarScanner's token check from a blocked address 429, not that a token is invalid", async () => {
+    const address = '192.0.2.40';
+    const validate = (authorization: string) =>
+      t.app.inject({
+        url: '/api/authentication/validate',
+        headers: { authorization },
+        remoteAddress: address,
+      });
+    for (let i = 0; i < 5; i += 1) {
+      expect((await validate(`Bearer ${generateToken('organization')}`)).json()).toEqual({
+        valid: false,
+      });
+    }
+    const blocked = await validate(`Bearer ${generateToken('organization')}`);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it("never refuses a valid token for other credentials' failures from its address", async () => {
     const root = await t.newSession({ instanceAdmin: true });
     const admin = await t.newSession();

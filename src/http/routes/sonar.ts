@@ -58,7 +58,8 @@ export function sonarRoutes(
         schema: {
           tags: ['sonarqube'],
           summary: 'Whether the presented credentials are valid',
-          response: { 200: ValidationSchema, ...errors() },
+          // A credential refused from an address at its failure limit is told so (429).
+          response: { 200: ValidationSchema, ...errors('RATE_LIMITED') },
         },
       },
       async (request, reply) => {
