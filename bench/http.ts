@@ -2,15 +2,18 @@
  * Throughput over HTTP (issue 7, b and c): an orgtoken request authenticated by an
  * organization token (cache hit) against a bare Fastify route, orgtoken's own /healthz, and
  * better-auth's API-key plugin verifying a key (and SonarScanner's first call, GET
- * /api/authentication/validate, with the same token). autocannon, 50 connections; the targets run
- * in child processes (better-auth in one of its own) and are loaded one at a time,
- * alternating, so that none gets a warmer machine. A part of `npm run bench` (bench/run.ts);
- * alone: npx tsx bench/http.ts.
+ * /api/authentication/validate, with the same token). Issue 15: an authorized read of one
+ * project with the same token against validate, on SQLite and, with BENCH_DATABASE_URL (or
+ * TEST_DATABASE_URL), on a scratch PostgreSQL database served by an orgtoken of its own.
+ * autocannon, 50 connections; the targets run in child processes (better-auth in one of its
+ * own) and are loaded one at a time, alternating, so that none gets a warmer machine. A part
+ * of `npm run bench` (bench/run.ts); alone: npx tsx bench/http.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { scratchDatabase } from '../test/helpers/engines.js';
 import { finishPart } from './lib/part.js';
 import { median, pairedRatio, rotated } from './lib/stats.js';
 
@@ -18,6 +21,7 @@ import { median, pairedRatio, rotated } from './lib/stats.js';
 // ratio is only as good as the two runs it pairs.
 const rounds = Number(process.env.BENCH_ROUNDS ?? 12);
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const pgServer = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
 
 interface Targets {
   orgtoken: string;
@@ -25,6 +29,10 @@ interface Targets {
   peer: string;
   secret: string;
   peerKey: string;
+  /** The project the token may read, as a path. */
+  projectPath: string;
+  /** The same orgtoken on PostgreSQL, when there is a server for it. */
+  orgtokenPostgres?: string;
 }
 
 /**
@@ -38,11 +46,12 @@ const pinned =
   availableParallelism() >= 2 &&
   spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)]).status === 0;
 
-/** One child of bench/lib/servers.ts (`orgtoken` or `peer`) and the JSON line it prints. */
+/** One child of bench/lib/servers.ts (`orgtoken`, `orgtoken-postgres` or `peer`) and the JSON line it prints. */
 async function startChild(
-  which: 'orgtoken' | 'peer',
+  which: 'orgtoken' | 'orgtoken-postgres' | 'peer',
+  ...rest: string[]
 ): Promise<{ info: unknown; stop: () => void }> {
-  const node = [process.execPath, '--import', 'tsx', 'bench/lib/servers.ts', which];
+  const node = [process.execPath, '--import', 'tsx', 'bench/lib/servers.ts', which, ...rest];
   const [command, ...args] = pinned ? ['taskset', '-c', '0', ...node] : node;
   const child = spawn(command as string, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -56,18 +65,25 @@ async function startChild(
 }
 
 // The peer has a process of its own: see bench/lib/servers.ts for why.
-async function startTargets(): Promise<{ targets: Targets; stop: () => void }> {
-  const ours = await startChild('orgtoken');
-  const theirs = await startChild('peer').catch((error: unknown) => {
-    ours.stop();
+async function startTargets(): Promise<{ targets: Targets; stop: () => Promise<void> }> {
+  const children: Array<{ info: unknown; stop: () => void }> = [];
+  const database = pgServer ? await scratchDatabase(pgServer, 'orgtoken_http') : null;
+  const stop = async () => {
+    for (const child of children) child.stop();
+    // `with (force)` ends the server's connections if it has not exited yet.
+    await database?.drop();
+  };
+  try {
+    children.push(await startChild('orgtoken'));
+    children.push(await startChild('peer'));
+    if (database) children.push(await startChild('orgtoken-postgres', database.url));
+  } catch (error) {
+    await stop();
     throw error;
-  });
+  }
   return {
-    targets: { ...(ours.info as object), ...(theirs.info as object) } as Targets,
-    stop: () => {
-      ours.stop();
-      theirs.stop();
-    },
+    targets: Object.assign({}, ...children.map((child) => child.info)) as Targets,
+    stop,
   };
 }
 
@@ -82,17 +98,23 @@ async function load(url: string, headers: Record<string, string>): Promise<numbe
 async function main() {
   const { targets, stop } = await startTargets();
   try {
+    const bearer = { authorization: `Bearer ${targets.secret}` };
+    const postgres = targets.orgtokenPostgres;
     const cases = {
-      authenticated: () =>
-        load(`${targets.orgtoken}/api/v1/me`, { authorization: `Bearer ${targets.secret}` }),
+      authenticated: () => load(`${targets.orgtoken}/api/v1/me`, bearer),
       // What SonarScanner asks first in every analysis: is this token valid?
-      validate: () =>
-        load(`${targets.orgtoken}/api/authentication/validate`, {
-          authorization: `Bearer ${targets.secret}`,
-        }),
+      validate: () => load(`${targets.orgtoken}/api/authentication/validate`, bearer),
+      // The same token reading one project: authorization and a store read behind it.
+      projectRead: () => load(`${targets.orgtoken}${targets.projectPath}`, bearer),
       bareFastify: () => load(`${targets.bare}/`, {}),
       healthz: () => load(`${targets.orgtoken}/healthz`, {}),
       betterAuthPeer: () => load(`${targets.peer}/verify`, { 'x-api-key': targets.peerKey }),
+      ...(postgres
+        ? {
+            validatePostgres: () => load(`${postgres}/api/authentication/validate`, bearer),
+            projectReadPostgres: () => load(`${postgres}${targets.projectPath}`, bearer),
+          }
+        : {}),
     };
     const samples: Record<string, number[]> = {};
     // One short warm-up of each, not recorded.
@@ -109,10 +131,9 @@ async function main() {
     }
     const rps = Object.fromEntries(
       Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))]),
-    ) as Record<keyof typeof cases, number>;
+    ) as Record<string, number>;
     // Ratios within each round, then their median (see pairedRatio).
-    const ratio = (name: keyof typeof cases, to: keyof typeof cases) =>
-      pairedRatio(samples[name] ?? [], samples[to] ?? []);
+    const ratio = (name: string, to: string) => pairedRatio(samples[name] ?? [], samples[to] ?? []);
     const result = {
       date: new Date().toISOString(),
       connections: 50,
@@ -125,6 +146,10 @@ async function main() {
       healthzVsBare: Number(ratio('healthz', 'bareFastify').toFixed(3)),
       authenticatedVsPeer: Number(ratio('authenticated', 'betterAuthPeer').toFixed(2)),
       validateVsPeer: Number(ratio('validate', 'betterAuthPeer').toFixed(2)),
+      projectReadVsValidate: Number(ratio('projectRead', 'validate').toFixed(3)),
+      projectReadVsValidatePostgres: postgres
+        ? Number(ratio('projectReadPostgres', 'validatePostgres').toFixed(3))
+        : null,
       samples: Object.fromEntries(
         Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
       ),
@@ -135,10 +160,12 @@ async function main() {
         vsBare: result.authenticatedVsBare,
         validateVsBare: result.validateVsBare,
         vsPeer: result.authenticatedVsPeer,
+        readVsValidate: result.projectReadVsValidate,
+        readVsValidatePostgres: result.projectReadVsValidatePostgres,
       },
     ]);
   } finally {
-    stop();
+    await stop();
   }
 }
 

@@ -15,7 +15,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import pg from 'pg';
 
-const allParts = ['verify', 'ingest', 'parse', 'http', 'scale', 'propagation'] as const;
+const allParts = [
+  'verify',
+  'ingest',
+  'ingest-stall',
+  'parse',
+  'http',
+  'scale',
+  'propagation',
+] as const;
 type PartName = (typeof allParts)[number];
 type PartResult = Record<string, unknown>;
 
@@ -188,6 +196,36 @@ function httpRows(part: Json | undefined): Row[] {
       target: '≥ 25 ×',
       result: verdict(validateVsPeer, 25, 'atLeast'),
     },
+    ...(
+      [
+        // validate on SQLite is the row above; the PostgreSQL server has one of its own.
+        ['SQLite', 'projectRead', null, 'projectReadVsValidate'],
+        ['PostgreSQL', 'projectReadPostgres', 'validatePostgres', 'projectReadVsValidatePostgres'],
+      ] as const
+    ).flatMap(([engine, read, validate, vs]): Row[] => [
+      {
+        measure: `HTTP: authorized project read (GET /api/v1/orgs/{org}/projects/{key}, the same token), ${engine}`,
+        figure: show(rps(read)),
+        target: '',
+        result: '',
+      },
+      ...(validate
+        ? [
+            {
+              measure: `HTTP: token check (validate), ${engine}`,
+              figure: show(rps(validate)),
+              target: '',
+              result: '',
+            },
+          ]
+        : []),
+      {
+        measure: `authorized project read ÷ token check (validate), ${engine}`,
+        figure: times(num(at(part, vs)), 2),
+        target: '≥ 0.5 ×',
+        result: verdict(num(at(part, vs)), 0.5, 'atLeast'),
+      },
+    ]),
   ];
 }
 
@@ -306,6 +344,59 @@ function ingestRows(part: Json | undefined): Row[] {
   ];
 }
 
+/** Issue 15: what an upload costs the other requests of the instance, and its memory. */
+function ingestStallRows(part: Json | undefined): Row[] {
+  const rows: Row[] = [];
+  for (const [key, what] of [
+    ['validateDuringOne20MB', 'one 20 MB report'],
+    ['validateDuringTwo10MB', 'two 10 MB reports at once'],
+    ['validateDuringLookupDefeating', 'the lookup-defeating report'],
+  ] as const) {
+    const p50 = num(at(part, key, 'p50Ms'));
+    const p99 = num(at(part, key, 'p99Ms'));
+    const max = num(at(part, key, 'maxMs'));
+    const statuses = at(part, key, 'statuses');
+    rows.push({
+      measure: `validate p50 / p99 / max while ingesting ${what} (${num(at(part, key, 'probes')) ?? '?'} probes; uploads ${Array.isArray(statuses) ? statuses.join(', ') : '?'})`,
+      figure: p50 === null ? '—' : `${p50} / ${p99} / ${max} ms`,
+      target: 'p99 ≤ 25 ms, max ≤ 100 ms',
+      result:
+        p99 === null || max === null
+          ? 'not measured'
+          : verdict(p99, 25, 'atMost') === 'met'
+            ? verdict(max, 100, 'atMost')
+            : verdict(p99, 25, 'atMost'),
+    });
+  }
+  const fourPeak = num(at(part, 'fourConcurrent20MB', 'peakRssMiB'));
+  const fourStatuses = at(part, 'fourConcurrent20MB', 'statuses');
+  const allCreated = Array.isArray(fourStatuses) && fourStatuses.every((s) => s === 201);
+  rows.push({
+    measure: `four concurrent 20 MB uploads: peak server RSS (answers ${Array.isArray(fourStatuses) ? fourStatuses.join(', ') : '?'})`,
+    figure: fourPeak === null ? '—' : `${grouped(mb(fourPeak))} MB`,
+    target: 'all 201, ≤ 700 MB',
+    result: allCreated ? verdict(fourPeak === null ? null : mb(fourPeak), 700, 'atMost') : 'MISSED',
+  });
+  const ratio = num(at(part, 'gzipBomb', 'peakVsIdle'));
+  rows.push({
+    measure: `gzip bomb (1 GiB in ${num(at(part, 'gzipBomb', 'compressedMB')) ?? '?'} MB): answer ${num(at(part, 'gzipBomb', 'status')) ?? '?'}, peak RSS ÷ idle RSS`,
+    figure:
+      ratio === null
+        ? '—'
+        : `${ratio.toFixed(2)} × (${num(at(part, 'gzipBomb', 'idleRssMiB'))} → ${num(at(part, 'gzipBomb', 'peakRssMiB'))} MiB)`,
+    target: '413, < 1.5 ×',
+    result:
+      num(at(part, 'gzipBomb', 'status')) === 413
+        ? ratio === null
+          ? 'not measured'
+          : ratio < 1.5
+            ? 'met'
+            : `MISSED, ${Math.round((ratio / 1.5 - 1) * 100)} % over`
+        : 'MISSED',
+  });
+  return rows;
+}
+
 const hostileShapes = [
   ['undeclaredRuleIds', 'SARIF results naming undeclared rule ids'],
   ['distinctToolNames', 'SARIF runs each naming its own tool'],
@@ -358,6 +449,8 @@ function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
     ...propagationRows(parts.propagation),
     ...failed('ingest'),
     ...ingestRows(parts.ingest),
+    ...failed('ingest-stall'),
+    ...ingestStallRows(parts['ingest-stall']),
     ...failed('parse'),
     ...parseRows(parts.parse),
   ];

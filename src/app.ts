@@ -11,11 +11,13 @@ import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { analysisRoutes } from './http/routes/analyses.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { cliRoutes, defaultCliBundle } from './http/routes/cli.js';
 import { healthRoutes } from './http/routes/health.js';
 import { orgTokenRoutes } from './http/routes/org-tokens.js';
 import { orgRoutes } from './http/routes/orgs.js';
 import { personalTokenRoutes } from './http/routes/personal-tokens.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { serverInfoRoutes } from './http/routes/server-info.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { setupRoutes } from './http/routes/setup.js';
 import { sonarRoutes } from './http/routes/sonar.js';
@@ -79,6 +81,8 @@ export interface AppDeps {
   /** pino options, or false for no logs (tests). */
   logger?: boolean | Record<string, unknown>;
   version?: string;
+  /** ORGTOKEN_PUBLIC_URL: the server URL the web UI shows in CI snippets (null: its origin). */
+  publicUrl?: string | null;
 }
 
 /** Never logged: credentials travel in these. */
@@ -203,10 +207,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerMetrics(app, registry);
   await app.register(healthRoutes(deps.store));
+  await app.register(cliRoutes(defaultCliBundle));
   await app.register(
     async (api) => {
       registerAuthentication(api, services, verifier);
       await api.register(setupRoutes(setup));
+      await api.register(
+        serverInfoRoutes({ version: deps.version ?? '0.0.0', publicUrl: deps.publicUrl ?? null }),
+      );
       await api.register(sessionRoutes(services));
       await api.register(userRoutes(services));
       await api.register(orgRoutes(services));

@@ -55,6 +55,7 @@ export async function startServer(config: Config): Promise<{
     rateLimits: config.rateLimits,
     logger: { level: config.logLevel },
     version,
+    publicUrl: config.publicUrl,
   });
 
   // Before listening, so that a ready server already has its configured admin.

@@ -1,29 +1,7 @@
-import { Command, CommanderError } from 'commander';
-import { version } from '../version.js';
-import { registerAnalyze } from './commands/analyze.js';
 import { registerServerCommands } from './commands/server.js';
-import { registerTokenCommands } from './commands/tokens.js';
-import { registerWhoami } from './commands/whoami.js';
-import { usageExitCode } from './errors.js';
+import { createProgram, registerClientCommands, runProgram } from './program.js';
 
-const program = new Command()
-  .name('orgtoken')
-  .description('Scoped organization tokens for a code-quality platform')
-  .version(version)
-  // Commander would exit 1 on a usage mistake, the code `analyze` gives a failed quality gate;
-  // it throws instead, and usage errors exit 2. Set before the subcommands, which inherit it.
-  .exitOverride()
-  .showHelpAfterError('(add --help for usage)');
-
+const program = createProgram();
 registerServerCommands(program);
-registerWhoami(program);
-registerTokenCommands(program);
-registerAnalyze(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (!(error instanceof CommanderError)) throw error;
-  // --help and --version "fail" with exit code 0; everything else is a usage error.
-  process.exitCode = error.exitCode === 0 ? 0 : usageExitCode;
-}
+registerClientCommands(program);
+await runProgram(program);

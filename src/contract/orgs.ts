@@ -1,15 +1,36 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { plans, roles } from '../domain/organizations.js';
-import { Id, Name, OrgKey, Strict, Timestamp } from './common.js';
+import { Email, Id, Name, OrgKey, Strict, Timestamp } from './common.js';
 
 export const PlanSchema = Type.Union(plans.map((p) => Type.Literal(p)));
 export const RoleSchema = Type.Union(roles.map((r) => Type.Literal(r)));
+
+const PlanFeatureSchema = Type.Object({
+  included: Type.Boolean({ description: "Whether the organization's plan includes it" }),
+  plan: Type.Union(
+    plans.map((p) => Type.Literal(p)),
+    { description: 'The least plan that includes it' },
+  ),
+  message: Type.String({ description: 'The PLAN_REQUIRED message, naming that plan' }),
+});
+
+/**
+ * What the organization's plan includes, so that a client shows a feature's gate before a
+ * person fills in a form it would refuse, and names the plan that restores a suspended token.
+ */
+export const PlanFeaturesSchema = Type.Object({
+  organizationTokens: PlanFeatureSchema,
+  tokenPolicy: PlanFeatureSchema,
+  ipAllowlist: PlanFeatureSchema,
+  auditExport: PlanFeatureSchema,
+});
 
 export const OrganizationSchema = Type.Object({
   id: Id,
   key: Type.String(),
   name: Type.String(),
   plan: PlanSchema,
+  features: PlanFeaturesSchema,
   createdAt: Timestamp,
   role: Type.Union([RoleSchema, Type.Null()], {
     description: "The caller's role; null for an instance admin who is not a member",
@@ -39,3 +60,7 @@ export type OrgChange = Static<typeof OrgChangeBody>;
 
 export const MemberParams = Strict({ org: OrgKey, userId: Id });
 export const MemberBody = Strict({ role: RoleSchema });
+
+/** An existing, active user to add, by email (compared case-insensitively), with a role. */
+export const NewMemberBody = Strict({ email: Email, role: RoleSchema });
+export type NewMember = Static<typeof NewMemberBody>;

@@ -55,7 +55,13 @@ export const ProjectScopeAnswer = Type.Union([
   }),
 ]);
 
-export const TokenStatusSchema = Type.Union(tokenStatuses.map((s) => Type.Literal(s)));
+export const TokenStatusSchema = Type.Union(
+  tokenStatuses.map((s) => Type.Literal(s)),
+  {
+    description:
+      "Derived at read time, the first that applies of: revoked, expired, suspended (an organization token whose organization's plan no longer includes organization tokens; never a personal access token), expiring (within 7 days), active",
+  },
+);
 const PersonRef = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
 
 export const OrgTokenSchema = Type.Object({

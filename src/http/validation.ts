@@ -1,6 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler, preParsingHookHandler } from 'fastify';
 import { AppError } from '../domain/errors.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module.
@@ -58,20 +58,30 @@ export function registerCharsetCheck(app: FastifyInstance): void {
  * address is refused without the server reading or parsing up to its body limit first, and
  * a route's own early work (the upload's authorization) only ever gets well-formed ones.
  * Fastify itself validates them after parsing the body, which then finds them valid again.
+ * A GET or HEAD route without early work of its own has no body to read and no hook to
+ * protect: Fastify's own check is the only one it gets, rather than the same check twice on
+ * every read.
  */
 export function registerEarlyParamsCheck(app: FastifyInstance): void {
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const validate = request.getValidationFunction('params');
-    if (validate && !validate(request.params)) {
-      // The shape Fastify gives its own validation errors, so one handler words them all.
-      done(
-        Object.assign(new Error('params'), {
-          validation: validate.errors,
-          validationContext: 'params',
-        }),
-      );
-      return;
-    }
-    done(null, payload);
+  app.addHook('onRoute', (route) => {
+    const own = route.preParsing === undefined ? [] : [route.preParsing].flat();
+    const reads = [route.method].flat().every((method) => method === 'GET' || method === 'HEAD');
+    if (!route.schema?.params || (reads && own.length === 0)) return;
+    route.preParsing = [checkParamsEarly, ...own];
   });
 }
+
+const checkParamsEarly: preParsingHookHandler = (request, _reply, payload, done) => {
+  const validate = request.getValidationFunction('params');
+  if (validate && !validate(request.params)) {
+    // The shape Fastify gives its own validation errors, so one handler words them all.
+    done(
+      Object.assign(new Error('params'), {
+        validation: validate.errors,
+        validationContext: 'params',
+      }),
+    );
+    return;
+  }
+  done(null, payload);
+};

@@ -21,6 +21,7 @@ import type { FailureLimiter, RecentDigests } from './rate-limits.js';
 import type { Telemetry } from './telemetry.js';
 import type { UsageRecorder } from './usage-recorder.js';
 import type { CachedToken, VerificationCache } from './verification-cache.js';
+import { markVerified } from './verified-reads.js';
 
 export type DenialCode =
   | 'RATE_LIMITED'
@@ -140,6 +141,7 @@ function prepare(
           via: 'personal_access_token',
           narrowed: narrowingOf(token, shared),
         };
+  if (actor.type === 'organization_token') markVerified(actor);
   // One literal with every field (no spread): V8 keeps such an object in fast mode, and this
   // object is read on every cache hit.
   return {

@@ -35,29 +35,36 @@ const allProjects: ProjectScope = { mode: 'all' };
 
 const notFound = () => new AppError('NOT_FOUND', 'Organization not found.');
 
+/** What permission and project-scope checks read of an access. */
+export type Limited = Pick<OrgAccess, 'limits'>;
+
 /**
- * Resolves an organization for an actor. An organization the actor cannot see answers
- * NOT_FOUND exactly like one that does not exist, so its existence is never revealed.
- * Instance admins see and administer every organization; an organization token sees only
- * its own (docs/security.md).
+ * An organization token's access to the organization `orgKey`, from its verification alone:
+ * its own organization, or NOT_FOUND. No store read: the verification (cached, evicted by
+ * every plan change, docs/security.md) holds the organization's id and key, keys never
+ * change and organizations are never deleted, and what the caller then reads is filtered by
+ * that id.
  */
-export async function orgAccess(
-  deps: ServiceDeps,
-  actor: Actor,
+export function tokenAccess(
+  actor: OrgTokenActor,
   orgKey: string,
-): Promise<OrgAccess> {
-  if (actor.type === 'organization_token') {
-    if (orgKey !== actor.orgKey) throw notFound();
-    const org = await findOrgByKey(deps.store.db, orgKey);
-    if (!org || org.id !== actor.orgId) throw notFound();
-    const limits = {
-      permissions: actor.permissions,
-      projects: actor.projects,
-      narrowedPerson: false,
-    };
-    return { org, role: null, isAdmin: false, token: actor, limits };
-  }
-  const found = await findOrgWithRole(deps.store.db, orgKey, actor.id);
+): { orgId: string; limits: CredentialLimits } {
+  if (orgKey !== actor.orgKey) throw notFound();
+  return {
+    orgId: actor.orgId,
+    limits: { permissions: actor.permissions, projects: actor.projects, narrowedPerson: false },
+  };
+}
+
+/**
+ * A person's access to `found`, the organization looked up by key with the role the person
+ * holds in it; NOT_FOUND when there is none, when the person is neither a member nor an
+ * instance admin, or when a narrowed personal access token names another organization.
+ */
+export function personAccess(
+  actor: UserActor,
+  found: { org: OrgRow; role: string | null } | undefined,
+): OrgAccess {
   const role = (found?.role ?? null) as Role | null;
   if (!found || (role === null && !actor.instanceAdmin)) throw notFound();
   // A personal access token narrowed to another organization does not see this one at all.
@@ -76,6 +83,27 @@ export async function orgAccess(
         }
       : null,
   };
+}
+
+/**
+ * Resolves an organization for an actor. An organization the actor cannot see answers
+ * NOT_FOUND exactly like one that does not exist, so its existence is never revealed.
+ * Instance admins see and administer every organization; an organization token sees only
+ * its own (docs/security.md).
+ */
+export async function orgAccess(
+  deps: ServiceDeps,
+  actor: Actor,
+  orgKey: string,
+): Promise<OrgAccess> {
+  if (actor.type === 'organization_token') {
+    const { orgId, limits } = tokenAccess(actor, orgKey);
+    // The whole row, fresh: callers decide by its plan and show its name.
+    const org = await findOrgByKey(deps.store.db, orgKey);
+    if (!org || org.id !== orgId) throw notFound();
+    return { org, role: null, isAdmin: false, token: actor, limits };
+  }
+  return personAccess(actor, await findOrgWithRole(deps.store.db, orgKey, actor.id));
 }
 
 const narrowedRefusal = () =>
@@ -144,7 +172,7 @@ export function requireSignedInPerson(actor: Actor, what: string): UserActor {
  * A credential with limits (an organization token, a narrowed personal access token) must
  * hold the permission; people with all their rights pass on membership alone.
  */
-export function requirePermission(access: OrgAccess, permission: Permission): void {
+export function requirePermission(access: Limited, permission: Permission): void {
   const granted = access.limits?.permissions;
   if (granted && !granted.includes(permission)) {
     throw new AppError('PERMISSION_DENIED', `This token lacks the ${permission} permission.`);
@@ -153,7 +181,7 @@ export function requirePermission(access: OrgAccess, permission: Permission): vo
 
 /** Permission first, then project scope (docs/security.md). */
 export function requireProjectAccess(
-  access: OrgAccess,
+  access: Limited,
   permission: Permission,
   projectKey: string,
 ): void {

@@ -22,10 +22,10 @@ import {
   upsertQualityGate,
 } from '../store/analyses.js';
 import { findProject, type ProjectRow } from '../store/projects.js';
-import { type OrgAccess, orgAccess, requireOrgAdmin, requireProjectAccess } from './access.js';
+import { type OrgAccess, orgAccess, requireProjectAccess } from './access.js';
 import { audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
-import { insertProjectAudited, projectIn } from './projects.js';
+import { insertProjectAudited, projectForAdmin, projectIn } from './projects.js';
 import type { AnalysisRef, PageRequest, ProjectRef } from './refs.js';
 
 function presentAnalysis(row: AnalysisRow, projectKey: string): Analysis {
@@ -278,9 +278,7 @@ export async function putQualityGate(
   ref: ProjectRef,
   gate: QualityGate,
 ): Promise<QualityGate> {
-  const access = await orgAccess(deps, caller.actor, ref.org);
-  requireOrgAdmin(access);
-  const project = await projectIn(deps, access, ref.projectKey);
+  const { access, project } = await projectForAdmin(deps, caller, ref);
   const before = await gateOf(deps, project.id);
   await audited(deps, caller, async (tx) => {
     await upsertQualityGate(tx.db, {

@@ -3,8 +3,10 @@ import type { Actor, Caller } from '../domain/actors.js';
 import { parseCidrs } from '../domain/cidr.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import type { Plan } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
+import { planHasFeature } from '../domain/plan-features.js';
 import type { ProjectScope } from '../domain/project-scope.js';
 import { generateToken, tokenDigest, tokenHint } from '../domain/token-format.js';
 import {
@@ -44,13 +46,27 @@ function person(id: string | null, name: string | null) {
   return id ? { id, name: name ?? '' } : null;
 }
 
-export function presentOrgToken(row: TokenRow, now: Date, usage: number[]): OrgToken {
+/**
+ * True when the organization's plan no longer includes organization tokens: its tokens are
+ * kept, refused with PLAN_REQUIRED, and shown as suspended.
+ */
+function tokensSuspended(org: { plan: string }): boolean {
+  return !planHasFeature(org.plan as Plan, 'organizationTokens');
+}
+
+/** An organization token as answers show it; `suspended` from its organization's plan. */
+export function presentOrgToken(
+  row: TokenRow,
+  now: Date,
+  usage: number[],
+  suspended: boolean,
+): OrgToken {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     hint: row.hint,
-    status: tokenStatus({ revokedAt: row.revoked_at, expiresAt: row.expires_at }, now),
+    status: tokenStatus({ revokedAt: row.revoked_at, expiresAt: row.expires_at, suspended }, now),
     permissions: JSON.parse(row.permissions) as Permission[],
     projects: JSON.parse(row.projects) as ProjectScope,
     expiresAt: row.expires_at,
@@ -86,10 +102,10 @@ export async function usageSeries(
   return series;
 }
 
-async function present(deps: ServiceDeps, row: TokenRow): Promise<OrgToken> {
+async function present(deps: ServiceDeps, access: OrgAccess, row: TokenRow): Promise<OrgToken> {
   const now = deps.clock.now();
   const usage = await usageSeries(deps.store, [row.id], now);
-  return presentOrgToken(row, now, usage.get(row.id) ?? []);
+  return presentOrgToken(row, now, usage.get(row.id) ?? [], tokensSuspended(access.org));
 }
 
 /** Token management: a person signed in with a session, admin of the organization. */
@@ -170,7 +186,10 @@ export async function createOrgToken(
       },
     });
   });
-  return { ...presentOrgToken(row, now, Array(usageDays).fill(0)), token: secret };
+  return {
+    ...presentOrgToken(row, now, Array(usageDays).fill(0), tokensSuspended(access.org)),
+    token: secret,
+  };
 }
 
 /** The organization's tokens, newest first, filtered by status and name (org admins). */
@@ -183,11 +202,13 @@ export async function pageOrgTokens(
   const access = await adminAccess(deps, caller.actor, ref);
   const now = deps.clock.now();
   const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
+  const suspended = tokensSuspended(access.org);
   const rows = await listTokens(
     deps.store.db,
     {
       owner: { orgId: access.org.id },
       status: query.status,
+      suspended,
       q: query.q,
       now: now.toISOString(),
       soon: new Date(now.getTime() + expiringWindowMs).toISOString(),
@@ -204,7 +225,7 @@ export async function pageOrgTokens(
     rows,
     query.limit,
     (row) => [row.id],
-    (row) => presentOrgToken(row, now, usage.get(row.id) ?? []),
+    (row) => presentOrgToken(row, now, usage.get(row.id) ?? [], suspended),
   );
 }
 
@@ -215,7 +236,7 @@ export async function getOrgToken(
   ref: OrgTokenRef,
 ): Promise<OrgToken> {
   const access = await adminAccess(deps, caller.actor, ref);
-  return present(deps, await tokenIn(deps, access, ref.tokenId));
+  return present(deps, access, await tokenIn(deps, access, ref.tokenId));
 }
 
 /** Edits name, description, permissions, project scope or allowlist; never the expiry. */
@@ -261,7 +282,7 @@ export async function updateOrgToken(
     });
     deps.invalidate.token(token.id);
   }
-  return present(deps, { ...token, ...changed });
+  return present(deps, access, { ...token, ...changed });
 }
 
 function parseIfJson(value: unknown): unknown {
@@ -280,7 +301,7 @@ export async function revokeOrgToken(
   const { actor } = caller;
   const access = await adminAccess(deps, actor, ref);
   const token = await tokenIn(deps, access, ref.tokenId);
-  if (token.revoked_at) return present(deps, token);
+  if (token.revoked_at) return present(deps, access, token);
   const changes = await audited(deps, caller, async (tx) => {
     const changes = { revoked_at: tx.at, revoked_by: actor.id, revoked_by_name: actor.name };
     await updateToken(tx.db, token.id, changes);
@@ -292,7 +313,7 @@ export async function revokeOrgToken(
     return changes;
   });
   deps.invalidate.token(token.id);
-  return present(deps, { ...token, ...changes });
+  return present(deps, access, { ...token, ...changes });
 }
 
 /**
@@ -348,7 +369,7 @@ export async function rotateOrgToken(
     });
   });
   deps.invalidate.token(token.id);
-  return { ...(await present(deps, { ...token, ...changes })), token: secret };
+  return { ...(await present(deps, access, { ...token, ...changes })), token: secret };
 }
 
 /** The organization's token policy (org admins, any plan). */

@@ -1,9 +1,10 @@
-import type { Member, Organization } from '../contract/orgs.js';
+import type { Member, NewMember, Organization } from '../contract/orgs.js';
 import type { Actor, Caller } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Plan, Role } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
+import { planFeatureStates } from '../domain/plan-features.js';
 import {
   countAdmins,
   deleteMembership,
@@ -18,7 +19,7 @@ import {
   updateOrg as updateOrgRow,
   upsertMembership,
 } from '../store/orgs.js';
-import { findUserById, type UserRow } from '../store/users.js';
+import { findUserByEmail, findUserById, type UserRow } from '../store/users.js';
 import {
   orgAccess,
   requireInstanceAdmin,
@@ -29,6 +30,7 @@ import {
 import { type AuditedEvent, type AuditedWrite, audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import type { MemberRef, OrgRef, PageRequest } from './refs.js';
+import { normalizeEmail } from './users.js';
 
 export function presentOrg(row: OrgRow, role: Role | null): Organization {
   return {
@@ -36,6 +38,7 @@ export function presentOrg(row: OrgRow, role: Role | null): Organization {
     key: row.key,
     name: row.name,
     plan: row.plan as Plan,
+    features: planFeatureStates(row.plan as Plan),
     createdAt: row.created_at,
     role,
   };
@@ -240,8 +243,62 @@ export async function putMember(
   ref: MemberRef,
   { role }: { role: Role },
 ): Promise<Member> {
+  return writeMembership(deps, caller, ref, role, {
+    user: async (trx) => {
+      const user = await findUserById(trx, ref.userId);
+      if (!user) throw new AppError('NOT_FOUND', 'User not found.');
+      return user;
+    },
+    existing: 'change',
+  });
+}
+
+/**
+ * Adds an existing, active user, found by email (compared case-insensitively), as a member
+ * (org admins). Accounts are an instance admin's to create; someone already a member is a
+ * CONFLICT rather than a role change, so that adding a person twice never demotes them.
+ */
+export async function addMember(
+  deps: ServiceDeps,
+  caller: Caller,
+  ref: OrgRef,
+  input: NewMember,
+): Promise<Member> {
+  const email = normalizeEmail(input.email);
+  return writeMembership(deps, caller, ref, input.role, {
+    user: async (trx) => {
+      const user = await findUserByEmail(trx, email);
+      // Unknown and deactivated accounts answer alike: both are an instance admin's to fix.
+      if (user?.active !== 1) {
+        throw new AppError(
+          'NOT_FOUND',
+          'No active user has this email address. An instance admin creates accounts (and reactivates them); add the person once they have one.',
+        );
+      }
+      return user;
+    },
+    existing: 'refuse',
+  });
+}
+
+/**
+ * The one write of a membership, for both ways of naming the user: the org admin check,
+ * the admin-role rule (granting or taking away admin needs a signed-in person), the last-admin
+ * rule under the organization's lock, and the audit event (member.added or
+ * member.role_changed) in the same transaction. `existing: 'refuse'` answers CONFLICT for
+ * someone who is a member already.
+ */
+async function writeMembership(
+  deps: ServiceDeps,
+  caller: Caller,
+  ref: OrgRef,
+  role: Role,
+  how: {
+    user: (trx: ServiceDeps['store']['db']) => Promise<UserRow>;
+    existing: 'change' | 'refuse';
+  },
+): Promise<Member> {
   const { actor } = caller;
-  const { userId } = ref;
   const access = await orgAccess(deps, actor, ref.org);
   requireOrgAdmin(access);
   if (role === 'admin') requireSignedInForAdminRole(actor, true);
@@ -250,15 +307,20 @@ export async function putMember(
     const trx = tx.db;
     const now = tx.at;
     await lockOrg(trx, org.id);
-    const user = await findUserById(trx, userId);
-    if (!user) throw new AppError('NOT_FOUND', 'User not found.');
-    const existing = await findMembership(trx, org.id, userId);
+    const user = await how.user(trx);
+    const existing = await findMembership(trx, org.id, user.id);
+    if (existing && how.existing === 'refuse') {
+      throw new AppError(
+        'CONFLICT',
+        `${user.email} is already a member (${existing.role}); change the role in the member list instead.`,
+      );
+    }
     if (existing?.role === 'admin' && role !== 'admin') requireSignedInForAdminRole(actor, false);
     const member = (created_at: string): Member =>
       presentMember({ org_id: org.id, user_id: user.id, role, created_at, ...pickUser(user) });
     if (existing?.role === role) return member(existing.created_at);
     if (role !== 'admin') await keepOneAdmin(trx, org.id, existing?.role as Role | undefined);
-    await upsertMembership(trx, { org_id: org.id, user_id: userId, role, created_at: now });
+    await upsertMembership(trx, { org_id: org.id, user_id: user.id, role, created_at: now });
     await tx.record({
       orgId: org.id,
       action: existing ? 'member.role_changed' : 'member.added',

@@ -9,6 +9,7 @@ import {
   type ProjectScopeInput,
   scopeIncludes,
 } from '../domain/project-scope.js';
+import { projectReadBy, rememberProjectRead } from '../runtime/verified-reads.js';
 import {
   deleteProject as deleteProjectRow,
   findOrgRoleAndProject,
@@ -55,6 +56,17 @@ export async function projectIn(
   return project;
 }
 
+/** The project a change is made to, once the caller is known to be an org admin. */
+export async function projectForAdmin(
+  deps: ServiceDeps,
+  caller: Caller,
+  ref: ProjectRef,
+): Promise<{ access: OrgAccess; project: ProjectRow }> {
+  const access = await orgAccess(deps, caller.actor, ref.org);
+  requireOrgAdmin(access);
+  return { access, project: await projectIn(deps, access, ref.projectKey) };
+}
+
 /** Projects of an organization by key; any member may browse them. */
 export async function pageProjects(
   deps: ServiceDeps,
@@ -94,8 +106,9 @@ export async function pageProjects(
 
 /**
  * One project; any member may read it. The checks and answers are orgAccess's and
- * projectIn's, in one store read: an organization token's organization comes from its
- * verification (tokenAccess), and a person's role comes with the project.
+ * projectIn's, in at most one store read: an organization token's organization comes from
+ * its verification (tokenAccess), and so does a project it read before (verified-reads.ts);
+ * a person's role comes with the project, read afresh every time.
  */
 export async function getProject(
   deps: ServiceDeps,
@@ -106,8 +119,11 @@ export async function getProject(
   if (actor.type === 'organization_token') {
     const access = tokenAccess(actor, ref.org);
     requireProjectAccess(access, 'project:browse', ref.projectKey);
+    const known = projectReadBy(actor, ref.projectKey);
+    if (known) return presentProject(known);
     const project = await findProject(deps.store.db, access.orgId, ref.projectKey);
     if (!project) throw projectNotFound();
+    rememberProjectRead(actor, project);
     return presentProject(project);
   }
   const found = await findOrgRoleAndProject(deps.store.db, ref.org, actor.id, ref.projectKey);
@@ -159,9 +175,7 @@ export async function updateProject(
   ref: ProjectRef,
   input: { name: string },
 ): Promise<Project> {
-  const access = await orgAccess(deps, caller.actor, ref.org);
-  requireOrgAdmin(access);
-  const project = await projectIn(deps, access, ref.projectKey);
+  const { access, project } = await projectForAdmin(deps, caller, ref);
   const changed = await audited(deps, caller, async (tx) => {
     const changed: ProjectRow = { ...project, name: input.name.trim(), updated_at: tx.at };
     await updateProjectRow(tx.db, project.id, { name: changed.name, updated_at: tx.at });
@@ -173,6 +187,8 @@ export async function updateProject(
     });
     return changed;
   });
+  // Its tokens' verifications remember the project as they read it (getProject).
+  deps.invalidate.org(access.org.id);
   return presentProject(changed);
 }
 
@@ -182,9 +198,7 @@ export async function deleteProject(
   caller: Caller,
   ref: ProjectRef,
 ): Promise<void> {
-  const access = await orgAccess(deps, caller.actor, ref.org);
-  requireOrgAdmin(access);
-  const project = await projectIn(deps, access, ref.projectKey);
+  const { access, project } = await projectForAdmin(deps, caller, ref);
   await audited(deps, caller, async (tx) => {
     await deleteProjectRow(tx.db, project.id);
     await tx.record({
@@ -193,6 +207,8 @@ export async function deleteProject(
       target: targetOf.project(project),
     });
   });
+  // Its tokens' verifications remember the project as they read it (getProject).
+  deps.invalidate.org(access.org.id);
 }
 
 /** A requested project scope, normalized; selected keys must name existing projects. */

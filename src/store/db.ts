@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase as SqliteForKysely,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { type ChannelEvents, listenPostgres, type Subscription } from './notifications.js';
 import type { Database } from './schema.js';
@@ -50,7 +56,9 @@ function openSqlite(path: string): Store {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: keepingStatements(connection) }),
+  });
   return {
     db,
     engine: 'sqlite',
@@ -59,6 +67,38 @@ function openSqlite(path: string): Store {
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
+  };
+}
+
+/** Statements kept at most, and the longest text kept (a multi-row insert is not reused). */
+const keptStatements = 256;
+const keptTextLength = 4096;
+
+/**
+ * The connection with its prepared statements kept, by text. Kysely's SQLite driver
+ * prepares every query it runs, and SQLite compiling a statement costs more than running a
+ * point look-up by key: a request's queries paid that each time (bench/README.md, issue 15).
+ * Reuse is safe because the driver runs one statement at a time on its one connection, and
+ * SQLite recompiles a kept statement by itself after a schema change. Oldest kept dropped
+ * first; long texts (multi-row inserts, whose text depends on their row count) are never kept.
+ */
+function keepingStatements(connection: SqliteDatabase.Database): SqliteForKysely {
+  const kept = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare: (text) => {
+      const known = kept.get(text);
+      if (known) return known;
+      const statement = connection.prepare(text);
+      if (text.length <= keptTextLength) {
+        if (kept.size >= keptStatements) {
+          const oldest = kept.keys().next().value;
+          if (oldest !== undefined) kept.delete(oldest);
+        }
+        kept.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 

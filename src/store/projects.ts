@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { OrgRow } from './orgs.js';
 import type { Database, ProjectsTable } from './schema.js';
 
 export type ProjectRow = Selectable<ProjectsTable>;
@@ -18,6 +19,64 @@ export function findProject(
     .where('org_id', '=', orgId)
     .where('key', '=', key)
     .executeTakeFirst();
+}
+
+/**
+ * The organization with key `orgKey`, the role `userId` holds in it (null when none) and its
+ * project `projectKey` (null when none), in one read: what a person's read of one project
+ * needs, decided by the caller in the order of docs/security.md.
+ */
+export async function findOrgRoleAndProject(
+  db: Kysely<Database>,
+  orgKey: string,
+  userId: string,
+  projectKey: string,
+): Promise<{ org: OrgRow; role: string | null; project: ProjectRow | null } | undefined> {
+  const row = await db
+    .selectFrom('orgs')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.org_id', '=', 'orgs.id').on('memberships.user_id', '=', userId),
+    )
+    .leftJoin('projects', (join) =>
+      join.onRef('projects.org_id', '=', 'orgs.id').on('projects.key', '=', projectKey),
+    )
+    .selectAll('orgs')
+    .select([
+      'memberships.role',
+      'projects.id as project_id',
+      'projects.key as project_key',
+      'projects.name as project_name',
+      'projects.created_at as project_created_at',
+      'projects.updated_at as project_updated_at',
+    ])
+    .where('orgs.key', '=', orgKey)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const {
+    role,
+    project_id,
+    project_key,
+    project_name,
+    project_created_at,
+    project_updated_at,
+    ...org
+  } = row;
+  const project =
+    project_id !== null &&
+    project_key !== null &&
+    project_name !== null &&
+    project_created_at !== null &&
+    project_updated_at !== null
+      ? {
+          id: project_id,
+          org_id: org.id,
+          key: project_key,
+          name: project_name,
+          created_at: project_created_at,
+          updated_at: project_updated_at,
+        }
+      : null;
+  return { org, role, project };
 }
 
 /**

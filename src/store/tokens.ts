@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { TokenStatus } from '../domain/token-status.js';
 import type { Database, TokenPoliciesTable, TokensTable } from './schema.js';
 
 export type TokenRow = Selectable<TokensTable>;
@@ -74,7 +75,13 @@ export function findToken(
 
 export interface TokenListFilter {
   owner: { orgId: string } | { userId: string };
-  status?: 'active' | 'expiring' | 'expired' | 'revoked' | undefined;
+  status?: TokenStatus | undefined;
+  /**
+   * The owner is an organization whose plan no longer includes organization tokens: every
+   * token that is neither revoked nor expired is suspended (docs/concepts.md), and none is
+   * expiring or active.
+   */
+  suspended?: boolean | undefined;
   /** Case-insensitive substring of the name. */
   q?: string | undefined;
   now: string;
@@ -83,11 +90,16 @@ export interface TokenListFilter {
 }
 
 /** Tokens newest first (ids sort by creation), after the id `after`; `limit + 1` rows. */
-export function listTokens(
+export async function listTokens(
   db: Kysely<Database>,
   filter: TokenListFilter,
   page: { limit: number; after?: string | undefined },
 ): Promise<TokenRow[]> {
+  // A token neither revoked nor expired is suspended while its owner's plan lacks
+  // organization tokens, and active or expiring otherwise: a status the plan rules out
+  // matches no token, and needs no query to say so.
+  const ruledOut: TokenStatus[] = filter.suspended ? ['active', 'expiring'] : ['suspended'];
+  if (filter.status !== undefined && ruledOut.includes(filter.status)) return [];
   let query = db
     .selectFrom('tokens')
     .selectAll()
@@ -114,6 +126,11 @@ export function listTokens(
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', filter.now)
         .where('expires_at', '<=', filter.soon);
+      break;
+    case 'suspended':
+      query = query
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', filter.now)]));
       break;
     case 'active':
       query = query

@@ -51,11 +51,14 @@ const matrix: Record<string, string> = {
   //                                              anon bad unk exp rev lack scope other pat gone aPat iPat member admin oAdm inst
   'GET /healthz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
   'GET /readyz': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /cli/orgtoken.mjs': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /cli/orgtoken.mjs.sha256': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
   'GET /api/v1/setup': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
   'POST /api/v1/setup': '403 403 403 403 403 403 403 403 403 403 403 403 403 403 403 403',
   'POST /api/v1/session': '200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200',
   'GET /api/v1/session': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'GET /api/v1/me': '401 401 401 401 401 200 200 200 200 200 200 200 200 200 200 200',
+  'GET /api/v1/server': '401 401 401 401 401 200 200 200 200 200 200 200 200 200 200 200',
   'POST /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 201',
   'GET /api/v1/audit-events': '401 401 401 401 401 403 403 403 403 403 403 200 403 403 403 200',
   'GET /api/v1/users': '401 401 401 401 401 403 403 403 403 403 403 200 403 403 403 200',
@@ -66,6 +69,8 @@ const matrix: Record<string, string> = {
   'PATCH /api/v1/orgs/{org}': '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
   'GET /api/v1/orgs/{org}/members':
     '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
+  'POST /api/v1/orgs/{org}/members':
+    '401 401 401 401 401 403 403 404 403 404 201 201 403 201 404 201',
   'PUT /api/v1/orgs/{org}/members/{userId}':
     '401 401 401 401 401 403 403 404 403 404 200 200 403 200 404 200',
   'DELETE /api/v1/orgs/{org}/members/{userId}':
@@ -236,6 +241,11 @@ describeEachEngine('authorization matrix', (engine) => {
         payload: { key: values.projectKey, name: 'p' },
       });
     }
+    // Adding by email: a fresh account each time, so that no cell meets an existing member.
+    const newMember =
+      key === 'POST /api/v1/orgs/{org}/members'
+        ? { email: (await t.createUser()).email, role: 'member' }
+        : undefined;
     if (operation.path.includes('{userId}')) {
       const user = await t.createUser();
       values.userId = user.id;
@@ -276,6 +286,7 @@ describeEachEngine('authorization matrix', (engine) => {
       'POST /api/v1/orgs': { key: unique('o-'), name: 'O', plan: 'free' },
       'PATCH /api/v1/orgs/{org}': { name: 'Renamed' },
       'PUT /api/v1/orgs/{org}/members/{userId}': { role: 'member' },
+      'POST /api/v1/orgs/{org}/members': newMember,
       'POST /api/v1/orgs/{org}/projects': { key: unique('np-'), name: 'N' },
       'PATCH /api/v1/orgs/{org}/projects/{projectKey}': { name: 'N' },
       'PUT /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': {

@@ -27,6 +27,8 @@ interface Rule {
 const rules: Record<string, Rule> = {
   'GET /healthz': { auth: 'none' },
   'GET /readyz': { auth: 'none' },
+  'GET /cli/orgtoken.mjs': { auth: 'none' },
+  'GET /cli/orgtoken.mjs.sha256': { auth: 'none' },
   'GET /api/v1/setup': { auth: 'none' },
   'POST /api/v1/setup': {
     auth: 'none',
@@ -36,6 +38,7 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/session': { auth: 'required' },
   'DELETE /api/v1/session': { auth: 'required' },
   'GET /api/v1/me': { auth: 'required' },
+  'GET /api/v1/server': { auth: 'required' },
   'POST /api/v1/users': {
     auth: 'required',
     admin: 'instance',
@@ -66,6 +69,13 @@ const rules: Record<string, Rule> = {
     person: { body: { plan: 'enterprise' } },
   },
   'GET /api/v1/orgs/{org}/members': { auth: 'required', scope: 'org' },
+  'POST /api/v1/orgs/{org}/members': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { email: 'x@example.test', role: 'member' },
+    person: { body: { email: 'x@example.test', role: 'admin' } },
+  },
   'PUT /api/v1/orgs/{org}/members/{userId}': {
     auth: 'required',
     scope: 'org',
@@ -268,7 +278,7 @@ describeEachEngine('access rules of every route', (engine) => {
     it('answers 403 FORBIDDEN to every token on every privilege-granting route, changing nothing', async () => {
       const before = await snapshot();
       const granting = ops.filter((o) => rules[operationKey(o)]?.person !== undefined);
-      expect(granting.length).toBe(6);
+      expect(granting.length).toBe(7);
       for (const operation of granting) {
         const rule = rules[operationKey(operation)];
         const person = rule?.person ?? {};

@@ -6,9 +6,9 @@ import pg from 'pg';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-// Process tests spawn the real binary, bin/orgtoken.js, which runs the compiled dist/, and
-// the browser tests load the built web UI: a stale build would test yesterday's code, so
-// every run builds both once, first.
+// Process tests spawn the real binary, bin/orgtoken.js, which runs the compiled dist/, the
+// browser tests load the built web UI, and the server serves the CLI bundle: a stale build
+// would test yesterday's code, so every run builds all three once, first.
 function build(what: string, script: string, args: string[]): void {
   const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) {
@@ -27,6 +27,14 @@ function buildAll(): void {
   // vite's exports map does not expose its bin; its package.json is next to it.
   const vite = join(dirname(resolve('vite/package.json')), 'bin', 'vite.js');
   build('the web UI build (vite build web)', vite, ['build', 'web', '--logLevel', 'warn']);
+  // The CLI the server serves at /cli/orgtoken.mjs (src/http/routes/cli.ts).
+  build('the CLI bundle (npm run build:cli)', vite, [
+    'build',
+    '--config',
+    'scripts/cli-bundle.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
 }
 
 // Runs once before every suite: builds dist/, then checks PostgreSQL. PostgreSQL suites need

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { Organization } from '../../contract/orgs.js';
 import type { OrgToken } from '../../contract/tokens.js';
 import { tokenStatuses } from '../../domain/token-status.js';
 import { type ApiClient, withSession } from '../client.js';
@@ -70,6 +71,21 @@ function printSecret(created: WithSecret, done: string, options: CommonOptions):
   console.error('Store it securely: it will not be shown again.');
 }
 
+/**
+ * A suspended token is refused until its organization's plan includes organization tokens
+ * again; stderr says which plan that is, as the server's PLAN_REQUIRED message names it.
+ */
+async function noteSuspension(client: ApiClient, org: string, tokens: OrgToken[]): Promise<void> {
+  if (!tokens.some((token) => token.status === 'suspended')) return;
+  const organization = await client.request<Organization>(
+    'GET',
+    `/api/v1/orgs/${encodeURIComponent(org)}`,
+  );
+  console.error(
+    `orgtoken: suspended tokens are refused while the organization is on the ${organization.plan} plan: ${organization.features.organizationTokens.message}`,
+  );
+}
+
 async function listAll(
   client: ApiClient,
   path: string,
@@ -101,9 +117,11 @@ export function registerTokenCommands(program: Command): void {
     .action(
       run(async (options: OrgOptions & { status?: string; search?: string }) => {
         const query = { status: options.status, q: options.search };
-        const found = await asPerson(options, (client) =>
-          listAll(client, tokensPath(options.org), query),
-        );
+        const found = await asPerson(options, async (client) => {
+          const found = await listAll(client, tokensPath(options.org), query);
+          await noteSuspension(client, options.org, found);
+          return found;
+        });
         if (options.json) printJson(found);
         else printLines(found.length === 0 ? 'No organization tokens.' : tokenTable(found));
         return 0;
@@ -131,9 +149,11 @@ export function registerTokenCommands(program: Command): void {
 
   tokenCommand(tokens, 'show <tokenId>', 'show one organization token').action(
     run(async (tokenId: string, options: OrgOptions) => {
-      const token = await asPerson(options, (client) =>
-        client.request<OrgToken>('GET', tokensPath(options.org, tokenId)),
-      );
+      const token = await asPerson(options, async (client) => {
+        const token = await client.request<OrgToken>('GET', tokensPath(options.org, tokenId));
+        await noteSuspension(client, options.org, [token]);
+        return token;
+      });
       printToken(token, options);
       return 0;
     }),

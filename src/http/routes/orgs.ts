@@ -5,12 +5,14 @@ import {
   MemberBody,
   MemberParams,
   MemberSchema,
+  NewMemberBody,
   NewOrgBody,
   OrganizationSchema,
   OrgChangeBody,
 } from '../../contract/orgs.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
+  addMember,
   createOrg,
   getOrg,
   pageMembers,
@@ -98,6 +100,27 @@ export function orgRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => pageMembers(deps, callerOf(request), request.params, request.query),
+    );
+
+    app.post(
+      '/orgs/:org/members',
+      {
+        schema: {
+          tags: ['members'],
+          summary:
+            'Add an existing, active user as a member, by email (org admins; granting admin needs a signed-in person, never a token)',
+          params: OrgParams,
+          body: NewMemberBody,
+          response: {
+            201: MemberSchema,
+            ...errors(...authErrors, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(await addMember(deps, callerOf(request), request.params, request.body)),
     );
 
     app.put(
