@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { bigSarif, hostileReports } from '../test/helpers/big-sarif.js';
+import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
 import { quantile } from './lib/stats.js';
@@ -37,9 +38,24 @@ interface Server {
   stop: () => Promise<unknown>;
 }
 
-async function freshServer(dir: string, name: string): Promise<Server> {
+const pgServer = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
+
+/** A SQLite file in `dir`, or with `postgres` a scratch database (dropped when stopped). */
+async function freshServer(dir: string, name: string, postgres = false): Promise<Server> {
   const admin = { email: 'bench@example.test', password: 'a long bench password' };
-  const server = await startServerProcess(serverEnv(`sqlite:${join(dir, `${name}.db`)}`, admin));
+  const database =
+    postgres && pgServer ? await scratchDatabase(pgServer, `orgtoken_stall_${name}`) : null;
+  const server = await startServerProcess(
+    serverEnv(database?.url ?? `sqlite:${join(dir, `${name}.db`)}`, admin),
+  );
+  if (database) {
+    const stop = server.stop;
+    server.stop = async () => {
+      await stop();
+      await database.drop();
+      return null;
+    };
+  }
   const client = await signedIn(server.url, admin);
   await client.call('POST', '/api/v1/orgs', { key: 'bench', name: 'Bench', plan: 'team' });
   await client.call('POST', '/api/v1/orgs/bench/projects', { key: 'large', name: 'Large' });
@@ -98,8 +114,9 @@ async function during(
   dir: string,
   name: string,
   bodies: Buffer[],
+  postgres = false,
 ): Promise<ReturnType<typeof summary> & { statuses: number[] }> {
-  const server = await freshServer(dir, name);
+  const server = await freshServer(dir, name, postgres);
   try {
     // Warm: the token's verification cached, a parser thread up.
     await probeWhile(server, upload(server, bigSarif(0.5).text));
@@ -126,6 +143,23 @@ async function main() {
       reportMB: Number((hostile.length / 1e6).toFixed(1)),
       ...(await during(dir, 'hostile', [hostile])),
     };
+    // The same three on PostgreSQL, with a server for it.
+    const postgres = pgServer
+      ? {
+          validateDuringOne20MB: await during(dir, 'one20', [twenty], true),
+          validateDuringTwo10MB: await during(dir, 'two10', [ten, ten], true),
+          validateDuringLookupDefeating: await during(dir, 'hostile', [hostile], true),
+        }
+      : null;
+    if (process.env.BENCH_STALL_ONLY === '1') {
+      await finishPart({
+        validateDuringOne20MB: one20,
+        validateDuringTwo10MB: two10,
+        validateDuringLookupDefeating: lookupDefeating,
+        postgres,
+      });
+      return;
+    }
 
     const four = await freshServer(dir, 'four20');
     let fourConcurrent: Record<string, unknown>;
@@ -165,6 +199,7 @@ async function main() {
       validateDuringOne20MB: one20,
       validateDuringTwo10MB: two10,
       validateDuringLookupDefeating: lookupDefeating,
+      postgres,
       fourConcurrent20MB: fourConcurrent,
       gzipBomb: bomb,
     };

@@ -19,6 +19,7 @@ const allParts = [
   'verify',
   'ingest',
   'ingest-stall',
+  'ingest-throughput',
   'parse',
   'http',
   'scale',
@@ -344,20 +345,42 @@ function ingestRows(part: Json | undefined): Row[] {
   ];
 }
 
+/** Issue 15: small uploads (82 results, 26 KB) against validate of the same server. */
+function ingestThroughputRows(part: Json | undefined): Row[] {
+  return (
+    [
+      ['Sqlite', 'sqlite', 'SQLite', 0.06],
+      ['Postgres', 'postgres', 'PostgreSQL', 0.04],
+    ] as const
+  ).map(([suffix, engine, name, target]) => {
+    const ratio = num(at(part, `uploadVsValidate${suffix}`));
+    return {
+      measure: `small uploads (82 results, 26 KB) ÷ validate, ${name} (${num(at(part, 'requestsPerSecond', `upload.${engine}`)) ?? '?'} against ${num(at(part, 'requestsPerSecond', `validate.${engine}`)) ?? '?'} req/s)`,
+      figure: ratio === null ? '—' : `${ratio.toFixed(3)} ×`,
+      target: `≥ ${target} ×`,
+      result: ratio === null ? 'not measured' : verdict(ratio, target, 'atLeast'),
+    };
+  });
+}
+
 /** Issue 15: what an upload costs the other requests of the instance, and its memory. */
 function ingestStallRows(part: Json | undefined): Row[] {
   const rows: Row[] = [];
-  for (const [key, what] of [
-    ['validateDuringOne20MB', 'one 20 MB report'],
-    ['validateDuringTwo10MB', 'two 10 MB reports at once'],
-    ['validateDuringLookupDefeating', 'the lookup-defeating report'],
+  for (const [key, what, engine] of [
+    ['validateDuringOne20MB', 'one 20 MB report', 'SQLite'],
+    ['validateDuringTwo10MB', 'two 10 MB reports at once', 'SQLite'],
+    ['validateDuringLookupDefeating', 'the lookup-defeating report', 'SQLite'],
+    ['postgres.validateDuringOne20MB', 'one 20 MB report', 'PostgreSQL'],
+    ['postgres.validateDuringTwo10MB', 'two 10 MB reports at once', 'PostgreSQL'],
+    ['postgres.validateDuringLookupDefeating', 'the lookup-defeating report', 'PostgreSQL'],
   ] as const) {
-    const p50 = num(at(part, key, 'p50Ms'));
-    const p99 = num(at(part, key, 'p99Ms'));
-    const max = num(at(part, key, 'maxMs'));
-    const statuses = at(part, key, 'statuses');
+    const path = key.split('.');
+    const p50 = num(at(part, ...path, 'p50Ms'));
+    const p99 = num(at(part, ...path, 'p99Ms'));
+    const max = num(at(part, ...path, 'maxMs'));
+    const statuses = at(part, ...path, 'statuses');
     rows.push({
-      measure: `validate p50 / p99 / max while ingesting ${what} (${num(at(part, key, 'probes')) ?? '?'} probes; uploads ${Array.isArray(statuses) ? statuses.join(', ') : '?'})`,
+      measure: `validate p50 / p99 / max while ingesting ${what}, ${engine} (${num(at(part, ...path, 'probes')) ?? '?'} probes; uploads ${Array.isArray(statuses) ? statuses.join(', ') : '?'})`,
       figure: p50 === null ? '—' : `${p50} / ${p99} / ${max} ms`,
       target: 'p99 ≤ 25 ms, max ≤ 100 ms',
       result:
@@ -451,6 +474,8 @@ function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
     ...ingestRows(parts.ingest),
     ...failed('ingest-stall'),
     ...ingestStallRows(parts['ingest-stall']),
+    ...failed('ingest-throughput'),
+    ...ingestThroughputRows(parts['ingest-throughput']),
     ...failed('parse'),
     ...parseRows(parts.parse),
   ];

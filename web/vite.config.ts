@@ -12,8 +12,21 @@ export default defineConfig({
     // One module-preload polyfill would be an inline script; the CSP allows none.
     modulePreload: { polyfill: false },
     sourcemap: true,
-    // One bundle of about 530 kB (react-aria is most of it), cached for a year by its hash.
-    chunkSizeWarningLimit: 800,
+    rolldownOptions: {
+      output: {
+        // The sign-in page loads none of these (main.tsx). React and the router change less
+        // often than the app, so their chunk stays cached across releases; react-aria is left
+        // to the automatic split, so that each page fetches only the controls it uses.
+        codeSplitting: {
+          groups: [
+            {
+              name: 'react',
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/,
+            },
+          ],
+        },
+      },
+    },
   },
   server: { proxy: { '/api': 'http://127.0.0.1:9000' } },
 });

@@ -10,12 +10,6 @@ export function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<
   return db.insertInto('analyses').values(row).execute();
 }
 
-/**
- * The most bound parameters one statement may carry: SQLite's SQLITE_MAX_VARIABLE_NUMBER as
- * better-sqlite3 builds it, PostgreSQL's 16-bit parameter count in its wire protocol.
- */
-const parameterLimit: Record<Engine, number> = { sqlite: 32_766, postgres: 65_535 };
-
 const issueColumns = ['analysis_id', 'seq', 'tool', 'rule', 'level', 'message', 'file', 'line'];
 
 /** An issue as a report gives it; its analysis and position are the insert's. */
@@ -42,14 +36,25 @@ function insertStatement(engine: Engine, rows: number): string {
   return text;
 }
 
+/**
+ * Rows one insert statement carries. Well below the parameter limits (SQLite's 32,766 as
+ * better-sqlite3 builds it: 4,095 rows; PostgreSQL's 65,535: 8,191), because a statement is
+ * held on the event loop while it runs (SQLite) or while `pg` binds its parameters
+ * (PostgreSQL), about 3 ms per 1,000 rows on either: at the limits, 12–28 ms and 25–50 ms of
+ * event-loop delay per statement, with 1,024 rows 6–10 ms on both, and a 80,000-issue write
+ * takes no longer in all (bench/README.md, "Rows per statement"). 1,024 is also the size of
+ * the slices the parser hands over.
+ */
+const rowsPerStatement: Record<Engine, number> = { sqlite: 1024, postgres: 1024 };
+
 function batchRows(engine: Engine): number {
-  return Math.floor(parameterLimit[engine] / issueColumns.length);
+  return rowsPerStatement[engine];
 }
 
 /**
- * Inserts an analysis's issues (call inside its transaction) in as few statements as the
- * engine allows: each carries as many rows as its parameter limit takes (4,095 on SQLite,
- * 8,191 on PostgreSQL). The statement is written here rather than built by Kysely's query
+ * Inserts an analysis's issues (call inside its transaction) in statements of
+ * `rowsPerStatement` rows, the largest that keep each one's hold on the event loop short. The
+ * statement is written here rather than built by Kysely's query
  * builder, which would compile tens of thousands of value nodes on the event loop for each.
  * Issues come in slices, read only as statements fill; between statements the event loop
  * gets a turn, so that a large report never holds up other requests for longer than one

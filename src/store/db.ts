@@ -9,6 +9,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { Piscina } from 'piscina';
 import { type ChannelEvents, listenPostgres, type Subscription } from './notifications.js';
 import type { Database } from './schema.js';
 
@@ -56,6 +57,7 @@ function openSqlite(path: string): Store {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
+  const checkpointer = memory ? null : walCheckpointer(connection, path);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: keepingStatements(connection) }),
   });
@@ -66,8 +68,80 @@ function openSqlite(path: string): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      // The last connection to close checkpoints the whole log and removes it.
+      await db.destroy();
+    },
   };
+}
+
+/** How often the write-ahead log is copied back into the database file. */
+export const checkpointIntervalMs = 1000;
+
+/**
+ * Moves SQLite's WAL checkpoints off the event loop. By default the commit that takes the
+ * log past 1,000 pages copies the whole log into the database file, synchronously, on the
+ * serving connection: 55 ms of a large upload's commit, during which no other request is
+ * answered (bench/README.md, issue 15). Instead the serving connection never checkpoints
+ * (`wal_autocheckpoint = 0`) and a second connection in a worker thread runs a PASSIVE
+ * checkpoint every `checkpointIntervalMs`, which never waits for the writer nor blocks it
+ * (piscina, already the ingest pool's, rather than a hand-kept thread).
+ * The log then holds at most what is written between two checkpoints (plus what a checkpoint
+ * could not copy because a reader still needed it, copied by the next), and the file is cut
+ * back to 64 MiB when it starts over. Durability is unchanged: a commit is in the log, which
+ * is the database, whether or not it has been copied. The thread starts at the first tick,
+ * so a store open for less than a second (a command, most tests) starts none.
+ */
+function walCheckpointer(
+  connection: SqliteDatabase.Database,
+  path: string,
+): { stop: () => Promise<void> } {
+  connection.pragma('wal_autocheckpoint = 0');
+  connection.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  let pool: Piscina<string, unknown> | null = null;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    pool ??= checkpointPool();
+    // A failed checkpoint is tried again at the next tick; until then the log only grows.
+    pool
+      .run(path)
+      .catch(() => {})
+      .finally(() => {
+        running = false;
+      });
+  }, checkpointIntervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      // Ending the thread closes its connection (better-sqlite3 closes a thread's databases
+      // when it exits), so the serving connection is then the last one.
+      await pool?.destroy();
+      pool = null;
+    },
+  };
+}
+
+/**
+ * Under vitest or tsx this module is TypeScript source and so is the worker, loaded through
+ * tsx (as the ingest pool's is); built into dist/, both are JavaScript.
+ */
+function checkpointPool(): Piscina<string, unknown> {
+  const worker = new URL(
+    import.meta.url.endsWith('.ts') ? './checkpoint-worker.ts' : './checkpoint-worker.js',
+    import.meta.url,
+  );
+  return new Piscina({
+    filename: worker.href,
+    name: 'checkpoint',
+    execArgv: worker.pathname.endsWith('.ts') ? ['--import', 'tsx'] : undefined,
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+  });
 }
 
 /** Statements kept at most, and the longest text kept (a multi-row insert is not reused). */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,6 +232,37 @@ describeEachEngine('report ingest under load', (engine) => {
       held.finish(reports.eslintSarif);
       expect((await first).statusCode).toBe(201);
       // The place is given back once the held upload is answered.
+      const next = await upload(reports.eslintSarif);
+      expect(next.statusCode, next.body).toBe(201);
+    });
+
+    it('gives back the place of an upload whose client left while it was being authorized', async () => {
+      // The token is verified once, so that the upload below waits on the store in its
+      // authorization (preParsing), not in authentication.
+      await t.app.inject({
+        url: '/api/v1/me',
+        headers: { authorization: `Bearer ${target.token}` },
+      });
+      const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const release = t.queries.hold();
+      const left = await new Promise<void>((resolve) => {
+        const request = httpRequest(`${address}${target.url}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${target.token}`,
+            'content-type': 'application/json',
+            'content-length': '1000',
+          },
+        });
+        request.on('error', () => resolve());
+        request.flushHeaders();
+        // Long enough for the server to be waiting on the held store, then the client goes.
+        setTimeout(() => request.destroy(), 200);
+      });
+      void left;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const next = await upload(reports.eslintSarif);
       expect(next.statusCode, next.body).toBe(201);
     });

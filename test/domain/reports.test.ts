@@ -248,6 +248,73 @@ describe('numbers a report gives', () => {
   });
 });
 
+describe('SARIF file locations', () => {
+  const located = (
+    artifactLocation: Record<string, unknown>,
+    originalUriBaseIds?: Record<string, unknown>,
+  ) =>
+    parseSarif({
+      version: '2.1.0',
+      runs: [
+        {
+          tool: { driver: { name: 't' } },
+          ...(originalUriBaseIds ? { originalUriBaseIds } : {}),
+          results: [
+            result({ ruleId: 'r', locations: [{ physicalLocation: { artifactLocation } }] }),
+          ],
+        },
+      ],
+    }).issues[0]?.file;
+  const srcRoot = { '%SRCROOT%': { uri: 'file:///home/runner/work/repo/' } };
+
+  it('shows an absolute location under the source root relative to the repository', () => {
+    expect(located({ uri: 'file:///home/runner/work/repo/src/app.ts' }, srcRoot)).toBe(
+      'src/app.ts',
+    );
+  });
+
+  it('strips the longest base that the location starts with', () => {
+    const bases = { ...srcRoot, '%WEB%': { uri: 'file:///home/runner/work/repo/web' } };
+    expect(located({ uri: 'file:///home/runner/work/repo/web/main.tsx' }, bases)).toBe('main.tsx');
+  });
+
+  it('keeps a relative location relative to its uriBaseId, joining bases relative to bases', () => {
+    const bases = { ...srcRoot, '%PKG%': { uri: 'packages/web/', uriBaseId: '%SRCROOT%' } };
+    expect(located({ uri: 'src/a.ts', uriBaseId: '%SRCROOT%' }, bases)).toBe('src/a.ts');
+    expect(located({ uri: 'app.ts', uriBaseId: '%PKG%' }, bases)).toBe('packages/web/app.ts');
+  });
+
+  it('reads a path percent-encoded as a URI the way a person writes it', () => {
+    expect(located({ uri: 'file:///home/runner/work/repo/my%20app/a.ts' }, srcRoot)).toBe(
+      'my app/a.ts',
+    );
+  });
+
+  it('keeps what the report does not relate to a base as the tool wrote it', () => {
+    expect(located({ uri: 'file:///elsewhere/a.ts' }, srcRoot)).toBe('file:///elsewhere/a.ts');
+    expect(located({ uri: 'file:///home/runner/work/repository/a.ts' }, srcRoot)).toBe(
+      'file:///home/runner/work/repository/a.ts',
+    );
+    expect(located({ uri: 'file:///home/runner/work/repo/a.ts' })).toBe(
+      'file:///home/runner/work/repo/a.ts',
+    );
+  });
+
+  it('ends a cycle of bases relative to each other', () => {
+    const bases = {
+      '%A%': { uri: 'a/', uriBaseId: '%B%' },
+      '%B%': { uri: 'b/', uriBaseId: '%A%' },
+    };
+    expect(located({ uri: 'x.ts', uriBaseId: '%A%' }, bases)).toMatch(/^(a\/|b\/)+x\.ts$/);
+  });
+
+  it('refuses a base that is not an object, naming the place', () => {
+    expect(refusal(() => located({ uri: 'a.ts' }, { '%SRCROOT%': 'file:///repo/' })).field).toBe(
+      '/body/runs/0/originalUriBaseIds/%SRCROOT%',
+    );
+  });
+});
+
 describe('lookups in a report', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
     'refuses a generic severity named like an object property (%s)',

@@ -38,14 +38,30 @@ export class TestClock implements Clock {
 /** Counts queries (and remembers their SQL) as a Kysely plugin. */
 export class QueryCounter implements KyselyPlugin {
   readonly sql: string[] = [];
+  #held: Promise<void> | null = null;
   get count(): number {
     return this.sql.length;
+  }
+  /**
+   * Holds every query's answer until the returned function is called: a test can then act
+   * while a request waits on the store (a client leaving mid-authorization, say).
+   */
+  hold(): () => void {
+    let release: () => void = () => {};
+    this.#held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.#held = null;
+      release();
+    };
   }
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     this.sql.push(args.node.kind);
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (this.#held) await this.#held;
     return args.result;
   }
 }

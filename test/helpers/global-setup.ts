@@ -10,7 +10,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // browser tests load the built web UI, and the server serves the CLI bundle: a stale build
 // would test yesterday's code, so every run builds all three once, first.
 function build(what: string, script: string, args: string[]): void {
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
+  // Vitest sets NODE_ENV=test; the builds are the production builds the server serves, so the
+  // browser tests load the same React build (and bundle sizes) a user gets.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const result = spawnSync(process.execPath, [script, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env,
+  });
   if (result.status !== 0) {
     throw new Error(
       `${what} failed, so the built server cannot be tested:\n${result.stdout}${result.stderr}${result.error ?? ''}`,

@@ -1,15 +1,17 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { BrowserRouter } from 'react-router';
-import { App } from './app.js';
+import { showSignInPage } from './pages/sign-in-page.js';
 import './styles.css';
+
+// A new release replaces the chunks that an open page would still fetch when it shows its next
+// page: a failed chunk loads the page anew, which gets the new release's.
+window.addEventListener('vite:preloadError', () => window.location.reload());
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <BrowserRouter>
-      <App />
-    </BrowserRouter>
-  </StrictMode>,
-);
+
+// Sign-in is the first page of every signed-out visit and needs no React: React, the router
+// and react-aria are fetched only for the other pages (docs/web-ui.md "Bundle").
+if (window.location.pathname === '/signin') {
+  showSignInPage(root);
+} else {
+  void import('./spa.js').then(({ startApp }) => startApp(root));
+}

@@ -6,6 +6,7 @@ import {
   type ParsedReport,
   ReportPath,
 } from './report.js';
+import { readUriBases, repositoryPath } from './sarif-locations.js';
 
 const sarifLevels = new Set(['none', 'note', 'warning', 'error']);
 
@@ -93,7 +94,8 @@ function ruleOf(
 
 /**
  * Reads SARIF 2.1.0: every run, every result. A result's level falls back to its rule's
- * defaultConfiguration.level, then to `warning`. Throws VALIDATION_FAILED naming the place.
+ * defaultConfiguration.level, then to `warning`; its file is the repository's path when the
+ * run's base URIs give it (repositoryPath). Throws VALIDATION_FAILED naming the place.
  */
 export function parseSarif(document: unknown): ParsedReport {
   const root = new ReportPath();
@@ -114,6 +116,7 @@ export function parseSarif(document: unknown): ParsedReport {
     const toolName = clip(toolPath.at('driver').at('name').string(driver.name), 'tool');
     tools.add(toolName);
     const rules = readRules(tool, toolPath);
+    const bases = readUriBases(run, runPath);
     if (run.results === undefined || run.results === null) return;
     const resultsPath = runPath.at('results');
 
@@ -153,8 +156,11 @@ export function parseSarif(document: unknown): ParsedReport {
             const physicalPath = locationPath.at('physicalLocation');
             const value = physicalPath.object(physical);
             if (value.artifactLocation !== undefined) {
-              const artifact = physicalPath.at('artifactLocation').object(value.artifactLocation);
-              file = physicalPath.at('artifactLocation').at('uri').optionalString(artifact.uri);
+              const artifactPath = physicalPath.at('artifactLocation');
+              const artifact = artifactPath.object(value.artifactLocation);
+              const uri = artifactPath.at('uri').optionalString(artifact.uri);
+              const base = artifactPath.at('uriBaseId').optionalString(artifact.uriBaseId);
+              file = uri === null ? null : repositoryPath(uri, base, bases);
             }
             if (value.region !== undefined) {
               const region = physicalPath.at('region').object(value.region);

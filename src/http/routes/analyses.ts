@@ -61,10 +61,16 @@ function uploadRoute(
         preParsing: [
           // Malformed parameters were already refused before this hook
           // (registerEarlyParamsCheck), so none reaches the store.
-          async (request, _reply, payload) => {
+          async (request, reply, payload) => {
             const { org, projectKey } = request.params as { org: string; projectKey: string };
             await authorizeUpload(deps, callerOf(request), { org, projectKey });
-            places.set(request, ingest.admit());
+            const place = ingest.admit();
+            places.set(request, place);
+            // The client may have gone while authorization waited on the store: onRequestAbort
+            // then ran before there was a place to give back. The response's close event comes
+            // once, answered or not; a socket already gone gives the place back at once.
+            reply.raw.once('close', place);
+            if (request.raw.destroyed || reply.raw.destroyed) place();
             return decodedBody(payload, request.headers['content-encoding'], bodyLimit);
           },
         ],

@@ -11,6 +11,7 @@ import type {
   Project,
   ProjectScope,
   QualityGate,
+  ServerInfo,
   Session,
   TokenPolicy,
   TokenStatus,
@@ -120,8 +121,14 @@ export const api = {
     request<Session>('POST', '/session', { body: { email, password }, quietAuth: true }),
   signOut: () => request<void>('DELETE', '/session', { quietAuth: true }),
 
+  serverInfo: () => request<ServerInfo>('GET', '/server'),
+
   users: (cursor?: string) =>
     request<Page<User>>('GET', '/users', { query: { cursor, limit: 200 } }),
+  createUser: (body: { email: string; name: string; password: string; instanceAdmin: boolean }) =>
+    request<User>('POST', '/users', { body }),
+  changeUser: (userId: string, body: { active?: boolean; instanceAdmin?: boolean }) =>
+    request<User>('PATCH', `/users/${encodeURIComponent(userId)}`, { body }),
   orgs: (cursor?: string) =>
     request<Page<Organization>>('GET', '/orgs', { query: { cursor, limit: 200 } }),
   createOrg: (body: { key: string; name: string; plan: string }) =>
@@ -130,6 +137,8 @@ export const api = {
 
   members: (orgKey: string, cursor?: string, limit?: number) =>
     request<Page<Member>>('GET', `${org(orgKey)}/members`, { query: { cursor, limit } }),
+  addMember: (orgKey: string, body: { email: string; role: string }) =>
+    request<Member>('POST', `${org(orgKey)}/members`, { body }),
   putMember: (orgKey: string, userId: string, role: string) =>
     request<Member>('PUT', `${org(orgKey)}/members/${encodeURIComponent(userId)}`, {
       body: { role },

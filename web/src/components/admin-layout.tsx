@@ -1,5 +1,9 @@
-import { Link, NavLink, Outlet } from 'react-router';
+import { Suspense, useEffect, useState } from 'react';
+import { Button, Disclosure, DisclosurePanel } from 'react-aria-components';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
+import { narrowScreen, useMediaQuery } from '../hooks/use-media-query.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
+import { Loading } from './feedback.js';
 import { useOrg } from './org-layout.js';
 
 function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
@@ -18,6 +22,50 @@ function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
   );
 }
 
+const sections = [
+  ['tokens', 'Scoped Organization Tokens'],
+  ['members', 'Members'],
+  ['policy', 'Token policy'],
+  ['audit', 'Audit log'],
+] as const;
+
+/**
+ * The administration sections: a sidebar on a wide screen; on a narrow one a disclosure
+ * button that names the current section and folds the links away once one is followed.
+ */
+function AdminNav({ base }: { base: string }) {
+  const narrow = useMediaQuery(narrowScreen);
+  const { pathname } = useLocation();
+  const [open, setOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: closes on every change of page
+  useEffect(() => setOpen(false), [pathname]);
+  const current = sections.find(([path]) => pathname.startsWith(`${base}/admin/${path}`));
+  const links = sections.map(([path, label]) => (
+    <NavLink key={path} to={`${base}/admin/${path}`}>
+      {label}
+    </NavLink>
+  ));
+  if (!narrow) {
+    return (
+      <nav aria-label="Administration" className="sub-nav">
+        <h2 className="sub-nav-title">Administration</h2>
+        {links}
+      </nav>
+    );
+  }
+  return (
+    <nav aria-label="Administration" className="sub-nav sub-nav-narrow">
+      <Disclosure isExpanded={open} onExpandedChange={setOpen}>
+        <Button slot="trigger" className="button sub-nav-trigger">
+          <span>Administration{current && <span className="muted">: {current[1]}</span>}</span>
+          <span aria-hidden="true">{open ? '▴' : '▾'}</span>
+        </Button>
+        <DisclosurePanel className="sub-nav-panel">{links}</DisclosurePanel>
+      </Disclosure>
+    </nav>
+  );
+}
+
 /** Administration: only for org admins; anyone else gets a page that says so. */
 export function AdminLayout() {
   const context = useOrg();
@@ -26,15 +74,11 @@ export function AdminLayout() {
   if (!isAdmin) return <NotAnAdmin name={org.name} projects={`${base}/projects`} />;
   return (
     <div className="admin">
-      <nav aria-label="Administration" className="sub-nav">
-        <h2 className="sub-nav-title">Administration</h2>
-        <NavLink to={`${base}/admin/tokens`}>Scoped Organization Tokens</NavLink>
-        <NavLink to={`${base}/admin/members`}>Members</NavLink>
-        <NavLink to={`${base}/admin/policy`}>Token policy</NavLink>
-        <NavLink to={`${base}/admin/audit`}>Audit log</NavLink>
-      </nav>
+      <AdminNav base={base} />
       <div className="admin-content">
-        <Outlet context={context} />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Outlet context={context} />
+        </Suspense>
       </div>
     </div>
   );

@@ -1,10 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { Suspense, useEffect, useRef } from 'react';
 import { Button } from 'react-aria-components';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { api, everyPage } from '../api/client.js';
 import type { Organization } from '../api/types.js';
 import { type Loaded, useLoad } from '../hooks/use-load.js';
 import { useSession, useUser } from '../session.js';
+import { Loading } from './feedback.js';
 import { Choice } from './fields.js';
 
 /** What the frame shares with the pages under it: the organizations it loaded once. */
@@ -81,6 +82,7 @@ export function AppLayout() {
               )}
             </>
           )}
+          {user.instanceAdmin && <NavLink to="/admin/users">Users</NavLink>}
           {user.instanceAdmin && <NavLink to="/admin/audit">Instance audit log</NavLink>}
         </nav>
         <div className="account">
@@ -95,7 +97,9 @@ export function AppLayout() {
         </div>
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        <Outlet context={{ orgs } satisfies OrgsContext} />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Outlet context={{ orgs } satisfies OrgsContext} />
+        </Suspense>
       </main>
     </>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { AuditEvent, Page } from '../api/types.js';
 import { usePaged } from '../hooks/use-paged.js';
+import { AuditDetails } from './audit-details.js';
 import { ErrorNotice, Loading } from './feedback.js';
 import { Choice, Field } from './fields.js';
 import { LoadMore } from './load-more.js';
@@ -18,31 +19,17 @@ function party(who: AuditEvent['actor']): string {
   return who.name ?? who.id ?? who.type;
 }
 
-/** The event's details, one `key: value` line each. */
-function Details({ event }: { event: AuditEvent }) {
-  const entries = Object.entries(event.details ?? {});
-  if (entries.length === 0) return null;
-  return (
-    <ul className="detail-list">
-      {entries.map(([key, value]) => (
-        <li key={key}>
-          <span className="muted">{key}:</span>{' '}
-          <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 /**
- * From a YYYY-MM-DD field to a bound of the API's filter (UTC): `since` is the start of the
- * day; `until` is exclusive, so "until the 3rd" is the start of the 4th.
+ * From a YYYY-MM-DD field to a bound of the API's filter: days are the browser's, as every
+ * time on the page is. `since` is the start of the day; `until` is exclusive, so "until the
+ * 3rd" is the start of the 4th.
  */
 function dayBound(day: string, end: boolean): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const start = Date.parse(`${day}T00:00:00.000Z`);
-  if (Number.isNaN(start)) return undefined;
-  return new Date(end ? start + 24 * 3600 * 1000 : start).toISOString();
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!parts) return undefined;
+  const [year, month, date] = parts.slice(1).map(Number) as [number, number, number];
+  const start = new Date(year, month - 1, end ? date + 1 : date);
+  return Number.isNaN(start.getTime()) ? undefined : start.toISOString();
 }
 
 /**
@@ -85,8 +72,8 @@ export function AuditLog({
     <>
       <div className="filters">
         <Choice label="Action" choices={actionChoices} value={action} onChange={setAction} />
-        <Field label="From (UTC)" type="date" value={since} onChange={setSince} />
-        <Field label="Until (UTC)" type="date" value={until} onChange={setUntil} />
+        <Field label="From" type="date" value={since} onChange={setSince} />
+        <Field label="Until" type="date" value={until} onChange={setUntil} />
       </div>
       {exportBase !== null && (
         <p>
@@ -122,15 +109,19 @@ export function AuditLog({
             <tbody>
               {events.items.map((event) => (
                 <tr key={event.id}>
-                  <td>
+                  <td data-label="When">
                     <DateTime at={event.at} />
                   </td>
-                  <td className="mono">{event.action}</td>
-                  <td>{party(event.actor)}</td>
-                  <td>{party(event.target)}</td>
-                  <td className="mono">{event.ip ?? '—'}</td>
+                  <td className="mono" data-label="Action">
+                    {event.action}
+                  </td>
+                  <td data-label="By">{party(event.actor)}</td>
+                  <td data-label="Target">{party(event.target)}</td>
+                  <td className="mono" data-label="From">
+                    {event.ip ?? '—'}
+                  </td>
                   <td className="details-cell">
-                    <Details event={event} />
+                    <AuditDetails details={event.details} />
                   </td>
                 </tr>
               ))}

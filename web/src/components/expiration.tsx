@@ -48,6 +48,20 @@ export function expiresAtOf(
   }
 }
 
+const presetDate = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
+
+/** A preset with the day it ends on, in the browser's zone: "30 days · until Mar 5, 2026". */
+function Preset({ days, label, isDisabled }: { days: number; label: string; isDisabled: boolean }) {
+  return (
+    <Radio value={String(days)} isDisabled={isDisabled}>
+      {label}{' '}
+      <span className="muted">
+        · until {presetDate.format(new Date(Date.now() + days * dayMs))}
+      </span>
+    </Radio>
+  );
+}
+
 function tomorrow(): string {
   return new Date(Date.now() + dayMs).toISOString().slice(0, 10);
 }
@@ -85,20 +99,19 @@ export function ExpirationPicker({
             The token policy of this organization allows at most {limit} days.
           </Text>
         )}
-        <Radio value="30" isDisabled={off(30)}>
-          30 days
-        </Radio>
-        <Radio value="90" isDisabled={off(90)}>
-          90 days
-        </Radio>
-        <Radio value="365" isDisabled={off(365)}>
-          1 year
-        </Radio>
+        <Preset days={30} label="30 days" isDisabled={off(30)} />
+        <Preset days={90} label="90 days" isDisabled={off(90)} />
+        <Preset days={365} label="1 year" isDisabled={off(365)} />
         <Radio value="custom">Custom date</Radio>
         <Radio value="never" isDisabled={off(null)}>
           No expiration
         </Radio>
       </RadioGroup>
+      {value.choice !== 'custom' && problem && (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
       {value.choice === 'custom' && (
         <Field
           label="Expiration date"

@@ -1,4 +1,5 @@
 import { ApiError } from '../api/client.js';
+import { plainValidationMessage } from './field-messages.js';
 
 /** The message a person should read for a failed request. */
 export function describeError(error: unknown): string {
@@ -8,6 +9,8 @@ export function describeError(error: unknown): string {
         return `${error.message} Upgrade the organization's plan to use it.`;
       case 'RATE_LIMITED':
         return 'Too many failed attempts. Wait a little and try again.';
+      case 'VALIDATION_FAILED':
+        return plainValidationMessage(error);
       default:
         return error.message;
     }
@@ -29,5 +32,17 @@ export function Loading({ what }: { what: string }) {
     <p className="muted" role="status">
       Loading {what}…
     </p>
+  );
+}
+
+/**
+ * A live region for what just happened ("Mia Member is now an admin"): always in the page, so
+ * that a screen reader announces the message when it appears, and empty until then.
+ */
+export function SuccessNotice({ message }: { message: string | null }) {
+  return (
+    <div role="status" className="status-region">
+      {message && <p className="notice notice-success">{message}</p>}
+    </div>
   );
 }

@@ -83,8 +83,19 @@ export function Checkbox({
 }) {
   return (
     <AriaCheckbox value={value} className="choice" {...props}>
-      <span className="choice-mark" aria-hidden="true" />
-      <span>{children}</span>
+      {({ isSelected }) => (
+        <>
+          {/* A tick, not a filled square: a filled square reads as "partly chosen". */}
+          <span className="choice-mark" aria-hidden="true">
+            {isSelected && (
+              <svg className="choice-tick" viewBox="0 0 16 16" focusable="false" aria-hidden="true">
+                <polyline points="3.5 8.5 6.5 11.5 12.5 4.5" />
+              </svg>
+            )}
+          </span>
+          <span>{children}</span>
+        </>
+      )}
     </AriaCheckbox>
   );
 }

@@ -124,12 +124,15 @@ export function PermissionsPicker({
   onChange,
   problem,
   choices = permissionChoices,
+  unavailable = {},
 }: {
   value: Permission[];
   onChange(value: Permission[]): void;
   problem?: string | undefined;
   /** The permissions offered (default: every one an organization token can hold). */
   choices?: readonly (readonly [Permission, string])[];
+  /** Permissions shown but not offered, each with the reason. */
+  unavailable?: Partial<Record<Permission, string>>;
 }) {
   return (
     <CheckboxGroup
@@ -139,11 +142,15 @@ export function PermissionsPicker({
       isInvalid={problem !== undefined}
     >
       <Label>Permissions</Label>
-      {choices.map(([permission, meaning]) => (
-        <Checkbox key={permission} value={permission}>
-          <code>{permission}</code> <span className="muted">{meaning}</span>
-        </Checkbox>
-      ))}
+      {choices.map(([permission, meaning]) => {
+        const reason = unavailable[permission];
+        return (
+          <Checkbox key={permission} value={permission} isDisabled={reason !== undefined}>
+            <code>{permission}</code> <span className="muted">{meaning}</span>
+            {reason && <span className="choice-reason">{reason}</span>}
+          </Checkbox>
+        );
+      })}
       {problem && (
         <p className="field-error" role="alert">
           {problem}

@@ -1,20 +1,48 @@
 import { type FormEvent, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
-import { ApiError, type TokenInput } from '../api/client.js';
-import type { OrgToken, Permission, Project, ProjectScope, TokenPolicy } from '../api/types.js';
+import type { TokenInput } from '../api/client.js';
+import type {
+  Organization,
+  OrgToken,
+  Permission,
+  Project,
+  ProjectScope,
+  TokenPolicy,
+} from '../api/types.js';
 import { type Expiration, ExpirationPicker, expiresAtOf, initialExpiration } from './expiration.js';
 import { ErrorNotice } from './feedback.js';
+import { fieldRefusal } from './field-messages.js';
 import { Field } from './fields.js';
 import {
   PermissionsPicker,
   ProjectScopePicker,
+  parsePatterns,
   scopeProblem,
   scopeWithPatterns,
 } from './token-fields.js';
 
+/** The fields of the form a refusal of the server can name, and where each is shown. */
+const refusedFields: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  expiresAt: 'expiration',
+  keys: 'projects',
+  patterns: 'projects',
+  projects: 'projects',
+  permissions: 'permissions',
+  allowedCidrs: 'allowedCidrs',
+};
+
+// project:provision creates a project on the first analysis of an unknown key, and only a
+// token scoped to all projects has unknown keys in scope (docs/concepts.md).
+const provisionNeedsAll =
+  'Only with all current and future projects in scope: with selected projects it creates nothing.';
+
 interface TokenFormProps {
   /** The token being edited; none when creating one. */
   token?: OrgToken;
+  /** What the organization's plan includes: the IP allowlist needs its plan. */
+  features: Organization['features'];
   projects: Project[];
   policy?: TokenPolicy | undefined;
   submitLabel: string;
@@ -25,7 +53,14 @@ interface TokenFormProps {
  * The fields of an organization token. Creating asks for the expiration too; editing never
  * does (the expiry of a token cannot change). What the person typed survives a refusal.
  */
-export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: TokenFormProps) {
+export function TokenForm({
+  token,
+  features,
+  projects,
+  policy,
+  submitLabel,
+  onSubmit,
+}: TokenFormProps) {
   const [name, setName] = useState(token?.name ?? '');
   const [description, setDescription] = useState(token?.description ?? '');
   const [expiration, setExpiration] = useState<Expiration>(() => initialExpiration(policy));
@@ -38,6 +73,8 @@ export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: To
   const [permissions, setPermissions] = useState<Permission[]>(
     token?.permissions ?? ['analysis:execute'],
   );
+  const [cidrsText, setCidrsText] = useState((token?.allowedCidrs ?? []).join(', '));
+  const allowlist = features.ipAllowlist;
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -63,12 +100,15 @@ export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: To
         permissions,
         projects: fullScope,
         expiresAt: when.expiresAt,
+        // Sent only where the plan includes it: a token that kept an allowlist through a
+        // downgrade keeps it, and an edit of its name is not refused for it.
+        ...(allowlist.included ? { allowedCidrs: parsePatterns(cidrsText) } : {}),
       });
     } catch (error) {
-      setFailure(error);
-      if (error instanceof ApiError && error.field?.startsWith('/body/name')) {
-        setProblems({ name: error.message });
-      }
+      const refusal = fieldRefusal(error, Object.keys(refusedFields));
+      const shownAt = refusal && refusedFields[refusal.field];
+      if (refusal && shownAt) setProblems({ [shownAt]: refusal.message });
+      else setFailure(error);
     } finally {
       setBusy(false);
     }
@@ -92,6 +132,7 @@ export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: To
         value={description}
         onChange={setDescription}
         maxLength={500}
+        problem={problems.description}
       />
       {!token && (
         <ExpirationPicker
@@ -103,7 +144,11 @@ export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: To
       )}
       <ProjectScopePicker
         value={scope}
-        onChange={setScope}
+        onChange={(next) => {
+          setScope(next);
+          if (scope.mode === 'all' && next.mode === 'selected')
+            setPermissions((chosen) => chosen.filter((p) => p !== 'project:provision'));
+        }}
         projects={projects}
         patternsText={patternsText}
         onPatternsTextChange={setPatternsText}
@@ -113,6 +158,23 @@ export function TokenForm({ token, projects, policy, submitLabel, onSubmit }: To
         value={permissions}
         onChange={setPermissions}
         problem={problems.permissions}
+        unavailable={
+          scope.mode === 'selected' && !permissions.includes('project:provision')
+            ? { 'project:provision': provisionNeedsAll }
+            : {}
+        }
+      />
+      <Field
+        label="Allowed networks (optional)"
+        description={
+          allowlist.included
+            ? 'Addresses or ranges the token may be used from, such as 203.0.113.0/24, separated by commas. Empty: any address.'
+            : allowlist.message
+        }
+        value={cidrsText}
+        onChange={setCidrsText}
+        isDisabled={!allowlist.included}
+        problem={problems.allowedCidrs}
       />
       <ErrorNotice error={failure} />
       <div className="actions">

@@ -1,16 +1,28 @@
-import { useState } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { Button } from 'react-aria-components';
-import type { ProjectScope, TokenStatus } from '../api/types.js';
+import type { Plan, ProjectScope, TokenStatus } from '../api/types.js';
+import { useCopy } from './copy-button.js';
+import { planNames } from './plan-notice.js';
+import { exactTime } from './time.js';
 
 const statusLabels: Record<TokenStatus, string> = {
   active: 'Active',
   expiring: 'Expiring soon',
+  suspended: 'Suspended',
   expired: 'Expired',
   revoked: 'Revoked',
 };
 
-export function StatusBadge({ status }: { status: TokenStatus }) {
-  return <span className={`badge badge-${status}`}>{statusLabels[status]}</span>;
+/**
+ * A token's status. A suspended token names the plan that restores it (`restoredBy`): the
+ * token is kept, and works again once the organization is on that plan.
+ */
+export function StatusBadge({ status, restoredBy }: { status: TokenStatus; restoredBy?: Plan }) {
+  const label =
+    status === 'suspended' && restoredBy
+      ? `Suspended: needs ${planNames[restoredBy]}`
+      : statusLabels[status];
+  return <span className={`badge badge-${status}`}>{label}</span>;
 }
 
 /** A token's project scope in words. */
@@ -61,29 +73,27 @@ export function Sparkline({ days }: { days: number[] }) {
   );
 }
 
-async function copyText(text: string): Promise<void> {
-  if (navigator.clipboard?.writeText) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return;
-    } catch {
-      // Denied (no permission, not focused): fall back to a selection copy.
-    }
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'visually-hidden';
-  document.body.append(area);
-  area.select();
-  const copied = document.execCommand('copy');
-  area.remove();
-  if (!copied) throw new Error('copy refused');
-}
-
-/** A new secret, shown once: the value, a copy button, and the warning to store it. */
-export function SecretReveal({ secret, title }: { secret: string; title: string }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+/**
+ * A new secret, shown once: the value, a copy button, and the warning to store it. With
+ * `autoFocus` the secret takes the focus (and is selected) when it appears, so that after
+ * Generate a keyboard or screen-reader user is on it rather than on the page's body.
+ */
+export function SecretReveal({
+  secret,
+  title,
+  autoFocus,
+  children,
+}: {
+  secret: string;
+  title: string;
+  autoFocus?: boolean;
+  children?: ReactNode;
+}) {
+  const { copy, status } = useCopy('select the secret and copy it by hand.');
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (autoFocus) input.current?.focus();
+  }, [autoFocus]);
   return (
     <section className="secret" aria-labelledby="secret-title">
       <h2 id="secret-title">{title}</h2>
@@ -96,28 +106,64 @@ export function SecretReveal({ secret, title }: { secret: string; title: string 
           Token secret
         </label>
         <input
+          ref={input}
           id="secret-value"
           className="secret-value"
           readOnly
           value={secret}
           onFocus={(event) => event.currentTarget.select()}
         />
-        <Button
-          className="button"
-          onPress={() =>
-            copyText(secret).then(
-              () => setCopied('yes'),
-              () => setCopied('failed'),
-            )
-          }
-        >
+        <Button className="button" onPress={() => copy(secret)}>
           Copy
         </Button>
       </div>
-      <p role="status" className="muted">
-        {copied === 'yes' && 'Copied to the clipboard.'}
-        {copied === 'failed' && 'Copying was refused: select the secret and copy it by hand.'}
-      </p>
+      {status}
+      {children}
     </section>
+  );
+}
+
+const untilFormat = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+const hourMs = 3600 * 1000;
+const dayMs = 24 * hourMs;
+
+/**
+ * "in 3 days", "in 5 hours", "2 days ago": days up to two months, so that an expiry close
+ * enough to plan for is counted in the unit people plan in.
+ */
+export function untilText(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  const size = Math.abs(ms);
+  if (size < hourMs) return untilFormat.format(Math.round(ms / 60_000), 'minute');
+  if (size < 2 * dayMs) return untilFormat.format(Math.round(ms / hourMs), 'hour');
+  if (size < 60 * dayMs) return untilFormat.format(Math.round(ms / dayMs), 'day');
+  if (size < 730 * dayMs) return untilFormat.format(Math.round(ms / (30 * dayMs)), 'month');
+  return untilFormat.format(Math.round(ms / (365 * dayMs)), 'year');
+}
+
+/** An expiry relative to now ("in 3 days"), its local date and time on hover. */
+export function ExpiresIn({ at }: { at: string | null }) {
+  if (!at) return <span className="warning-text">No expiration</span>;
+  return (
+    <time dateTime={at} title={`${exactTime(at)} (${at})`}>
+      {untilText(at)}
+    </time>
+  );
+}
+
+/** A person a token names, marked when they are no longer a member or are deactivated. */
+export function PersonName({
+  person,
+  note,
+}: {
+  person: { id: string; name: string } | null;
+  note: string | null;
+}) {
+  if (!person) return <span className="muted">Removed user</span>;
+  return (
+    <>
+      {person.name}
+      {note && <span className="muted"> ({note})</span>}
+    </>
   );
 }

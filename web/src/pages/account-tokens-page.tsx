@@ -232,14 +232,14 @@ export function AccountTokensPage() {
                   {token.name}
                   <div className="muted mono">{token.hint}…</div>
                 </th>
-                <td>{narrowingSummary(token)}</td>
+                <td data-label="May do">{narrowingSummary(token)}</td>
                 <td>
                   <StatusBadge status={token.status} />
                 </td>
-                <td>
+                <td data-label="Last used">
                   <RelativeTime at={token.lastUsedAt} />
                 </td>
-                <td>
+                <td data-label="Expires">
                   <Expiry at={token.expiresAt} />
                 </td>
                 <td>

@@ -3,33 +3,56 @@ import { Button, Form } from 'react-aria-components';
 import { Link, useNavigate, useOutletContext } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgsContext } from '../components/app-layout.js';
+import { useDerivedKey } from '../components/derived-key.js';
 import { ErrorNotice, Loading } from '../components/feedback.js';
+import { fieldRefusal, fieldRules, orgKeyProblem } from '../components/field-messages.js';
 import { Choice, Field } from '../components/fields.js';
+import { planNames } from '../components/plan-notice.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
 import { useSubmit } from '../hooks/use-submit.js';
 import { useUser } from '../session.js';
 
-const planNames = { free: 'Free', team: 'Team', enterprise: 'Enterprise' } as const;
+const orgKeyLength = 39;
 
 function CreateOrganization({ onCreated }: { onCreated(key: string): void }) {
-  const [key, setKey] = useState('');
   const [name, setName] = useState('');
+  const { key, setKey } = useDerivedKey(name, orgKeyLength);
   const [plan, setPlan] = useState<keyof typeof planNames>('team');
+  const [keyChecked, setKeyChecked] = useState(false);
   const { submit, error, busy } = useSubmit(async () => {
     const org = await api.createOrg({ key: key.trim(), name: name.trim(), plan });
     onCreated(org.key);
   });
+  const refusal = fieldRefusal(error, ['key', 'name'], { key: fieldRules.orgKey });
+  const keyProblem =
+    (keyChecked && key !== '' ? orgKeyProblem(key) : undefined) ??
+    (refusal?.field === 'key' ? refusal.message : undefined);
   return (
     <section aria-labelledby="create-org">
       <h2 id="create-org">Create an organization</h2>
-      <Form className="form form-inline" onSubmit={submit}>
-        <Field label="Name" value={name} onChange={setName} isRequired />
+      <Form
+        className="form form-inline"
+        validationBehavior="aria"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setKeyChecked(true);
+          if (!orgKeyProblem(key)) void submit();
+        }}
+      >
+        <Field
+          label="Name"
+          value={name}
+          onChange={setName}
+          isRequired
+          problem={refusal?.field === 'name' ? refusal.message : undefined}
+        />
         <Field
           label="Key"
-          description="Lowercase letters, digits and dashes; used in addresses."
+          description="Made from the name; change it if you like. Used in addresses and by the CLI."
           value={key}
           onChange={setKey}
           isRequired
+          problem={keyProblem}
         />
         <Choice
           label="Plan"
@@ -41,7 +64,7 @@ function CreateOrganization({ onCreated }: { onCreated(key: string): void }) {
           Create organization
         </Button>
       </Form>
-      <ErrorNotice error={error} />
+      {!refusal && <ErrorNotice error={error} />}
     </section>
   );
 }

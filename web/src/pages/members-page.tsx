@@ -1,16 +1,16 @@
 import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
-import { api, everyPage } from '../api/client.js';
+import { Link } from 'react-router';
+import { ApiError, api, everyPage } from '../api/client.js';
 import type { Member } from '../api/types.js';
 import { Confirm } from '../components/confirm.js';
-import { ErrorNotice, Loading } from '../components/feedback.js';
+import { ErrorNotice, Loading, SuccessNotice } from '../components/feedback.js';
+import { fieldRefusal } from '../components/field-messages.js';
 import { Choice, Field } from '../components/fields.js';
-import { LoadMore } from '../components/load-more.js';
 import { useOrg } from '../components/org-layout.js';
 import { DateTime } from '../components/time.js';
 import { useLoad } from '../hooks/use-load.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
-import { usePaged } from '../hooks/use-paged.js';
 import { useSubmit } from '../hooks/use-submit.js';
 import { useUser } from '../session.js';
 
@@ -20,77 +20,92 @@ const roles = [
 ] as const;
 type Role = (typeof roles)[number][0];
 
+const roleNames: Record<Role, string> = { member: 'a member', admin: 'an admin' };
+
 /**
- * Adding a member: instance admins pick from every user; an org admin, who cannot list the
- * instance's users, enters the user id the person finds under My account.
+ * The API's refusal to leave an organization without an admin (409 CONFLICT on a demotion or
+ * removal of the last one), said as what to do about it.
  */
-function AddMember({ org, members, onAdded }: { org: string; members: Member[]; onAdded(): void }) {
+function lastAdminMessage(error: unknown, member: Member, org: string): unknown {
+  if (error instanceof ApiError && error.code === 'CONFLICT' && member.role === 'admin') {
+    return new Error(
+      `${member.name} is the only admin of ${org}, and an organization needs one: make someone else admin first.`,
+    );
+  }
+  return error;
+}
+
+/**
+ * Adding a member: an existing, active account, by email (`POST …/members`). Accounts are an
+ * instance admin's to create, under Users; the API's 404 says so in words.
+ */
+function AddMember({
+  org,
+  onAdded,
+}: {
+  org: { key: string; name: string };
+  onAdded(message: string): void;
+}) {
   const user = useUser();
-  const users = useLoad(
-    () => (user.instanceAdmin ? everyPage(api.users) : Promise.resolve(null)),
-    [user.instanceAdmin],
-  );
-  const isMember = new Set(members.map((member) => member.userId));
-  const [userId, setUserId] = useState('');
+  const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const { submit, error, busy } = useSubmit(async () => {
-    await api.putMember(org, userId.trim(), role);
-    setUserId('');
-    onAdded();
+    const member = await api.addMember(org.key, { email: email.trim(), role });
+    setEmail('');
+    onAdded(`${member.name} (${member.email}) is now ${roleNames[member.role]} of ${org.name}.`);
   });
+  const refusal = fieldRefusal(error, ['email']);
   return (
     <section aria-labelledby="add-member">
       <h2 id="add-member">Add a member</h2>
-      <Form className="form form-inline" onSubmit={submit}>
-        {users.data ? (
-          <Choice
-            label="Person"
-            placeholder="Choose a person"
-            choices={users.data
-              .filter((candidate) => candidate.active && !isMember.has(candidate.id))
-              .map(
-                (candidate) => [candidate.id, `${candidate.name} <${candidate.email}>`] as const,
-              )}
-            value={userId || null}
-            onChange={setUserId}
-          />
+      <p className="muted">
+        The person needs an account on this orgtoken.{' '}
+        {user.instanceAdmin ? (
+          <>
+            You create accounts under <Link to="/admin/users">Users</Link>.
+          </>
         ) : (
-          <Field
-            label="User id"
-            description="The person finds it under My account."
-            value={userId}
-            onChange={setUserId}
-            isRequired
-          />
+          'An instance admin creates accounts.'
         )}
+      </p>
+      <Form className="form form-inline" onSubmit={submit}>
+        <Field
+          label="Email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          isRequired
+          problem={refusal?.message}
+        />
         <Choice label="Role" choices={roles} value={role} onChange={setRole} />
-        <Button type="submit" className="button button-primary" isDisabled={busy || !userId}>
+        <Button type="submit" className="button button-primary" isDisabled={busy || !email.trim()}>
           Add member
         </Button>
       </Form>
-      <ErrorNotice error={error} />
+      {!refusal && <ErrorNotice error={error} />}
     </section>
   );
 }
 
-/** Members: roles and removal. The last admin cannot be removed (the API answers 409). */
+/**
+ * Members: roles and removal, every change confirmed and then said. An organization keeps at
+ * least one admin: Remove is not offered for the last one, and the API's refusal to demote
+ * them says what to do instead.
+ */
 export function MembersPage() {
   const { org } = useOrg();
-  const members = usePaged((cursor) => api.members(org.key, cursor), [org.key]);
+  // Every member (up to 5,000), so the page knows who the last admin is.
+  const members = useLoad(
+    () => everyPage((cursor) => api.members(org.key, cursor, 200)),
+    [org.key],
+  );
   const [removing, setRemoving] = useState<Member | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [changing, setChanging] = useState<{ member: Member; role: Role } | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const list = members.data ?? [];
+  const admins = list.filter((member) => member.role === 'admin').length;
 
   usePageTitle(`Members · ${org.name}`);
-  async function changeRole(member: Member, role: Role) {
-    setError(null);
-    try {
-      await api.putMember(org.key, member.userId, role);
-      members.reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  }
-
   return (
     <section>
       <h1>Members</h1>
@@ -98,9 +113,10 @@ export function MembersPage() {
         Removing a person ends their access to {org.name}; the organization tokens they created keep
         working.
       </p>
-      <ErrorNotice error={members.error ?? error} />
-      {members.loading ? (
-        <Loading what="members" />
+      <ErrorNotice error={members.error} />
+      <SuccessNotice message={done} />
+      {!members.data ? (
+        !members.error && <Loading what="members" />
       ) : (
         <table className="table">
           <caption className="visually-hidden">Members of {org.name}</caption>
@@ -116,38 +132,94 @@ export function MembersPage() {
             </tr>
           </thead>
           <tbody>
-            {members.items.map((member) => (
-              <tr key={member.userId}>
-                <th scope="row">
-                  {member.name}
-                  {!member.active && <span className="muted"> (deactivated)</span>}
-                </th>
-                <td>{member.email}</td>
-                <td>
-                  <Choice
-                    label={`Role of ${member.name}`}
-                    hideLabel
-                    className="field field-compact"
-                    choices={roles}
-                    value={member.role}
-                    onChange={(role) => role !== member.role && changeRole(member, role)}
-                  />
-                </td>
-                <td>
-                  <DateTime at={member.addedAt} />
-                </td>
-                <td>
-                  <Button className="button button-quiet" onPress={() => setRemoving(member)}>
-                    Remove
-                  </Button>
-                </td>
-              </tr>
-            ))}
+            {list.map((member) => {
+              const lastAdmin = member.role === 'admin' && admins <= 1;
+              return (
+                <tr key={member.userId}>
+                  <th scope="row">
+                    {member.name}
+                    {!member.active && <span className="muted"> (deactivated)</span>}
+                  </th>
+                  <td data-label="Email">{member.email}</td>
+                  <td>
+                    <Choice
+                      label={`Role of ${member.name}`}
+                      hideLabel
+                      className="field field-compact"
+                      choices={roles}
+                      value={member.role}
+                      onChange={(role) => {
+                        if (role === member.role) return;
+                        setDone(null);
+                        setChanging({ member, role });
+                      }}
+                    />
+                  </td>
+                  <td data-label="Added">
+                    <DateTime at={member.addedAt} />
+                  </td>
+                  <td>
+                    {lastAdmin ? (
+                      <span className="muted">Only admin</span>
+                    ) : (
+                      <Button
+                        className="button button-quiet"
+                        onPress={() => {
+                          setDone(null);
+                          setRemoving(member);
+                        }}
+                      >
+                        Remove
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
-      <LoadMore loadMore={members.loadMore} />
-      <AddMember org={org.key} members={members.items} onAdded={members.reload} />
+      <AddMember
+        org={org}
+        onAdded={(message) => {
+          setDone(message);
+          members.reload();
+        }}
+      />
+      {changing && (
+        <Confirm
+          isOpen
+          onOpenChange={(open) => !open && setChanging(null)}
+          title={
+            changing.role === 'admin'
+              ? `Make ${changing.member.name} an admin?`
+              : `Make ${changing.member.name} a member?`
+          }
+          confirmLabel={changing.role === 'admin' ? 'Make admin' : 'Make member'}
+          onConfirm={async () => {
+            const { member, role } = changing;
+            try {
+              await api.putMember(org.key, member.userId, role);
+            } catch (error) {
+              throw lastAdminMessage(error, member, org.name);
+            }
+            setDone(`${member.name} is now ${roleNames[role]} of ${org.name}.`);
+            members.reload();
+          }}
+        >
+          {changing.role === 'admin' ? (
+            <p>
+              Admins of {org.name} create, rotate and revoke its organization tokens, add and remove
+              members, and set the token policy.
+            </p>
+          ) : (
+            <p>
+              {changing.member.name} keeps access to the projects of {org.name} and loses its
+              administration.
+            </p>
+          )}
+        </Confirm>
+      )}
       {removing && (
         <Confirm
           isOpen
@@ -156,7 +228,12 @@ export function MembersPage() {
           confirmLabel="Remove member"
           danger
           onConfirm={async () => {
-            await api.removeMember(org.key, removing.userId);
+            try {
+              await api.removeMember(org.key, removing.userId);
+            } catch (error) {
+              throw lastAdminMessage(error, removing, org.name);
+            }
+            setDone(`${removing.name} is no longer a member of ${org.name}.`);
             members.reload();
           }}
         >

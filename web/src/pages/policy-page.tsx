@@ -2,8 +2,10 @@ import { useEffect, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { api } from '../api/client.js';
 import { ErrorNotice, Loading } from '../components/feedback.js';
+import { fieldRefusal } from '../components/field-messages.js';
 import { Checkbox, Field } from '../components/fields.js';
 import { useOrg } from '../components/org-layout.js';
+import { PlanNotice } from '../components/plan-notice.js';
 import { useLoad } from '../hooks/use-load.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
 import { useSubmit } from '../hooks/use-submit.js';
@@ -36,7 +38,8 @@ export function PolicyPage() {
     policy.reload();
   });
 
-  const enterprise = org.plan === 'enterprise';
+  const enterprise = org.features.tokenPolicy.included;
+  const refusal = fieldRefusal(error, ['maxLifetimeDays']);
   return (
     <section>
       <h1>Token policy</h1>
@@ -44,12 +47,9 @@ export function PolicyPage() {
         Rules for the organization tokens of {org.name}: checked when a token is created or rotated.
         Tokens that exist keep their expiry until they are rotated.
       </p>
-      {!enterprise && (
-        <p className="notice" role="note">
-          Changing the token policy needs the Enterprise plan; {org.name} is on the{' '}
-          {org.plan === 'free' ? 'Free' : 'Team'} plan.
-        </p>
-      )}
+      <PlanNotice org={org} feature="tokenPolicy" id="policy-plan">
+        The policy below is shown as it is, and cannot be changed until then.
+      </PlanNotice>
       <ErrorNotice error={policy.error} />
       {policy.loading && !policy.data ? (
         <Loading what="the token policy" />
@@ -63,11 +63,12 @@ export function PolicyPage() {
             value={days}
             onChange={setDays}
             isDisabled={!enterprise}
+            problem={refusal?.message}
           />
           <Checkbox isSelected={requireExpiry} onChange={setRequireExpiry} isDisabled={!enterprise}>
             Every new token must have an expiration date
           </Checkbox>
-          <ErrorNotice error={error} />
+          {!refusal && <ErrorNotice error={error} />}
           {saved && (
             <p className="notice" role="status">
               Token policy saved.

@@ -170,9 +170,11 @@ function IssuesPanel({
                 <td>
                   <span className={`level level-${issue.level}`}>{issue.level}</span>
                 </td>
-                <td className="mono">{issue.rule}</td>
+                <td className="mono" data-label="Rule">
+                  {issue.rule}
+                </td>
                 <td>{issue.message}</td>
-                <td className="mono">
+                <td className="mono" data-label="Location">
                   {issue.file ?? '—'}
                   {issue.line !== null && `:${issue.line}`}
                 </td>
@@ -247,12 +249,14 @@ export function ProjectPage() {
                       <td>
                         <GateBadge status={analysis.qualityGate.status} />
                       </td>
-                      <td>{analysis.summary.errors}</td>
-                      <td>{analysis.summary.warnings}</td>
-                      <td>{analysis.summary.notes}</td>
-                      <td>{analysis.branch ?? '—'}</td>
-                      <td className="mono">{analysis.commit?.slice(0, 12) ?? '—'}</td>
-                      <td>{analysis.submittedBy.name}</td>
+                      <td data-label="Errors">{analysis.summary.errors}</td>
+                      <td data-label="Warnings">{analysis.summary.warnings}</td>
+                      <td data-label="Notes">{analysis.summary.notes}</td>
+                      <td data-label="Branch">{analysis.branch ?? '—'}</td>
+                      <td className="mono" data-label="Commit">
+                        {analysis.commit?.slice(0, 12) ?? '—'}
+                      </td>
+                      <td data-label="Submitted by">{analysis.submittedBy.name}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { Link } from 'react-router';
 import { api } from '../api/client.js';
-import { ErrorNotice, Loading } from '../components/feedback.js';
+import { useDerivedKey } from '../components/derived-key.js';
+import { ErrorNotice, Loading, SuccessNotice } from '../components/feedback.js';
+import { fieldRefusal, fieldRules, projectKeyProblem } from '../components/field-messages.js';
 import { Field } from '../components/fields.js';
 import { LoadMore } from '../components/load-more.js';
 import { useOrg } from '../components/org-layout.js';
@@ -11,26 +13,55 @@ import { usePageTitle } from '../hooks/use-page-title.js';
 import { usePaged } from '../hooks/use-paged.js';
 import { useSubmit } from '../hooks/use-submit.js';
 
-function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
-  const [key, setKey] = useState('');
+const projectKeyLength = 100;
+
+function CreateProject({ org, onCreated }: { org: string; onCreated(name: string): void }) {
   const [name, setName] = useState('');
+  const { key, setKey, reset } = useDerivedKey(name, projectKeyLength);
+  const [keyChecked, setKeyChecked] = useState(false);
   const { submit, error, busy } = useSubmit(async () => {
-    await api.createProject(org, { key: key.trim(), name: name.trim() });
-    setKey('');
+    const project = await api.createProject(org, { key: key.trim(), name: name.trim() });
     setName('');
-    onCreated();
+    reset();
+    setKeyChecked(false);
+    onCreated(project.name);
   });
+  const refusal = fieldRefusal(error, ['key', 'name'], { key: fieldRules.projectKey });
+  const keyProblem =
+    (keyChecked && key !== '' ? projectKeyProblem(key) : undefined) ??
+    (refusal?.field === 'key' ? refusal.message : undefined);
   return (
     <section aria-labelledby="create-project">
       <h2 id="create-project">Add a project</h2>
-      <Form className="form form-inline" onSubmit={submit}>
-        <Field label="Project name" value={name} onChange={setName} isRequired />
-        <Field label="Project key" value={key} onChange={setKey} isRequired />
+      <Form
+        className="form form-inline"
+        validationBehavior="aria"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setKeyChecked(true);
+          if (!projectKeyProblem(key)) void submit();
+        }}
+      >
+        <Field
+          label="Project name"
+          value={name}
+          onChange={setName}
+          isRequired
+          problem={refusal?.field === 'name' ? refusal.message : undefined}
+        />
+        <Field
+          label="Project key"
+          description="Made from the name; change it if you like. Pipelines name the project by it."
+          value={key}
+          onChange={setKey}
+          isRequired
+          problem={keyProblem}
+        />
         <Button type="submit" className="button button-primary" isDisabled={busy}>
           Add project
         </Button>
       </Form>
-      <ErrorNotice error={error} />
+      {!refusal && <ErrorNotice error={error} />}
     </section>
   );
 }
@@ -39,6 +70,7 @@ function CreateProject({ org, onCreated }: { org: string; onCreated(): void }) {
 export function ProjectsPage() {
   const { org, isAdmin } = useOrg();
   const projects = usePaged((cursor) => api.projects(org.key, { cursor }), [org.key]);
+  const [added, setAdded] = useState<string | null>(null);
   usePageTitle(`Projects · ${org.name}`);
   return (
     <section>
@@ -73,8 +105,10 @@ export function ProjectsPage() {
                     {project.name}
                   </Link>
                 </th>
-                <td className="mono">{project.key}</td>
-                <td>
+                <td className="mono" data-label="Key">
+                  {project.key}
+                </td>
+                <td data-label="Created">
                   <DateTime at={project.createdAt} />
                 </td>
               </tr>
@@ -83,7 +117,18 @@ export function ProjectsPage() {
         </table>
       )}
       <LoadMore loadMore={projects.loadMore} />
-      {isAdmin && <CreateProject org={org.key} onCreated={projects.reload} />}
+      {isAdmin && (
+        <>
+          <SuccessNotice message={added} />
+          <CreateProject
+            org={org.key}
+            onCreated={(name) => {
+              setAdded(`Project “${name}” added.`);
+              projects.reload();
+            }}
+          />
+        </>
+      )}
     </section>
   );
 }

@@ -3,13 +3,24 @@ import { Button } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, WithSecret } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/feedback.js';
+import { ErrorNotice, Loading, SuccessNotice } from '../components/feedback.js';
 import { useOrg } from '../components/org-layout.js';
-import { DateTime, Expiry, RelativeTime } from '../components/time.js';
+import { planNames } from '../components/plan-notice.js';
+import { DateTime, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
-import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
+import {
+  ExpiresIn,
+  PersonName,
+  SecretReveal,
+  Sparkline,
+  StatusBadge,
+  scopeText,
+  untilText,
+} from '../components/tokens.js';
+import { useGraceEnds } from '../hooks/use-grace-ends.js';
 import { useLoad } from '../hooks/use-load.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
+import { usePeople } from '../hooks/use-people.js';
 
 /** One token: every attribute, and edit, rotate and revoke. */
 export function TokenDetailPage() {
@@ -19,6 +30,10 @@ export function TokenDetailPage() {
   const loaded = useLoad(() => api.token(org.key, tokenId), [org.key, tokenId]);
   const [dialog, setDialog] = useState<'rotate' | 'revoke' | null>(null);
   const [rotated, setRotated] = useState<WithSecret<OrgToken> | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const people = usePeople(org.key);
+  const graceEnd = useGraceEnds(org.key, rotated).get(tokenId);
+  const gate = org.features.organizationTokens;
   const token = loaded.data;
 
   usePageTitle(`${loaded.data?.name ?? 'Token'} · ${org.name}`);
@@ -34,7 +49,7 @@ export function TokenDetailPage() {
         <>
           <div className="page-head">
             <h1>
-              {token.name} <StatusBadge status={token.status} />
+              {token.name} <StatusBadge status={token.status} restoredBy={gate.plan} />
             </h1>
             {token.status !== 'revoked' && (
               <div className="actions">
@@ -50,6 +65,16 @@ export function TokenDetailPage() {
               </div>
             )}
           </div>
+          {token.status === 'suspended' && (
+            <div className="notice notice-warning" role="note">
+              <p>
+                <strong>Every pipeline using this token is refused.</strong> {gate.message}{' '}
+                {org.name} is on the {planNames[org.plan]} plan; once it is on the{' '}
+                {planNames[gate.plan]} plan again, this secret works with the next request.
+              </p>
+            </div>
+          )}
+          <SuccessNotice message={done} />
           {rotated && <SecretReveal secret={rotated.token} title="New secret" />}
           {token.description && <p className="lead">{token.description}</p>}
           <dl className="details">
@@ -67,11 +92,18 @@ export function TokenDetailPage() {
             </dd>
             <dt>Expires</dt>
             <dd>
-              <Expiry at={token.expiresAt} />
+              <ExpiresIn at={token.expiresAt} />
+              {token.expiresAt && (
+                <>
+                  {' '}
+                  (<DateTime at={token.expiresAt} />)
+                </>
+              )}
             </dd>
             <dt>Created</dt>
             <dd>
-              <DateTime at={token.createdAt} /> by {token.createdBy?.name ?? 'a removed user'}
+              <DateTime at={token.createdAt} /> by{' '}
+              <PersonName person={token.createdBy} note={people.note(token.createdBy)} />
             </dd>
             <dt>Last used</dt>
             <dd>
@@ -93,6 +125,15 @@ export function TokenDetailPage() {
                 </dd>
               </>
             )}
+            {graceEnd && token.status !== 'revoked' && (
+              <>
+                <dt>Previous secret</dt>
+                <dd>
+                  Works until <DateTime at={graceEnd} /> ({untilText(graceEnd)}), the end of the
+                  rotation's grace period
+                </dd>
+              </>
+            )}
             {token.revokedAt && (
               <>
                 <dt>Revoked</dt>
@@ -107,7 +148,12 @@ export function TokenDetailPage() {
             token={token}
             isOpen={dialog === 'revoke'}
             onOpenChange={(open) => setDialog(open ? 'revoke' : null)}
-            onDone={() => loaded.reload()}
+            onDone={(revoked) => {
+              setDone(
+                `“${revoked.name}” is revoked: every pipeline using it is refused from now on.`,
+              );
+              loaded.reload();
+            }}
           />
           <RotateDialog
             org={org.key}

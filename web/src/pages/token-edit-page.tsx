@@ -33,6 +33,7 @@ export function TokenEditPage() {
         ) : (
           <TokenForm
             token={loaded.data[0]}
+            features={org.features}
             projects={loaded.data[1]}
             submitLabel="Save changes"
             onSubmit={async ({ expiresAt: _unchanged, ...changes }) => {

@@ -1,71 +1,153 @@
-import { useState } from 'react';
-import {
-  Button,
-  Input,
-  Label,
-  Menu,
-  MenuItem,
-  MenuTrigger,
-  Popover,
-  SearchField,
-} from 'react-aria-components';
-import { Link, useNavigate } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { Button, Input, Label, SearchField } from 'react-aria-components';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, TokenStatus, WithSecret } from '../api/types.js';
-import { ErrorNotice, Loading } from '../components/feedback.js';
+import { ErrorNotice, Loading, SuccessNotice } from '../components/feedback.js';
 import { Choice } from '../components/fields.js';
 import { LoadMore } from '../components/load-more.js';
 import { useOrg } from '../components/org-layout.js';
-import { Expiry, RelativeTime } from '../components/time.js';
+import { PlanNotice, planNames } from '../components/plan-notice.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
-import { SecretReveal, Sparkline, StatusBadge, scopeText } from '../components/tokens.js';
+import { sortTokens, type TokenSort, TokenTable, tokenSorts } from '../components/token-table.js';
+import { SecretReveal } from '../components/tokens.js';
+import { useGraceEnds } from '../hooks/use-grace-ends.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
 import { usePaged } from '../hooks/use-paged.js';
-import { useSettled } from '../hooks/use-settled.js';
+import { usePeople } from '../hooks/use-people.js';
 
 const statusFilters: [TokenStatus | 'any', string][] = [
   ['any', 'All statuses'],
   ['active', 'Active'],
   ['expiring', 'Expiring soon'],
+  ['suspended', 'Suspended'],
   ['expired', 'Expired'],
   ['revoked', 'Revoked'],
 ];
 
+function statusOf(text: string | null): TokenStatus | 'any' {
+  return statusFilters.find(([status]) => status === text)?.[0] ?? 'any';
+}
+
+function sortOf(text: string | null): TokenSort {
+  return tokenSorts.find(([sort]) => sort === text)?.[0] ?? 'newest';
+}
+
+/**
+ * The list's view in the page's address (`?status=revoked&q=deploy&sort=name`), so that a
+ * reload, a bookmark or a shared link shows the same tokens. Changes replace the history
+ * entry: each keystroke of a search is not a page to go back to.
+ */
+function useListView() {
+  const [params, setParams] = useSearchParams();
+  const set = (name: string, value: string, fallback: string) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value === fallback) next.delete(name);
+        else next.set(name, value);
+        return next;
+      },
+      { replace: true },
+    );
+  return {
+    status: statusOf(params.get('status')),
+    q: params.get('q') ?? '',
+    sort: sortOf(params.get('sort')),
+    setStatus: (status: TokenStatus | 'any') => set('status', status, 'any'),
+    setQ: (q: string) => set('q', q, ''),
+    setSort: (sort: TokenSort) => set('sort', sort, 'newest'),
+  };
+}
+
+function countText(shown: number, more: boolean): string {
+  const tokens = `${shown} ${shown === 1 ? 'token' : 'tokens'}`;
+  return more ? `${tokens} shown, sorted among these; load more for the rest.` : `${tokens}.`;
+}
+
 /** Administration → Scoped Organization Tokens: the list, its filters and row actions. */
 export function TokensPage() {
   const { org } = useOrg();
-  const navigate = useNavigate();
   const base = `/orgs/${encodeURIComponent(org.key)}/admin/tokens`;
-  const [status, setStatus] = useState<TokenStatus | 'any'>('any');
-  const [search, setSearch] = useState('');
-  const q = useSettled(search);
+  const view = useListView();
+  const [search, setSearch] = useState(view.q);
+  const { q, setQ } = view;
+  // The search box and the address follow each other: typing sets `q` once it pauses (one
+  // request per pause, not per keystroke), and an address that changes otherwise (a link to
+  // the plain list, Back) sets the box. `pushed` is what the box last wrote, so that the
+  // address coming back with it is not taken for a change from outside.
+  const pushed = useRef(view.q);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on typing, reads q as it is
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const text = search.trim();
+      if (text === q) return;
+      pushed.current = text;
+      setQ(text);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [search]);
+  useEffect(() => {
+    if (q === pushed.current) return;
+    pushed.current = q;
+    setSearch(q);
+  }, [q]);
   const [acting, setActing] = useState<{ kind: 'rotate' | 'revoke'; token: OrgToken } | null>(null);
   const [rotated, setRotated] = useState<WithSecret<OrgToken> | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const people = usePeople(org.key);
+  const graceEnds = useGraceEnds(org.key, rotated);
+  const gate = org.features.organizationTokens;
 
   const page = usePaged(
     (cursor) =>
       api.tokens(org.key, {
-        status: status === 'any' ? undefined : status,
+        status: view.status === 'any' ? undefined : view.status,
         q: q || undefined,
         cursor,
       }),
-    [org.key, status, q],
+    [org.key, view.status, q],
   );
-  const tokens = page.items;
+  const tokens = sortTokens(page.items, view.sort);
+  const filtered = q !== '' || view.status !== 'any';
 
   usePageTitle(`Scoped Organization Tokens · ${org.name}`);
   return (
     <section aria-labelledby="tokens-title">
       <div className="page-head">
         <h1 id="tokens-title">Scoped Organization Tokens</h1>
-        <Link className="button button-primary" to={`${base}/new`}>
-          Create token
-        </Link>
+        {gate.included ? (
+          <Link className="button button-primary" to={`${base}/new`}>
+            Create token
+          </Link>
+        ) : (
+          <Button className="button button-primary" isDisabled aria-describedby="tokens-plan">
+            Create token
+          </Button>
+        )}
       </div>
       <p className="lead">
         Tokens owned by {org.name}, not by a person: they keep working when people leave. Limit each
         one to the projects and permissions a pipeline needs.
       </p>
+      {!gate.included &&
+        (page.items.length > 0 || filtered ? (
+          <div className="notice notice-warning" role="note" id="tokens-plan">
+            <p>
+              <strong>Every pipeline using these tokens is refused.</strong> {gate.message}{' '}
+              {org.name} is on the {planNames[org.plan]} plan.
+            </p>
+            <p>
+              The tokens are kept as they are: once {org.name} is on the {planNames[gate.plan]} plan
+              again, the same secrets work with the next request.
+            </p>
+          </div>
+        ) : (
+          <PlanNotice org={org} feature="organizationTokens" id="tokens-plan">
+            Once it is, create a token here for each pipeline.
+          </PlanNotice>
+        ))}
+      <SuccessNotice message={done} />
       {rotated && (
         <SecretReveal secret={rotated.token} title={`New secret for “${rotated.name}”`} />
       )}
@@ -74,97 +156,42 @@ export function TokensPage() {
           <Label>Search by name</Label>
           <Input />
         </SearchField>
-        <Choice label="Status" choices={statusFilters} value={status} onChange={setStatus} />
+        <Choice
+          label="Status"
+          choices={statusFilters}
+          value={view.status}
+          onChange={view.setStatus}
+        />
+        <Choice label="Sort by" choices={tokenSorts} value={view.sort} onChange={view.setSort} />
       </div>
       <ErrorNotice error={page.error} />
       {page.loading ? (
         <Loading what="tokens" />
       ) : tokens.length === 0 ? (
-        <p className="empty">
-          {q || status !== 'any'
-            ? 'No token matches these filters.'
-            : 'No organization tokens yet. Create one for your first pipeline.'}
-        </p>
+        filtered ? (
+          <p className="empty">No token matches these filters.</p>
+        ) : (
+          gate.included && (
+            <p className="empty">No organization tokens yet. Create one for your first pipeline.</p>
+          )
+        )
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="visually-hidden">Organization tokens of {org.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Projects</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Created by</th>
-                <th scope="col">Usage, 30 days</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((token) => (
-                <tr key={token.id}>
-                  <th scope="row">
-                    <Link to={`${base}/${token.id}`}>{token.name}</Link>
-                    <div className="muted mono">{token.hint}…</div>
-                  </th>
-                  <td>
-                    <StatusBadge status={token.status} />
-                  </td>
-                  <td className="scope-cell">{scopeText(token.projects)}</td>
-                  <td>
-                    <RelativeTime at={token.lastUsedAt} />
-                  </td>
-                  <td>
-                    <Expiry at={token.expiresAt} />
-                  </td>
-                  <td>{token.createdBy?.name ?? <span className="muted">Removed user</span>}</td>
-                  <td>
-                    <Sparkline days={token.dailyUsage} />
-                  </td>
-                  <td>
-                    <MenuTrigger>
-                      <Button
-                        className="button button-quiet"
-                        aria-label={`Actions for ${token.name}`}
-                      >
-                        ⋯
-                      </Button>
-                      <Popover className="popover">
-                        <Menu
-                          className="menu"
-                          disabledKeys={
-                            token.status === 'revoked' ? ['edit', 'rotate', 'revoke'] : []
-                          }
-                          onAction={(action) => {
-                            if (action === 'view') navigate(`${base}/${token.id}`);
-                            else if (action === 'edit') navigate(`${base}/${token.id}/edit`);
-                            else setActing({ kind: action as 'rotate' | 'revoke', token });
-                          }}
-                        >
-                          <MenuItem id="view" className="menu-item">
-                            View details
-                          </MenuItem>
-                          <MenuItem id="edit" className="menu-item">
-                            Edit projects
-                          </MenuItem>
-                          <MenuItem id="rotate" className="menu-item">
-                            Rotate…
-                          </MenuItem>
-                          <MenuItem id="revoke" className="menu-item menu-item-danger">
-                            Revoke…
-                          </MenuItem>
-                        </Menu>
-                      </Popover>
-                    </MenuTrigger>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <p className="muted">{countText(tokens.length, page.loadMore !== null)}</p>
+          <TokenTable
+            tokens={tokens}
+            base={base}
+            caption={`Organization tokens of ${org.name}`}
+            sort={view.sort}
+            restoredBy={gate.plan}
+            graceEnds={graceEnds}
+            creatorNote={people.note}
+            onAction={(kind, token) => {
+              setDone(null);
+              setActing({ kind, token });
+            }}
+          />
+        </>
       )}
       <LoadMore loadMore={page.loadMore} />
       {acting?.kind === 'revoke' && (
@@ -173,7 +200,10 @@ export function TokensPage() {
           token={acting.token}
           isOpen
           onOpenChange={(open) => !open && setActing(null)}
-          onDone={() => page.reload()}
+          onDone={(token) => {
+            setDone(`“${token.name}” is revoked: every pipeline using it is refused from now on.`);
+            page.reload();
+          }}
         />
       )}
       {acting?.kind === 'rotate' && (
