@@ -48,6 +48,26 @@ try {
   });
   await admin.call('DELETE', `/api/v1/orgs/acme/tokens/${old.id}`);
 
+  // A free organization (the plan gate in sight) and one downgraded after its tokens were made
+  // (suspended tokens, with the plan that restores them).
+  for (const [key, name, plan] of [
+    ['freeco', 'Free Co', 'free'],
+    ['downco', 'Down Co', 'team'],
+  ] as const) {
+    await admin.call('POST', '/api/v1/orgs', { key, name, plan });
+    await admin.call('PUT', `/api/v1/orgs/${key}/members/${world.adminId}`, { role: 'admin' });
+  }
+  for (const name of ['GitHub Actions — app', 'Nightly scan']) {
+    const made = await admin.call('POST', '/api/v1/orgs/downco/tokens', {
+      name,
+      permissions: ['analysis:execute'],
+      projects: { mode: 'all' },
+      expiresAt: inDays(60),
+    });
+    if (made.status !== 201) throw new Error(JSON.stringify(made.body));
+  }
+  await admin.call('PATCH', '/api/v1/orgs/downco', { plan: 'free' });
+
   // A real analysis, uploaded with the CI token: ESLint's SARIF of the test fixture.
   const reports = await lintFixture();
   const upload = await fetch(
@@ -103,6 +123,18 @@ try {
   await page.getByRole('button', { name: 'Generate token' }).click();
   await page.getByLabel('Token secret').waitFor();
   await shoot('token-secret', false);
+  await page.getByRole('button', { name: /GitHub Actions/ }).click();
+  await page.getByRole('heading', { name: 'Use it in a pipeline' }).scrollIntoViewIfNeeded();
+  await shoot('ci-snippets');
+
+  await go('/orgs/freeco/admin/tokens', 'Scoped Organization Tokens');
+  await shoot('free-plan', false);
+  await go('/orgs/downco/admin/tokens', 'Scoped Organization Tokens');
+  await page
+    .getByText('Suspended: needs Team')
+    .first()
+    .waitFor();
+  await shoot('suspended-tokens', false);
 
   await go(`/orgs/acme/admin/tokens/${ci.id}`, /GitHub Actions/);
   await shoot('token-details');
@@ -122,6 +154,17 @@ try {
   await shoot('audit-log');
   await go('/account/tokens', 'My account');
   await shoot('my-account');
+
+  // The same pages on a phone, and in dark mode.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await go('/orgs/acme/admin/tokens', 'Scoped Organization Tokens');
+  await shoot('phone-tokens');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await go('/orgs/acme/admin/members', 'Members');
+  await shoot('phone-dark-members');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await go('/orgs/acme/admin/tokens', 'Scoped Organization Tokens');
+  await shoot('dark-tokens');
 } finally {
   await browser.close();
   await world.stop();

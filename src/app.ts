@@ -154,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deps.ingest,
     concurrency,
     queue: deps.ingest?.queue ?? concurrency * defaults.ingestQueuePerParser,
+    bodyLimitBytes: deps.analysisBodyLimit ?? defaults.bodyLimitMb * 1024 * 1024,
     onWorkerFailure: (error) => app.log.error({ err: error }, 'a report parser stopped mid-parse'),
   });
   app.addHook('onClose', () => ingest.close());

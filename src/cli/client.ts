@@ -121,10 +121,17 @@ export class ApiClient {
         if ((error as Error).name === 'TimeoutError') {
           throw new CliError(`${this.baseUrl} did not answer before the --timeout`);
         }
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new CliError(
-          `cannot reach the server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-        );
+        // A network failure comes with a cause (ECONNREFUSED, a TLS error). An error without
+        // one was thrown while building the request, and its message can quote a header
+        // value, the token's included: it is never printed.
+        const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+        const reason =
+          typeof cause?.code === 'string'
+            ? cause.code
+            : typeof cause?.message === 'string'
+              ? cause.message
+              : 'the request could not be built (a header holds a character HTTP does not allow)';
+        throw new CliError(`cannot reach the server at ${this.baseUrl}: ${reason}`);
       }
       if (options.deadline === undefined || !retriedStatuses.has(response.status)) break;
       const wait = retryAfterMs(response);

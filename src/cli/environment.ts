@@ -1,3 +1,4 @@
+import { tokenLength, tokenPrefixes } from '../domain/token-format.js';
 import { CliError } from './errors.js';
 import { ask, askHidden } from './prompt.js';
 
@@ -22,18 +23,38 @@ export function serverUrl(flag: string | undefined, env: Environment = process.e
   return url;
 }
 
+// The shape of docs/concepts.md (prefix, `_`, base62), not the checksum: a mistyped secret is
+// still the server's to refuse, with its own error code.
+const prefixes = Object.values(tokenPrefixes).map((prefix) => `${prefix}_`);
+const tokenPattern = new RegExp(`^(?:${prefixes.join('|')})[0-9A-Za-z]{${tokenLength - 4}}$`);
+// Whitespace and control characters (C0, DEL, C1): no token holds one, and the HTTP client's
+// error for such a header value would quote the whole secret.
+const unsafeCharacter = /[\s\p{Cc}]/u;
+
 /**
  * The token: ORGTOKEN_TOKEN, else SONAR_TOKEN. Never a flag: flags land in shell history
- * and in every process list on the machine.
+ * and in every process list on the machine. A value that is not a token's shape is refused
+ * before any request, by the variable's name: no message quotes any part of it.
  */
 export function tokenFromEnvironment(env: Environment = process.env): string {
-  const token = first(env, ['ORGTOKEN_TOKEN', 'SONAR_TOKEN']);
-  if (!token) {
-    throw new CliError(
-      'no token: set ORGTOKEN_TOKEN (or SONAR_TOKEN); tokens are never read from flags',
-    );
+  for (const name of ['ORGTOKEN_TOKEN', 'SONAR_TOKEN']) {
+    const token = env[name]?.trim();
+    if (!token) continue;
+    if (unsafeCharacter.test(token)) {
+      throw new CliError(
+        `${name} holds a space, line break or other control character, which no token has: store the secret alone, on one line`,
+      );
+    }
+    if (!tokenPattern.test(token)) {
+      throw new CliError(
+        `${name} does not hold an orgtoken token (${prefixes.join(', ')} then ${tokenLength - 4} letters and digits)`,
+      );
+    }
+    return token;
   }
-  return token;
+  throw new CliError(
+    'no token: set ORGTOKEN_TOKEN (or SONAR_TOKEN); tokens are never read from flags',
+  );
 }
 
 /**

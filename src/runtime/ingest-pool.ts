@@ -20,6 +20,17 @@ export interface IngestPoolOptions {
   workerUrl?: URL;
   /** Told of each worker that stopped mid-parse (the log); the upload gets INGEST_FAILED. */
   onWorkerFailure?: (error: unknown) => void;
+  /**
+   * The largest body (ORGTOKEN_BODY_LIMIT_MB), which sizes a parser's heap: a report that
+   * inflates far beyond its bytes (`[{},{},…]`) stops its worker (INGEST_FAILED) instead of
+   * the whole process running out of memory.
+   */
+  bodyLimitBytes?: number;
+}
+
+/** A parser's old-generation heap: 16 times the body limit, at least 256 MiB. */
+export function parserHeapMb(bodyLimitBytes: number): number {
+  return Math.max(256, Math.ceil((bodyLimitBytes / (1024 * 1024)) * 16));
 }
 
 /**
@@ -98,12 +109,15 @@ export class IngestPool {
       // a thread to start; the others stop after a minute unused and give back their heap.
       minThreads: 1,
       idleTimeout: 60_000,
-      // No maxQueue: admission bounds what reaches the pool (but for the parses of clients
-      // that went away, which run to their end), and a full queue must never look like a
-      // failed parse.
+      // No maxQueue: admission bounds what reaches the pool (a place is held until its parse
+      // and write end, and the parse of a client that went away is aborted), and a full queue
+      // must never look like a failed parse.
       // Parsers yield the CPU to the event loop thread, which answers every other request:
       // on a machine with as many parsers as cores, this is what keeps those answers fast.
       niceIncrement: 10,
+      resourceLimits: {
+        maxOldGenerationSizeMb: parserHeapMb(options.bodyLimitBytes ?? 50 * 1024 * 1024),
+      },
     });
     return this.#pool;
   }
@@ -136,13 +150,18 @@ export class IngestPool {
    * place at fault, or INGEST_FAILED when the worker parsing it stopped (it is replaced, and
    * the next upload gets a new one).
    */
-  async parse(format: ReportFormat, body: Uint8Array): Promise<SlicedReport> {
+  async parse(format: ReportFormat, body: Uint8Array, signal?: AbortSignal): Promise<SlicedReport> {
     const outcome =
       body.byteLength < inlineBelowBytes
         ? ingestReport({ format, body })
         : await this.#workers()
-            .run({ format, body }, { transferList: transferListOf(body) })
+            .run(
+              { format, body },
+              { transferList: transferListOf(body), ...(signal ? { signal } : {}) },
+            )
             .catch((error: unknown) => {
+              // A parse abandoned because its client left is no parser failure.
+              if (signal?.aborted) throw new AppError('INGEST_FAILED', 'The upload was abandoned.');
               this.#onWorkerFailure(error);
               throw new AppError('INGEST_FAILED');
             });

@@ -9,6 +9,7 @@ import {
   countAdmins,
   deleteMembership,
   findMembership,
+  findOrgByKey,
   findOrgKeys,
   insertOrg,
   listMembers,
@@ -166,8 +167,12 @@ export async function updateOrg(
     requireInstanceAdmin(actor);
     requireSignedInPerson(actor, 'Changing a plan');
   }
-  const org = access.org;
-  const changed = await audited(deps, caller, async (tx) => {
+  const { org, changed } = await audited(deps, caller, async (tx) => {
+    // Locked and read again inside the write: a rename that read the organization before a
+    // concurrent plan change must not write the old plan back (it would undo a downgrade
+    // that evicted its tokens). Only the columns asked for are written.
+    await lockOrg(tx.db, access.org.id);
+    const org = (await findOrgByKey(tx.db, access.org.key)) ?? access.org;
     const changed: OrgRow = {
       ...org,
       name: input.name?.trim() ?? org.name,
@@ -175,8 +180,8 @@ export async function updateOrg(
       updated_at: tx.at,
     };
     await updateOrgRow(tx.db, org.id, {
-      name: changed.name,
-      plan: changed.plan,
+      ...(input.name === undefined ? {} : { name: changed.name }),
+      ...(input.plan === undefined ? {} : { plan: changed.plan }),
       updated_at: tx.at,
     });
     const target = targetOf.org(org);
@@ -195,7 +200,7 @@ export async function updateOrg(
         details: { from: org.plan, to: changed.plan },
       });
     }
-    return changed;
+    return { org, changed };
   });
   // The plan decides whether organization tokens authenticate at all.
   if (changed.plan !== org.plan) deps.invalidate.org(org.id);

@@ -292,10 +292,15 @@ describeWithBrowser(
       const github = setup.locator('pre').first();
       const workflow = (await github.textContent()) ?? '';
       expect(workflow).toContain(`ORGTOKEN_URL: "${publicUrl}"`);
-      expect(workflow).toContain('curl -fsSL "$ORGTOKEN_URL/cli/orgtoken.mjs"');
-      expect(workflow).toContain('/cli/orgtoken.mjs.sha256" | sha256sum -c -');
+      expect(workflow).toContain(
+        `curl -fsSL --proto '=https' --url "$ORGTOKEN_URL/cli/orgtoken.mjs"`,
+      );
+      expect(workflow).toContain(`| cut -d' ' -f1)  orgtoken.mjs" | sha256sum -c -`);
       expect(workflow).toContain('--org acme --project backend-api');
-      expect(workflow).toContain(`SONAR_TOKEN: $\{{ secrets.SONAR_TOKEN }}`);
+      // On the upload step only, not the job: npm ci and the linter run without it.
+      expect(workflow).toContain(
+        `        env:\n          SONAR_TOKEN: $\{{ secrets.SONAR_TOKEN }}`,
+      );
       expect(workflow).not.toContain(secret);
       await setup.getByRole('button', { name: 'Copy the GitHub Actions configuration' }).click();
       await setup.getByText('Copied to the clipboard.').waitFor();
@@ -304,7 +309,8 @@ describeWithBrowser(
       await setup.getByRole('button', { name: 'GitLab CI' }).click();
       const gitlab = (await setup.locator('pre').nth(1).textContent()) ?? '';
       expect(gitlab).toContain(`ORGTOKEN_URL: "${publicUrl}"`);
-      expect(gitlab).toContain('sha256sum -c -');
+      expect(gitlab).toContain(`orgtoken.mjs" | sha256sum -c -`);
+      expect(gitlab).toContain('env -u ORGTOKEN_TOKEN -u SONAR_TOKEN npm ci');
       expect(gitlab).toContain('node /tmp/orgtoken.mjs analyze --org acme --project backend-api');
       await expectAccessible('the secret screen with both snippets open');
     });

@@ -94,6 +94,8 @@ export const projectKeys = ['backend-api', 'backend-worker', 'web-frontend', 'do
 export interface UiWorld {
   server: ServerProcess;
   admin: SessionClient;
+  /** The instance admin's user id (it is also an admin of acme). */
+  adminId: string;
   memberId: string;
   stop(): Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function startUiWorld(): Promise<UiWorld> {
   return {
     server,
     admin,
+    adminId: String(me.id),
     memberId: String(member.id),
     stop: async () => {
       await server.stop();

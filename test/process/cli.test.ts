@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenClient } from '../../src/cli/client.js';
 import {
   freePort,
   runCli,
@@ -162,6 +163,26 @@ describe('the orgtoken command against a real server process', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('ORGTOKEN_TOKEN');
       expect(result.stdout).toBe('');
+    });
+
+    it('exits 2 on a token with a line break or a space inside, quoting no part of it', async () => {
+      for (const [name, value] of [
+        ['ORGTOKEN_TOKEN', 'sot_SECRET\nSECOND'],
+        ['ORGTOKEN_TOKEN', `${tokens.ci.token}\r\nX-Injected: 1`],
+        ['SONAR_TOKEN', `${tokens.ci.token.slice(0, 20)} ${tokens.ci.token.slice(20)}`],
+        ['SONAR_TOKEN', 'sqp_SECRETVALUEOFASONARQUBETOKEN'],
+      ] as const) {
+        const result = await runCli(
+          ['analyze', '--org', 'acme', '--project', 'backend-api', '--sarif', files.clean],
+          { ...env, [name]: value },
+        );
+        const output = `${result.stdout}${result.stderr}`;
+        expect(result.code, output).toBe(2);
+        expect(result.stderr).toContain(name);
+        expect(output).not.toContain('SECRET');
+        expect(output).not.toContain('SECOND');
+        expect(output).not.toContain(tokens.ci.token.slice(4, 20));
+      }
     });
 
     it('exits 2 without a server URL', async () => {
@@ -544,5 +565,20 @@ describe('the orgtoken command against a real server process', () => {
       expect(result.stderr).toContain('PLAN_REQUIRED');
       expect(result.stderr).toContain('Organization tokens need the team plan or higher.');
     });
+  });
+});
+
+describe('the CLI client', () => {
+  it('never quotes a header value it cannot send, the token included', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const refusal = await tokenClient(url, 'oto_SECRET\nSECOND')
+      .request('GET', '/api/v1/me')
+      .then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+    expect(refusal?.message).toContain(`cannot reach the server at ${url}`);
+    expect(refusal?.message).not.toContain('SECRET');
+    expect(refusal?.message).not.toContain('SECOND');
   });
 });

@@ -38,15 +38,26 @@ const readErrors = [
  * Before any byte is read, the caller is authorized and the upload admitted or refused
  * INGEST_BUSY; its place is given back once it is answered or the client goes away.
  */
+/** An admitted upload's place: given back once; `left` aborts its parse if the client goes. */
+interface Place {
+  release: () => void;
+  working: boolean;
+  left: AbortController;
+}
+
 function uploadRoute(
   deps: ServiceDeps,
   bodyLimit: number,
   ingest: IngestPool,
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const places = new WeakMap<FastifyRequest, () => void>();
+    // An upload holds its place from admission until its parse and write end: a client that
+    // leaves gives it back only while its body is still being read; once the handler works,
+    // leaving aborts the parse, and the place comes back when the handler ends.
+    const places = new WeakMap<FastifyRequest, Place>();
     const release = async (request: FastifyRequest) => {
-      places.get(request)?.();
+      const place = places.get(request);
+      if (place && !place.working) place.release();
     };
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser(
@@ -64,13 +75,20 @@ function uploadRoute(
           async (request, reply, payload) => {
             const { org, projectKey } = request.params as { org: string; projectKey: string };
             await authorizeUpload(deps, callerOf(request), { org, projectKey });
-            const place = ingest.admit();
+            const place: Place = {
+              release: ingest.admit(),
+              working: false,
+              left: new AbortController(),
+            };
             places.set(request, place);
             // The client may have gone while authorization waited on the store: onRequestAbort
             // then ran before there was a place to give back. The response's close event comes
             // once, answered or not; a socket already gone gives the place back at once.
-            reply.raw.once('close', place);
-            if (request.raw.destroyed || reply.raw.destroyed) place();
+            reply.raw.once('close', () => {
+              if (place.working) place.left.abort();
+              else place.release();
+            });
+            if (request.raw.destroyed || reply.raw.destroyed) place.release();
             return decodedBody(payload, request.headers['content-encoding'], bodyLimit);
           },
         ],
@@ -100,14 +118,20 @@ function uploadRoute(
       },
       async (request, reply) => {
         const { format, branch, commit } = request.query;
-        const report = await ingest.parse(format, request.body as Buffer);
-        const analysis = await createAnalysis(deps, callerOf(request), request.params, {
-          format,
-          report,
-          branch,
-          commit,
-        });
-        return reply.code(201).send(analysis);
+        const place = places.get(request);
+        if (place) place.working = true;
+        try {
+          const report = await ingest.parse(format, request.body as Buffer, place?.left.signal);
+          const analysis = await createAnalysis(deps, callerOf(request), request.params, {
+            format,
+            report,
+            branch,
+            commit,
+          });
+          return reply.code(201).send(analysis);
+        } finally {
+          place?.release();
+        }
       },
     );
   };

@@ -14,10 +14,17 @@ interface SnippetInput {
   project: string;
 }
 
+// https only, redirects included, unless this server is configured on plain http: then the
+// snippet says so in the open (docs/ci.md, "Plain http").
+function curlProtocol(url: string): 'https' | 'http' {
+  return url.startsWith('http://') ? 'http' : 'https';
+}
+
 // The steps of docs/ci.md: fetch the CLI from this server, check its SHA-256, lint into
 // SARIF, upload. Keys of organizations and projects need no quoting in YAML or in a shell
 // (their patterns allow no space, quote or `$`); the URL is quoted, since it is configured.
 export function githubActionsWorkflow({ url, org, project }: SnippetInput): string {
+  const proto = curlProtocol(url);
   return `# .github/workflows/analysis.yml
 name: analysis
 on:
@@ -32,7 +39,6 @@ jobs:
       contents: read
     env:
       ORGTOKEN_URL: ${JSON.stringify(url)}
-      SONAR_TOKEN: \${{ secrets.SONAR_TOKEN }}
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
@@ -40,13 +46,16 @@ jobs:
           node-version: 22
       - run: npm ci
       - name: Fetch the orgtoken CLI from the server and check its SHA-256
+        working-directory: \${{ runner.temp }}
         run: |
-          curl -fsSL "$ORGTOKEN_URL/cli/orgtoken.mjs" -o "$RUNNER_TEMP/orgtoken.mjs"
-          cd "$RUNNER_TEMP" && curl -fsSL "$ORGTOKEN_URL/cli/orgtoken.mjs.sha256" | sha256sum -c -
+          curl -fsSL --proto '=${proto}' --url "$ORGTOKEN_URL/cli/orgtoken.mjs" -o orgtoken.mjs
+          echo "$(curl -fsSL --proto '=${proto}' --url "$ORGTOKEN_URL/cli/orgtoken.mjs.sha256" | cut -d' ' -f1)  orgtoken.mjs" | sha256sum -c -
       - name: Lint into SARIF
         run: npx eslint . --format @microsoft/eslint-formatter-sarif --output-file results.sarif || true
       - name: Upload the analysis; fails on a failed quality gate
+        # The token only here: npm ci runs install scripts, the linter runs plugins.
         env:
+          SONAR_TOKEN: \${{ secrets.SONAR_TOKEN }}
           BRANCH: \${{ github.head_ref || github.ref_name }}
           COMMIT: \${{ github.event.pull_request.head.sha || github.sha }}
         run: >
@@ -56,16 +65,19 @@ jobs:
 }
 
 export function gitlabCiJob({ url, org, project }: SnippetInput): string {
+  const proto = curlProtocol(url);
   return `# .gitlab-ci.yml
 orgtoken-analysis:
   image: node:22
   variables:
     ORGTOKEN_URL: ${JSON.stringify(url)}
+  # GitLab gives the token to every command: env -u keeps it from npm ci's install scripts
+  # and the linter's plugins, so that only orgtoken analyze runs with it.
   script:
-    - npm ci
-    - curl -fsSL "$ORGTOKEN_URL/cli/orgtoken.mjs" -o /tmp/orgtoken.mjs
-    - (cd /tmp && curl -fsSL "$ORGTOKEN_URL/cli/orgtoken.mjs.sha256" | sha256sum -c -)
-    - npx eslint . --format @microsoft/eslint-formatter-sarif --output-file results.sarif || true
+    - env -u ORGTOKEN_TOKEN -u SONAR_TOKEN npm ci
+    - curl -fsSL --proto '=${proto}' --url "$ORGTOKEN_URL/cli/orgtoken.mjs" -o /tmp/orgtoken.mjs
+    - (cd /tmp && echo "$(curl -fsSL --proto '=${proto}' --url "$ORGTOKEN_URL/cli/orgtoken.mjs.sha256" | cut -d' ' -f1)  orgtoken.mjs" | sha256sum -c -)
+    - env -u ORGTOKEN_TOKEN -u SONAR_TOKEN npx eslint . --format @microsoft/eslint-formatter-sarif --output-file results.sarif || true
     - >
       node /tmp/orgtoken.mjs analyze --org ${org} --project ${project} --sarif results.sarif
       --branch "$CI_COMMIT_REF_NAME" --commit "$CI_COMMIT_SHA"
