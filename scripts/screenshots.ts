@@ -130,10 +130,7 @@ try {
   await go('/orgs/freeco/admin/tokens', 'Scoped Organization Tokens');
   await shoot('free-plan', false);
   await go('/orgs/downco/admin/tokens', 'Scoped Organization Tokens');
-  await page
-    .getByText('Suspended: needs Team')
-    .first()
-    .waitFor();
+  await page.getByText('Suspended: needs Team').first().waitFor();
   await shoot('suspended-tokens', false);
 
   await go(`/orgs/acme/admin/tokens/${ci.id}`, /GitHub Actions/);
