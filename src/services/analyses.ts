@@ -1,5 +1,5 @@
 import type { Analysis, Issue } from '../contract/analyses.js';
-import type { Caller } from '../domain/actors.js';
+import type { Actor, Caller } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -11,6 +11,7 @@ import {
 } from '../domain/quality-gate.js';
 import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
 import type { IssueLevel } from '../domain/reports/report.js';
+import { projectReadBy, rememberProjectRead } from '../runtime/verified-reads.js';
 import {
   type AnalysisRow,
   findAnalysis,
@@ -22,7 +23,7 @@ import {
   upsertQualityGate,
 } from '../store/analyses.js';
 import { findProject, type ProjectRow } from '../store/projects.js';
-import { type OrgAccess, orgAccess, requireProjectAccess } from './access.js';
+import { type OrgAccess, orgAccess, requireProjectAccess, tokenAccess } from './access.js';
 import { audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { insertProjectAudited, projectForAdmin, projectIn } from './projects.js';
@@ -59,24 +60,43 @@ async function gateOf(deps: ServiceDeps, projectId: string): Promise<QualityGate
 }
 
 /**
- * The project an upload goes to. An organization token needs analysis:execute and the
- * project in scope; with project:provision and every project in scope, an unknown key
- * creates the project (in the upload's transaction, see createAnalysis). People need
- * membership only.
+ * The uploader and the project an upload goes to. An organization token needs
+ * analysis:execute and the project in scope; with project:provision and every project in
+ * scope, an unknown key creates the project (in the upload's transaction, see
+ * createAnalysis). People need membership only. Every upload is authorized twice, before
+ * its body is read and again when it is stored; a token's organization comes from its
+ * verification both times (tokenAccess, as in getProject). Before the body, a project the
+ * token read before comes from verified-reads.ts (`remembered`); when storing, the project
+ * is read afresh, so that one deleted while the body was read is refused NOT_FOUND as
+ * before (deleted after that read, the analysis's foreign key fails in the write: CONFLICT).
  */
 async function uploadTarget(
   deps: ServiceDeps,
-  access: OrgAccess,
-  projectKey: string,
-): Promise<{ project: ProjectRow | null }> {
+  actor: Actor,
+  ref: ProjectRef,
+  remembered: boolean,
+): Promise<{ orgId: string; project: ProjectRow | null }> {
+  const { projectKey } = ref;
+  if (actor.type === 'organization_token') {
+    const { orgId, limits } = tokenAccess(actor, ref.org);
+    requireProjectAccess({ limits }, 'analysis:execute', projectKey);
+    const known = remembered ? projectReadBy(actor, projectKey) : undefined;
+    if (known) return { orgId, project: known };
+    const project = await findProject(deps.store.db, orgId, projectKey);
+    if (project) {
+      rememberProjectRead(actor, project);
+      return { orgId, project };
+    }
+    if (actor.permissions.includes('project:provision') && actor.projects.mode === 'all') {
+      return { orgId, project: null };
+    }
+    throw new AppError('NOT_FOUND', 'Project not found.');
+  }
+  const access = await orgAccess(deps, actor, ref.org);
   requireProjectAccess(access, 'analysis:execute', projectKey);
   const project = await findProject(deps.store.db, access.org.id, projectKey);
-  if (project) return { project };
-  const token = access.token;
-  if (token?.permissions.includes('project:provision') && token.projects.mode === 'all') {
-    return { project: null };
-  }
-  throw new AppError('NOT_FOUND', 'Project not found.');
+  if (!project) throw new AppError('NOT_FOUND', 'Project not found.');
+  return { orgId: access.org.id, project };
 }
 
 /**
@@ -88,7 +108,7 @@ export async function authorizeUpload(
   caller: Caller,
   ref: ProjectRef,
 ): Promise<void> {
-  await uploadTarget(deps, await orgAccess(deps, caller.actor, ref.org), ref.projectKey);
+  await uploadTarget(deps, caller.actor, ref, true);
 }
 
 /**
@@ -109,8 +129,8 @@ export async function createAnalysis(
 ): Promise<Analysis> {
   const { actor } = caller;
   const { projectKey } = ref;
-  const access = await orgAccess(deps, actor, ref.org);
-  const target = await uploadTarget(deps, access, projectKey);
+  const target = await uploadTarget(deps, actor, ref, false);
+  const { orgId } = target;
   const { report: parsed } = input;
   const { summary } = parsed;
   const verdict = evaluateGate(
@@ -124,7 +144,7 @@ export async function createAnalysis(
       target.project ??
       (await insertProjectAudited(
         tx,
-        access.org.id,
+        orgId,
         { key: projectKey, name: projectKey },
         {
           provisionedBy: 'analysis',
@@ -150,7 +170,7 @@ export async function createAnalysis(
     await insertAnalysis(trx, analysis);
     await insertIssues(trx, deps.store.engine, analysis.id, parsed.issueSlices);
     await tx.record({
-      orgId: access.org.id,
+      orgId,
       action: 'analysis.created',
       target: targetOf.project(project),
       details: {

@@ -18,6 +18,7 @@ export type NewIssue = Omit<IssueRow, 'analysis_id' | 'seq'>;
 // The statement's text depends only on the engine and the number of rows: built once per
 // pair, it costs nothing for the full batches that make up a large report.
 const statementTexts = new Map<string, string>();
+const keptRemainderText = 4096;
 
 function insertStatement(engine: Engine, rows: number): string {
   const key = `${engine}:${rows}`;
@@ -30,8 +31,12 @@ function insertStatement(engine: Engine, rows: number): string {
       tuples.push(`(${marks.join(', ')})`);
     }
     text = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
-    // Only full batches repeat; a remainder's text would never be used again.
-    if (rows === batchRows(engine)) statementTexts.set(key, text);
+    // Full batches repeat, and so do the short texts of small reports (a pipeline uploads
+    // about the same report each time); a long remainder's text would seldom be used again.
+    // Short texts are at most a few hundred row counts of 4 KiB apiece.
+    if (rows === batchRows(engine) || text.length <= keptRemainderText) {
+      statementTexts.set(key, text);
+    }
   }
   return text;
 }

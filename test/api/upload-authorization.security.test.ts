@@ -1,0 +1,103 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestApp, type TestApp, type TestSession } from '../helpers/app.js';
+import { describeEachEngine } from '../helpers/engines.js';
+import { lintFixture } from '../helpers/reports.js';
+import { storeDigest } from '../helpers/store-digest.js';
+import { createOrgToken } from '../helpers/tokens.js';
+
+// An organization token's upload is authorized before its body is read from what its
+// verification remembers (src/runtime/verified-reads.ts), and again, reading the project
+// afresh, when it is stored (src/services/analyses.ts). A deleted project is refused either way.
+describeEachEngine('upload authorization with remembered projects', (engine) => {
+  let t: TestApp;
+  let admin: TestSession;
+  let org: { key: string; id: string };
+  let report: string;
+  beforeAll(async () => {
+    report = (await lintFixture()).eslintSarif;
+    t = await createTestApp(engine);
+    const root = await t.newSession({ instanceAdmin: true });
+    admin = await t.newSession();
+    org = await t.createOrg(root, { orgAdmin: admin });
+  }, 60_000);
+  afterAll(() => t.close());
+
+  const newProject = async (key = `p-${Math.random().toString(36).slice(2, 8)}`) => {
+    const created = await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects`,
+      payload: { key, name: key },
+    });
+    expect(created.statusCode).toBe(201);
+    return created.json() as { id: string; key: string };
+  };
+  const deleteProject = async (key: string) => {
+    const deleted = await t.request(admin, {
+      method: 'DELETE',
+      url: `/api/v1/orgs/${org.key}/projects/${key}`,
+    });
+    expect(deleted.statusCode).toBe(204);
+  };
+  const upload = (token: string, projectKey: string, body: string | Readable = report) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/projects/${projectKey}/analyses?format=sarif`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: body,
+    });
+  const code = (response: { json(): unknown }) =>
+    (response.json() as { error?: { code: string } }).error?.code;
+
+  it('reads the project once per upload after the first, and never the organization', async () => {
+    const project = await newProject();
+    const { token } = await createOrgToken(t, admin, org.key);
+    const queriesOf = async () => {
+      const before = t.queries.count;
+      expect((await upload(token, project.key)).statusCode).toBe(201);
+      return t.queries.sql.slice(before);
+    };
+    await queriesOf();
+    // The project, read afresh when the analysis is stored, and its quality gate: no read of
+    // the organization, nor of the project before the body.
+    const selects = (await queriesOf()).filter((kind) => kind === 'SelectQueryNode');
+    expect(selects).toHaveLength(2);
+  });
+
+  it('refuses NOT_FOUND an upload whose project is deleted while its body is read, storing nothing', async () => {
+    const project = await newProject();
+    const { token } = await createOrgToken(t, admin, org.key);
+    expect((await upload(token, project.key)).statusCode).toBe(201);
+    let reading: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      reading = resolve;
+    });
+    const body = new Readable({ read: () => reading() });
+    const answer = upload(token, project.key, body);
+    await started;
+    await deleteProject(project.key);
+    const before = await storeDigest(t.store);
+    body.push(report);
+    body.push(null);
+    const refused = await answer;
+    expect(refused.statusCode).toBe(404);
+    expect(code(refused)).toBe('NOT_FOUND');
+    expect(await storeDigest(t.store)).toBe(before);
+  });
+
+  it('refuses a remembered project once deleted, and uploads to the one recreated under its key', async () => {
+    const project = await newProject();
+    const { token } = await createOrgToken(t, admin, org.key);
+    expect((await upload(token, project.key)).statusCode).toBe(201);
+    await deleteProject(project.key);
+    const refused = await upload(token, project.key);
+    expect(refused.statusCode).toBe(404);
+    expect(code(refused)).toBe('NOT_FOUND');
+    await newProject(project.key);
+    expect((await upload(token, project.key)).statusCode).toBe(201);
+    const listed = await t.request(admin, {
+      url: `/api/v1/orgs/${org.key}/projects/${project.key}/analyses`,
+    });
+    expect((listed.json() as { items: unknown[] }).items).toHaveLength(1);
+  });
+});
