@@ -2,9 +2,9 @@ import type { Narrowing, RequestMeta } from '../domain/actors.js';
 import { ipAllowed } from '../domain/cidr.js';
 import type { Clock } from '../domain/clock.js';
 import type { ErrorCode } from '../domain/errors.js';
-import { type Plan, planIncludes } from '../domain/organizations.js';
+import type { Plan } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
-import { planRequiredMessage } from '../domain/plan-features.js';
+import { planHasFeature, planRequiredMessage } from '../domain/plan-features.js';
 import type { ProjectScope } from '../domain/project-scope.js';
 import {
   digestHex,
@@ -150,7 +150,7 @@ function prepare(
     kind,
     orgId,
     userId: token.user_id === null ? null : shared.string(token.user_id),
-    planAllowsOrgTokens: org !== null && planIncludes(org.plan as Plan, 'team'),
+    planAllowsOrgTokens: org !== null && planHasFeature(org.plan as Plan, 'organizationTokens'),
     digestKey: token.digest === presented.hex ? presented.key : digestKey(token.digest),
     previousValidUntilMs: token.previous_valid_until
       ? Date.parse(token.previous_valid_until)

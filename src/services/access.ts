@@ -1,8 +1,8 @@
 import type { Actor, OrgTokenActor, UserActor } from '../domain/actors.js';
 import { AppError } from '../domain/errors.js';
-import { type Plan, planIncludes, type Role } from '../domain/organizations.js';
+import type { Plan, Role } from '../domain/organizations.js';
 import type { Permission } from '../domain/permissions.js';
-import { type PlanFeature, planFeatures, planRequiredMessage } from '../domain/plan-features.js';
+import { type PlanFeature, planHasFeature, planRequiredMessage } from '../domain/plan-features.js';
 import { type ProjectScope, scopeIncludes } from '../domain/project-scope.js';
 import { findOrgByKey, findOrgWithRole, type OrgRow } from '../store/orgs.js';
 import type { ServiceDeps } from './context.js';
@@ -196,7 +196,7 @@ export function requireProjectAccess(
 
 /** Throws PLAN_REQUIRED, naming the plan, unless the organization's plan includes `feature`. */
 export function requirePlan(org: OrgRow, feature: PlanFeature): void {
-  if (!planIncludes(org.plan as Plan, planFeatures[feature].plan)) {
+  if (!planHasFeature(org.plan as Plan, feature)) {
     throw new AppError('PLAN_REQUIRED', planRequiredMessage(feature));
   }
 }
