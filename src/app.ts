@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { defaults } from './config.js';
 import type { Clock } from './domain/clock.js';
+import { defaultRetrySchedule } from './domain/notifications.js';
 import type { PasswordHasher } from './domain/passwords.js';
 import { registerAuthentication } from './http/auth/hook.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
@@ -13,6 +14,7 @@ import { analysisRoutes } from './http/routes/analyses.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { cliRoutes, defaultCliBundle } from './http/routes/cli.js';
 import { healthRoutes } from './http/routes/health.js';
+import { notificationRoutes } from './http/routes/notifications.js';
 import { orgTokenRoutes } from './http/routes/org-tokens.js';
 import { orgRoutes } from './http/routes/orgs.js';
 import { personalTokenRoutes } from './http/routes/personal-tokens.js';
@@ -32,12 +34,18 @@ import {
 import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
 import { IngestPool, type IngestPoolOptions } from './runtime/ingest-pool.js';
 import { ClusterInvalidation } from './runtime/invalidation.js';
+import { JobsRunner } from './runtime/jobs.js';
+import type { Mailer } from './runtime/mailer.js';
+import { OutboxDelivery } from './runtime/outbox.js';
 import { createRateLimits } from './runtime/rate-limits.js';
 import { UsageRecorder } from './runtime/usage-recorder.js';
 import { VerificationCache } from './runtime/verification-cache.js';
 import { TokenVerifier } from './runtime/verifier.js';
+import { sendWebhook } from './runtime/webhook-sender.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { FirstRunSetup } from './services/setup.js';
+import { recordSupersededUse } from './services/superseded-secrets.js';
+import { scanExpiries, scanStale } from './services/token-notices.js';
 import type { Store } from './store/db.js';
 
 /**
@@ -46,6 +54,9 @@ import type { Store } from './store/db.js';
  */
 export interface Runtime {
   cache: VerificationCache;
+  /** The periodic jobs; tests run them with runOnce() and a moved clock. */
+  jobs: JobsRunner;
+  outbox: OutboxDelivery;
   usage: UsageRecorder;
   verifier: TokenVerifier;
   services: ServiceDeps;
@@ -83,6 +94,18 @@ export interface AppDeps {
   version?: string;
   /** ORGTOKEN_PUBLIC_URL: the server URL the web UI shows in CI snippets (null: its origin). */
   publicUrl?: string | null;
+  /** Email, webhooks and the periodic jobs (docs/operations.md "Notifications"). */
+  notifications?: NotificationDeps;
+}
+
+export interface NotificationDeps {
+  /** Null or absent: no email. */
+  mailer?: Mailer | null;
+  allowInsecureWebhooks?: boolean;
+  retrySchedule?: readonly number[];
+  /** How often the jobs run, in ms; absent or 0: never by themselves (tests run them). */
+  jobsIntervalMs?: number;
+  webhookTimeoutMs?: number;
 }
 
 /** Never logged: credentials travel in these. */
@@ -95,6 +118,14 @@ export const redactedPaths = [
 
 // JSON API bodies are small; the analysis upload route raises its own limit.
 const apiBodyLimit = 1024 * 1024;
+
+/** Where the app listens, for links when no public URL is configured. */
+function listeningUrl(app: FastifyInstance): string {
+  const address = app.addresses()[0];
+  if (!address || typeof address === 'string') return 'http://localhost';
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
 
 /** Builds the Fastify app with every plugin and route; tests call app.inject() on it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -125,6 +156,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       passwordFailuresPer15Minutes: defaults.passwordFailuresPer15Minutes,
     },
   );
+  const invalidation = new ClusterInvalidation(cache, deps.store.notifications, (error) =>
+    app.log.warn({ err: error }, 'cache invalidation channel trouble; the 30 s backstop holds'),
+  );
   const verifier = new TokenVerifier({
     failures: limits.tokenFailures,
     unknown: limits.unknownTokens,
@@ -133,11 +167,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     cache,
     usage,
     telemetry,
-    onError: (error) => app.log.warn({ err: error }, 'audit of a denied token failed'),
+    invalidate: invalidation,
+    // Called during requests only, after `services` below exists.
+    onSupersededUse: (use) => recordSupersededUse(services, use),
+    onError: (error) => app.log.warn({ err: error }, 'a write of token verification failed'),
   });
-  const invalidation = new ClusterInvalidation(cache, deps.store.notifications, (error) =>
-    app.log.warn({ err: error }, 'cache invalidation channel trouble; the 30 s backstop holds'),
-  );
+  const notifications = deps.notifications ?? {};
+  const mailer = notifications.mailer ?? null;
+  const allowInsecureWebhooks = notifications.allowInsecureWebhooks ?? false;
   const services: ServiceDeps = {
     store: deps.store,
     clock: deps.clock,
@@ -145,10 +182,38 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessions: deps.sessions,
     invalidate: invalidation,
     limits,
+    notify: { email: mailer !== null, allowInsecureWebhooks },
   };
   // Built here only: the setup code it holds must be the one its routes check.
   const setup = new FirstRunSetup(services);
-  app.decorate('runtime', { cache, usage, verifier, services, setup });
+  const outbox = new OutboxDelivery({
+    store: deps.store,
+    clock: deps.clock,
+    mailer,
+    publicUrl: () => deps.publicUrl ?? listeningUrl(app),
+    allowInsecureWebhooks,
+    retrySchedule: notifications.retrySchedule ?? defaultRetrySchedule,
+    send: sendWebhook,
+    ...(notifications.webhookTimeoutMs === undefined
+      ? {}
+      : { timeoutMs: notifications.webhookTimeoutMs }),
+  });
+  const jobs = new JobsRunner(
+    [
+      { name: 'expiry scan', run: () => scanExpiries(services) },
+      { name: 'stale scan', run: () => scanStale(services) },
+      { name: 'outbox delivery', run: () => outbox.deliverDue() },
+    ],
+    (job, error) =>
+      app.log.warn({ err: error, job }, 'a periodic job failed; it runs again next time'),
+  );
+  if (notifications.jobsIntervalMs) jobs.start(notifications.jobsIntervalMs);
+  app.addHook('onClose', async () => {
+    outbox.stop();
+    await jobs.stop();
+    mailer?.close();
+  });
+  app.decorate('runtime', { cache, jobs, outbox, usage, verifier, services, setup });
   const concurrency = deps.ingest?.concurrency ?? defaults.ingestConcurrency;
   const ingest = new IngestPool({
     ...deps.ingest,
@@ -161,6 +226,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.usageFlushMs) usage.start(deps.usageFlushMs);
   // Usage still in memory is written before the process lets go of the store.
   app.addHook('onClose', async () => {
+    // A grace ended or a use recorded by a verification lands before the store closes.
+    await verifier.idle();
     await invalidation.stop();
     await usage.stop();
   });
@@ -223,6 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes(services));
       await api.register(orgTokenRoutes(services));
       await api.register(personalTokenRoutes(services));
+      await api.register(notificationRoutes(services));
       await api.register(
         analysisRoutes(
           services,

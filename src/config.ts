@@ -1,5 +1,7 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { parseCidrs } from './domain/cidr.js';
+import { defaultRetrySchedule } from './domain/notifications.js';
+import { checkSmtpUrl, defaultMailFrom } from './runtime/mailer.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
 export interface Config {
@@ -22,6 +24,18 @@ export interface Config {
   ingest: { concurrency: number; queue: number };
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
+  /** Email, webhooks and the periodic jobs (docs/operations.md "Notifications"). */
+  notifications: NotificationConfig;
+}
+
+export interface NotificationConfig {
+  /** ORGTOKEN_SMTP_URL; null: no email. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  jobsIntervalSeconds: number;
+  webhookAllowInsecure: boolean;
+  /** Seconds between webhook attempts; past the last, a delivery has failed. */
+  retrySchedule: number[];
 }
 
 /**
@@ -50,6 +64,7 @@ export const defaults = {
   ingestConcurrency: Math.max(1, availableParallelism()),
   /** Uploads that may wait for a parser, per parser (ORGTOKEN_INGEST_QUEUE is the total). */
   ingestQueuePerParser: 2,
+  jobsIntervalSeconds: 60,
   sessionIdleMinutes: 120,
   sessionMaxHours: 24 * 7,
 } as const;
@@ -70,6 +85,11 @@ export const settings = {
   tokenFailureLimit: { env: 'ORGTOKEN_TOKEN_FAILURE_LIMIT', flag: 'token-failure-limit' },
   passwordFailureLimit: { env: 'ORGTOKEN_PASSWORD_FAILURE_LIMIT', flag: 'password-failure-limit' },
   sessionIdle: { env: 'ORGTOKEN_SESSION_IDLE_MINUTES', flag: 'session-idle-minutes' },
+  smtpUrl: { env: 'ORGTOKEN_SMTP_URL', flag: 'smtp-url' },
+  mailFrom: { env: 'ORGTOKEN_MAIL_FROM', flag: 'mail-from' },
+  jobsInterval: { env: 'ORGTOKEN_JOBS_INTERVAL_SECONDS', flag: 'jobs-interval-seconds' },
+  webhookAllowInsecure: { env: 'ORGTOKEN_WEBHOOK_ALLOW_INSECURE', flag: 'webhook-allow-insecure' },
+  webhookRetrySeconds: { env: 'ORGTOKEN_WEBHOOK_RETRY_SECONDS', flag: 'webhook-retry-seconds' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
 } as const;
 
@@ -134,6 +154,50 @@ function ingestSettings(env: Source): Config['ingest'] {
     10_000,
   );
   return { concurrency, queue };
+}
+
+function notificationSettings(env: Source): NotificationConfig {
+  const smtpUrl = env.ORGTOKEN_SMTP_URL?.trim() || null;
+  if (smtpUrl !== null) {
+    const problem = checkSmtpUrl(smtpUrl);
+    if (problem !== null) throw new ConfigError(`ORGTOKEN_SMTP_URL ${problem}`);
+  }
+  const mailFrom = env.ORGTOKEN_MAIL_FROM?.trim() || defaultMailFrom(hostname());
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
+    throw new ConfigError(`ORGTOKEN_MAIL_FROM is not an email address (got "${mailFrom}")`);
+  }
+  const insecure = flag(env, 'ORGTOKEN_WEBHOOK_ALLOW_INSECURE');
+  if (insecure === null) {
+    throw new ConfigError(
+      `ORGTOKEN_WEBHOOK_ALLOW_INSECURE must be true or false (got "${env.ORGTOKEN_WEBHOOK_ALLOW_INSECURE}")`,
+    );
+  }
+  return {
+    smtpUrl,
+    mailFrom,
+    jobsIntervalSeconds: integer(
+      env,
+      'ORGTOKEN_JOBS_INTERVAL_SECONDS',
+      defaults.jobsIntervalSeconds,
+      1,
+      3600,
+    ),
+    webhookAllowInsecure: insecure,
+    retrySchedule: retrySchedule(env.ORGTOKEN_WEBHOOK_RETRY_SECONDS),
+  };
+}
+
+// A comma-separated list of waits in seconds, each 1 to 86400, at most 20 of them.
+function retrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [...defaultRetrySchedule];
+  const parts = raw.split(',').map((part) => part.trim());
+  const waits = parts.map((part) => (/^\d{1,5}$/.test(part) ? Number(part) : Number.NaN));
+  if (waits.length > 20 || waits.some((w) => !Number.isInteger(w) || w < 1 || w > 86_400)) {
+    throw new ConfigError(
+      `ORGTOKEN_WEBHOOK_RETRY_SECONDS must be up to 20 comma-separated waits of 1 to 86400 seconds (got "${raw}")`,
+    );
+  }
+  return waits;
 }
 
 /** Parses the environment; throws ConfigError naming the variable at fault. */
@@ -202,5 +266,6 @@ export function loadConfig(env: Source = process.env): Config {
       60,
     sessionAbsoluteSeconds:
       integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', defaults.sessionMaxHours, 1, 24 * 90) * 3600,
+    notifications: notificationSettings(env),
   };
 }

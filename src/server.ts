@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { PasswordHasher } from './domain/passwords.js';
+import { createMailer } from './runtime/mailer.js';
 import { purgeExpiredSessions } from './services/sessions.js';
 import { openStore } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -56,6 +57,14 @@ export async function startServer(config: Config): Promise<{
     logger: { level: config.logLevel },
     version,
     publicUrl: config.publicUrl,
+    notifications: {
+      mailer: config.notifications.smtpUrl
+        ? createMailer({ url: config.notifications.smtpUrl, from: config.notifications.mailFrom })
+        : null,
+      allowInsecureWebhooks: config.notifications.webhookAllowInsecure,
+      retrySchedule: config.notifications.retrySchedule,
+      jobsIntervalMs: config.notifications.jobsIntervalSeconds * 1000,
+    },
   });
 
   // Before listening, so that a ready server already has its configured admin.

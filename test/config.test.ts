@@ -32,6 +32,11 @@ describe('configuration', () => {
       ORGTOKEN_TOKEN_CACHE_SIZE: '500',
       ORGTOKEN_INGEST_CONCURRENCY: '3',
       ORGTOKEN_INGEST_QUEUE: '7',
+      ORGTOKEN_SMTP_URL: 'smtps://mailer:secret@mail.example.test:465',
+      ORGTOKEN_MAIL_FROM: 'tokens@example.test',
+      ORGTOKEN_JOBS_INTERVAL_SECONDS: '15',
+      ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'true',
+      ORGTOKEN_WEBHOOK_RETRY_SECONDS: '1, 10,100',
     });
     expect(config).toEqual({
       port: 9000,
@@ -48,7 +53,27 @@ describe('configuration', () => {
       tokenCacheSize: 500,
       rateLimits: { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
       ingest: { concurrency: 3, queue: 7 },
+      notifications: {
+        smtpUrl: 'smtps://mailer:secret@mail.example.test:465',
+        mailFrom: 'tokens@example.test',
+        jobsIntervalSeconds: 15,
+        webhookAllowInsecure: true,
+        retrySchedule: [1, 10, 100],
+      },
     });
+  });
+
+  it('sends no email, runs the jobs every minute and keeps webhooks to public https unless told', () => {
+    const { notifications } = loadConfig({});
+    expect(notifications).toMatchObject({
+      smtpUrl: null,
+      jobsIntervalSeconds: 60,
+      webhookAllowInsecure: false,
+      retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000],
+    });
+    expect(notifications.mailFrom).toMatch(/^orgtoken@/);
+    // The default schedule retries for more than 24 hours (SPEC §9).
+    expect(notifications.retrySchedule.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3600);
   });
 
   it('waits twice the configured ingest concurrency unless ORGTOKEN_INGEST_QUEUE says', () => {
@@ -71,6 +96,13 @@ describe('configuration', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
+    [{ ORGTOKEN_SMTP_URL: 'http://mail.example.test' }, /ORGTOKEN_SMTP_URL/],
+    [{ ORGTOKEN_MAIL_FROM: 'nobody' }, /ORGTOKEN_MAIL_FROM/],
+    [{ ORGTOKEN_JOBS_INTERVAL_SECONDS: '0' }, /ORGTOKEN_JOBS_INTERVAL_SECONDS/],
+    [{ ORGTOKEN_JOBS_INTERVAL_SECONDS: '3601' }, /ORGTOKEN_JOBS_INTERVAL_SECONDS/],
+    [{ ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'sometimes' }, /ORGTOKEN_WEBHOOK_ALLOW_INSECURE/],
+    [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '5,,10' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
+    [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '0' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
     [{ ORGTOKEN_INGEST_CONCURRENCY: '0' }, /ORGTOKEN_INGEST_CONCURRENCY/],
     [{ ORGTOKEN_INGEST_QUEUE: '-1' }, /ORGTOKEN_INGEST_QUEUE/],
     [{ PORT: '70000' }, /PORT/],

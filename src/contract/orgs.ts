@@ -20,6 +20,7 @@ const PlanFeatureSchema = Type.Object({
  */
 export const PlanFeaturesSchema = Type.Object({
   organizationTokens: PlanFeatureSchema,
+  notifications: PlanFeatureSchema,
   tokenPolicy: PlanFeatureSchema,
   ipAllowlist: PlanFeatureSchema,
   auditExport: PlanFeatureSchema,

@@ -82,6 +82,10 @@ export const OrgTokenSchema = Type.Object({
   revokedAt: Nullable(Timestamp),
   revokedBy: PersonRef,
   rotatedAt: Nullable(Timestamp),
+  stale: Type.Boolean({
+    description:
+      "Unused (since its last use, or its creation) for the organization's staleAfterDays; it keeps working",
+  }),
   dailyUsage: Type.Array(Type.Integer(), {
     description: 'Uses per day, last 30 days, oldest first',
   }),
@@ -135,6 +139,14 @@ const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItem
 export const OrgTokenListQuery = PageQueryWith({
   status: Type.Optional(TokenStatusSchema),
   q: Type.Optional(SearchText(100)),
+  stale: Type.Optional(Type.Boolean({ description: 'Only stale tokens (true) or only others' })),
+  expiringWithinDays: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      description: 'Only unrevoked tokens whose expiry is in the future and within this many days',
+    }),
+  ),
 });
 
 export const NewOrgTokenBody = Strict({
@@ -162,7 +174,20 @@ export type OrgTokenChange = Static<typeof OrgTokenChangeBody>;
 
 export const RotationBody = Strict({
   expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
-  gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
+  gracePeriodSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 604800,
+      description:
+        'How long the previous secret stays valid: up to 86400 s, or up to 604800 s with graceUntilFirstUse',
+    }),
+  ),
+  graceUntilFirstUse: Type.Optional(
+    Type.Boolean({
+      description:
+        'The previous secret also ends at the first successful use of the new one (whichever comes first)',
+    }),
+  ),
 });
 export type Rotation = Static<typeof RotationBody>;
 

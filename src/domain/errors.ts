@@ -9,6 +9,10 @@ export const errorCatalogue = {
   TOKEN_INVALID: { status: 401, message: 'The token is not valid.' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired.' },
   TOKEN_REVOKED: { status: 401, message: 'The token has been revoked.' },
+  TOKEN_ROTATED: {
+    status: 401,
+    message: "This secret was replaced by a rotation; use the token's current secret.",
+  },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
   PERMISSION_DENIED: { status: 403, message: 'The token lacks the permission this needs.' },
   PROJECT_OUT_OF_SCOPE: { status: 403, message: "The project is outside the token's scope." },

@@ -6,6 +6,7 @@ import { type Plan, planIncludes, plans } from './organizations.js';
  */
 export const planFeatures = {
   organizationTokens: { plan: 'team', name: 'Organization tokens', plural: true },
+  notifications: { plan: 'team', name: 'Notifications and webhooks', plural: true },
   tokenPolicy: { plan: 'enterprise', name: 'A token lifetime policy', plural: false },
   ipAllowlist: { plan: 'enterprise', name: 'An IP allowlist', plural: false },
   auditExport: { plan: 'enterprise', name: 'Audit export', plural: false },

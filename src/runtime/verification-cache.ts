@@ -26,6 +26,11 @@ export interface CachedToken {
   digestKey: string;
   /** Epoch ms until which the previous secret is accepted; null when there is none. */
   previousValidUntilMs: number | null;
+  /**
+   * The previous secret also ends at the first successful use of the current one
+   * (graceUntilFirstUse), which the verifier then records.
+   */
+  previousUntilFirstUse: boolean;
   revoked: boolean;
   expiresAt: string | null;
   expiresAtMs: number | null;

@@ -16,11 +16,12 @@ import {
 } from '../domain/token-format.js';
 import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import { endGraceAtFirstUse, findSupersededSecret } from '../store/superseded-secrets.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
 import type { FailureLimiter, RecentDigests } from './rate-limits.js';
 import type { Telemetry } from './telemetry.js';
 import type { UsageRecorder } from './usage-recorder.js';
-import type { CachedToken, VerificationCache } from './verification-cache.js';
+import type { CachedToken, TokenInvalidation, VerificationCache } from './verification-cache.js';
 import { markVerified } from './verified-reads.js';
 
 export type DenialCode =
@@ -28,6 +29,7 @@ export type DenialCode =
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'TOKEN_REVOKED'
+  | 'TOKEN_ROTATED'
   | 'PLAN_REQUIRED'
   | 'IP_NOT_ALLOWED';
 
@@ -44,6 +46,32 @@ export type Verification =
 
 // A denied token is audited at most once per token and code in this window.
 const denialSampleMs = 60_000;
+// A rotated-out secret's use is handed to its record at most once per token in this window
+// from one instance; the record itself keeps to one an hour across instances.
+const supersededSampleMs = 60_000;
+// Bounds the per-token maps of this instance; past it they start afresh.
+const maxTrackedTokens = 10_000;
+
+/**
+ * A rotated-out secret presented after its grace, for its sampled record
+ * (token.superseded_secret_used, docs/security.md "Rotation, revocation and expiry").
+ */
+export interface SupersededUse {
+  tokenId: string;
+  /** The token's name as this instance knows it (the audit event's actor). */
+  tokenName: string;
+  /** The presented secret's digest, hex: its row in superseded_secrets. */
+  digest: string;
+  meta: RequestMeta;
+  atMs: number;
+}
+
+/** What a denial's audit event names of the token refused. */
+type DeniedToken = Pick<CachedToken, 'tokenId' | 'name' | 'kind' | 'orgId'>;
+
+function partyType(kind: CachedToken['kind']): 'organization_token' | 'personal_access_token' {
+  return kind === 'organization' ? 'organization_token' : 'personal_access_token';
+}
 
 /**
  * Values that many cached tokens have in common, held once: an organization's id and key, a
@@ -155,6 +183,7 @@ function prepare(
     previousValidUntilMs: token.previous_valid_until
       ? Date.parse(token.previous_valid_until)
       : null,
+    previousUntilFirstUse: token.previous_until_first_use === 1,
     revoked: token.revoked_at !== null,
     expiresAt: token.expires_at,
     expiresAtMs: token.expires_at ? Date.parse(token.expires_at) : null,
@@ -166,12 +195,21 @@ function prepare(
 
 /**
  * Verifies a presented secret in the documented order (docs/security.md "Order of checks"): syntax and checksum, digest look-up
- * (cached; a hit skips recomputing the checksum, see verify), revoked, expired, organization plan, source address. Permission and project
- * scope are checked where the request names its project. A store failure throws, so the
+ * (cached; a hit skips recomputing the checksum, see verify), revoked, a rotated-out secret past its grace, expired, organization plan,
+ * source address. Permission and project scope are checked where the request names its project. A store failure throws, so the
  * request fails closed (503) and never succeeds without the store.
  */
 export class TokenVerifier {
   private readonly lastDenialAudit = new Map<string, number>();
+  private readonly lastSupersededNotice = new Map<string, number>();
+  /**
+   * Token id → the digest key of the current secret whose first use ended the previous
+   * secret's grace here: set at that use, before the store says so, so that this instance
+   * refuses the previous secret at once, cached or not; also what keeps the store update to
+   * one per token.
+   */
+  private readonly graceEndedBy = new Map<string, string>();
+  private readonly background = new Set<Promise<unknown>>();
   private readonly shared = new SharedValues();
 
   constructor(
@@ -185,9 +223,29 @@ export class TokenVerifier {
       failures: FailureLimiter;
       /** Digests recently looked up and not found. */
       unknown: RecentDigests;
+      /** Evicts a token's verifications on every instance; without it, in this cache only. */
+      invalidate?: TokenInvalidation;
+      /** Records a use of a rotated-out secret (sampled per token per minute here). */
+      onSupersededUse?: (use: SupersededUse) => Promise<unknown>;
       onError?: (error: unknown) => void;
     },
   ) {}
+
+  /**
+   * Resolves once the writes that verifications started off the request path (denial audits,
+   * grace ends, superseded-secret records) have ended, those started meanwhile included.
+   */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /** Runs `work` without the request waiting for it; a failure goes to onError. */
+  private offPath(work: Promise<unknown>): void {
+    const tracked: Promise<unknown> = work
+      .catch((error: unknown) => this.deps.onError?.(error))
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
 
   /**
    * A cache hit is answered synchronously, with no store query and no promise; a miss reads
@@ -231,11 +289,39 @@ export class TokenVerifier {
     const found = await findTokenForAuth(this.deps.store.db, hex);
     if (!found) {
       this.deps.unknown.add(key, nowMs);
-      return this.deny('TOKEN_INVALID', null, meta);
+      return this.missed(kind, hex, nowMs, meta);
     }
     const token = prepare(found, { key, hex }, this.shared);
     this.deps.cache.set(key, token, nowMs, generation);
     return this.check(token, kind, key, nowMs, meta);
+  }
+
+  /**
+   * A digest that is neither a current nor a previous secret. One that a rotation replaced
+   * is TOKEN_ROTATED (TOKEN_REVOKED once its token is revoked, as for a previous secret), so
+   * that whoever still sends it learns to take the new one; anything else is TOKEN_INVALID.
+   * superseded_secrets is read only here: never for a secret that works, cached or not.
+   */
+  private async missed(
+    kind: TokenKind,
+    hex: string,
+    nowMs: number,
+    meta: RequestMeta,
+  ): Promise<Verification> {
+    const superseded = await findSupersededSecret(this.deps.store.db, hex);
+    if (!superseded || superseded.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
+    if (superseded.revoked) {
+      const { tokenId, name, orgId } = superseded;
+      const denied: DeniedToken = {
+        tokenId,
+        name,
+        orgId,
+        kind: kind === 'organization' ? kind : 'personal',
+      };
+      return this.deny('TOKEN_REVOKED', denied, meta);
+    }
+    this.noticeSuperseded(superseded, hex, nowMs, meta);
+    return this.deny('TOKEN_ROTATED', null, meta);
   }
 
   /** Seconds the request's address must wait, or 0 while it is under its limit. */
@@ -252,11 +338,10 @@ export class TokenVerifier {
   ): Verification {
     if (token.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
     if (token.revoked) return this.deny('TOKEN_REVOKED', token, meta);
-    if (key !== token.digestKey) {
-      // The secret replaced by the last rotation: valid only during its grace period.
-      if (token.previousValidUntilMs === null || nowMs >= token.previousValidUntilMs) {
-        return this.deny('TOKEN_INVALID', null, meta);
-      }
+    if (key !== token.digestKey && !this.previousInGrace(token, nowMs)) {
+      // The secret replaced by the last rotation, past its grace period.
+      this.noticeSuperseded(token, digestHex(key), nowMs, meta);
+      return this.deny('TOKEN_ROTATED', null, meta);
     }
     if (token.expiresAtMs !== null && nowMs >= token.expiresAtMs) {
       return this.deny('TOKEN_EXPIRED', token, meta);
@@ -272,9 +357,78 @@ export class TokenVerifier {
       return this.deny('TOKEN_INVALID', null, meta);
     }
 
+    if (token.previousUntilFirstUse && key === token.digestKey) {
+      this.endPreviousGrace(token, nowMs, meta);
+    }
     this.deps.usage.record(token.tokenId, nowMs, meta.ip, meta.userAgent);
     this.deps.telemetry.authentication('ok');
     return { ok: true, token };
+  }
+
+  /** Whether the token's previous secret is still accepted (a look-up by it found the token). */
+  private previousInGrace(token: CachedToken, nowMs: number): boolean {
+    if (token.previousValidUntilMs === null || nowMs >= token.previousValidUntilMs) return false;
+    return this.graceEndedBy.get(token.tokenId) !== token.digestKey;
+  }
+
+  /**
+   * The first successful use of a secret whose rotation kept the previous one until then
+   * (graceUntilFirstUse): off the request path, ends that grace in the store (one conditional
+   * update, so one instance ends it and records token.grace_ended), then evicts the token on
+   * every instance, so that a cached verification of the previous secret is not served again.
+   * This instance refuses the previous secret from this moment on. A failed write forgets the
+   * end here, and the next use tries again.
+   */
+  private endPreviousGrace(token: CachedToken, nowMs: number, meta: RequestMeta): void {
+    if (!this.previousInGrace(token, nowMs)) return;
+    if (this.graceEndedBy.size >= maxTrackedTokens) this.graceEndedBy.clear();
+    this.graceEndedBy.set(token.tokenId, token.digestKey);
+    const at = new Date(nowMs).toISOString();
+    const party = { type: partyType(token.kind), id: token.tokenId, name: token.name };
+    const ending = this.deps.store.db.transaction().execute(async (db) => {
+      const use = { tokenId: token.tokenId, digest: digestHex(token.digestKey), at };
+      if (!(await endGraceAtFirstUse(db, use))) return false;
+      await recordAudit(db, {
+        orgId: token.orgId,
+        at,
+        action: 'token.grace_ended',
+        actor: party,
+        target: party,
+        meta,
+        details: { previousValidUntil: at },
+      });
+      return true;
+    });
+    this.offPath(
+      ending.then(
+        (ended) => {
+          if (ended) (this.deps.invalidate ?? this.deps.cache).token(token.tokenId);
+        },
+        (error: unknown) => {
+          if (this.graceEndedBy.get(token.tokenId) === token.digestKey) {
+            this.graceEndedBy.delete(token.tokenId);
+          }
+          throw error;
+        },
+      ),
+    );
+  }
+
+  /** Hands a rotated-out secret's use to its record, at most once per token a minute from here. */
+  private noticeSuperseded(
+    token: { tokenId: string; name: string },
+    digest: string,
+    nowMs: number,
+    meta: RequestMeta,
+  ): void {
+    const record = this.deps.onSupersededUse;
+    if (!record) return;
+    const last = this.lastSupersededNotice.get(token.tokenId);
+    if (last !== undefined && nowMs - last < supersededSampleMs) return;
+    if (this.lastSupersededNotice.size >= maxTrackedTokens) this.lastSupersededNotice.clear();
+    this.lastSupersededNotice.set(token.tokenId, nowMs);
+    const use = { tokenId: token.tokenId, tokenName: token.name, digest, meta, atMs: nowMs };
+    this.offPath(record(use));
   }
 
   /**
@@ -284,7 +438,7 @@ export class TokenVerifier {
    */
   private deny(
     code: DenialCode,
-    token: CachedToken | null,
+    token: DeniedToken | null,
     meta: RequestMeta,
     message?: string,
   ): Verification {
@@ -303,22 +457,24 @@ export class TokenVerifier {
   }
 
   /** Records token.auth_denied, sampled, off the request path. */
-  private auditDenial(code: DenialCode, token: CachedToken, meta: RequestMeta): void {
+  private auditDenial(code: DenialCode, token: DeniedToken, meta: RequestMeta): void {
     const key = `${token.tokenId}:${code}`;
     const nowMs = this.deps.clock.nowMs();
     const last = this.lastDenialAudit.get(key);
     if (last !== undefined && nowMs - last < denialSampleMs) return;
-    if (this.lastDenialAudit.size > 10_000) this.lastDenialAudit.clear();
+    if (this.lastDenialAudit.size > maxTrackedTokens) this.lastDenialAudit.clear();
     this.lastDenialAudit.set(key, nowMs);
-    const type = token.kind === 'organization' ? 'organization_token' : 'personal_access_token';
-    recordAudit(this.deps.store.db, {
-      orgId: token.orgId,
-      at: new Date(nowMs).toISOString(),
-      action: 'token.auth_denied',
-      actor: { type, id: token.tokenId, name: token.name },
-      target: { type, id: token.tokenId, name: token.name },
-      meta,
-      details: { code },
-    }).catch((error: unknown) => this.deps.onError?.(error));
+    const party = { type: partyType(token.kind), id: token.tokenId, name: token.name };
+    this.offPath(
+      recordAudit(this.deps.store.db, {
+        orgId: token.orgId,
+        at: new Date(nowMs).toISOString(),
+        action: 'token.auth_denied',
+        actor: party,
+        target: party,
+        meta,
+        details: { code },
+      }),
+    );
   }
 }

@@ -200,3 +200,18 @@ export function requirePlan(org: OrgRow, feature: PlanFeature): void {
     throw new AppError('PLAN_REQUIRED', planRequiredMessage(feature));
   }
 }
+
+/**
+ * Management of what holds secrets (tokens, webhooks, notifications): a person signed in
+ * with a session, admin of the organization.
+ */
+export async function adminAccess(
+  deps: ServiceDeps,
+  actor: Actor,
+  ref: { org: string },
+): Promise<OrgAccess> {
+  requireSessionUser(actor);
+  const access = await orgAccess(deps, actor, ref.org);
+  requireOrgAdmin(access);
+  return access;
+}

@@ -3,6 +3,7 @@ import type { PasswordHasher } from '../domain/passwords.js';
 import type { RateLimits } from '../runtime/rate-limits.js';
 import type { TokenInvalidation } from '../runtime/verification-cache.js';
 import type { Store } from '../store/db.js';
+import type { NotifyConfig } from './notifications.js';
 
 /** Session lifetimes (docs/security.md "Sessions"). */
 export interface SessionPolicy {
@@ -20,6 +21,7 @@ export interface ServiceDeps {
   sessions: SessionPolicy;
   invalidate: TokenInvalidation;
   limits: RateLimits;
+  notify: NotifyConfig;
 }
 
 export function isoNow(deps: { clock: Clock }): string {

@@ -1,8 +1,9 @@
 import type { NewOrgToken, OrgToken, OrgTokenChange } from '../contract/tokens.js';
-import type { Actor, Caller } from '../domain/actors.js';
+import type { Caller } from '../domain/actors.js';
 import { parseCidrs } from '../domain/cidr.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { staleCutoff } from '../domain/notifications.js';
 import type { Plan } from '../domain/organizations.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import type { Permission } from '../domain/permissions.js';
@@ -17,6 +18,7 @@ import {
 } from '../domain/token-policy.js';
 import { expiringWindowMs, type TokenStatus, tokenStatus } from '../domain/token-status.js';
 import type { Store } from '../store/db.js';
+import { insertSupersededSecret } from '../store/superseded-secrets.js';
 import {
   dailyUsage,
   findPolicy,
@@ -24,18 +26,14 @@ import {
   insertToken,
   listTokens,
   type TokenRow,
+  updateLiveToken,
   updateToken,
   upsertPolicy,
 } from '../store/tokens.js';
-import {
-  type OrgAccess,
-  orgAccess,
-  requireOrgAdmin,
-  requirePlan,
-  requireSessionUser,
-} from './access.js';
+import { adminAccess, type OrgAccess, requirePlan } from './access.js';
 import { audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
+import { emitEvent, preferencesFor } from './notifications.js';
 import { checkProjectScope } from './projects.js';
 import type { OrgRef, OrgTokenRef, PageRequest } from './refs.js';
 import { newTokenRow } from './token-rows.js';
@@ -60,13 +58,18 @@ export function presentOrgToken(
   now: Date,
   usage: number[],
   suspended: boolean,
+  staleAfterDays: number | null,
 ): OrgToken {
+  const status = tokenStatus(
+    { revokedAt: row.revoked_at, expiresAt: row.expires_at, suspended },
+    now,
+  );
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     hint: row.hint,
-    status: tokenStatus({ revokedAt: row.revoked_at, expiresAt: row.expires_at, suspended }, now),
+    status,
     permissions: JSON.parse(row.permissions) as Permission[],
     projects: JSON.parse(row.projects) as ProjectScope,
     expiresAt: row.expires_at,
@@ -79,6 +82,11 @@ export function presentOrgToken(
     revokedAt: row.revoked_at,
     revokedBy: person(row.revoked_by, row.revoked_by_name),
     rotatedAt: row.rotated_at,
+    stale:
+      status !== 'revoked' &&
+      status !== 'expired' &&
+      staleAfterDays !== null &&
+      (row.last_used_at ?? row.created_at) < staleCutoff(now.getTime(), staleAfterDays),
     dailyUsage: usage,
   };
 }
@@ -104,16 +112,17 @@ export async function usageSeries(
 
 async function present(deps: ServiceDeps, access: OrgAccess, row: TokenRow): Promise<OrgToken> {
   const now = deps.clock.now();
-  const usage = await usageSeries(deps.store, [row.id], now);
-  return presentOrgToken(row, now, usage.get(row.id) ?? [], tokensSuspended(access.org));
-}
-
-/** Token management: a person signed in with a session, admin of the organization. */
-async function adminAccess(deps: ServiceDeps, actor: Actor, ref: OrgRef): Promise<OrgAccess> {
-  requireSessionUser(actor);
-  const access = await orgAccess(deps, actor, ref.org);
-  requireOrgAdmin(access);
-  return access;
+  const [usage, preferences] = await Promise.all([
+    usageSeries(deps.store, [row.id], now),
+    preferencesFor(deps.store.db, access.org.id),
+  ]);
+  return presentOrgToken(
+    row,
+    now,
+    usage.get(row.id) ?? [],
+    tokensSuspended(access.org),
+    preferences.staleAfterDays,
+  );
 }
 
 async function tokenIn(deps: ServiceDeps, access: OrgAccess, tokenId: string): Promise<TokenRow> {
@@ -187,7 +196,7 @@ export async function createOrgToken(
     });
   });
   return {
-    ...presentOrgToken(row, now, Array(usageDays).fill(0), tokensSuspended(access.org)),
+    ...presentOrgToken(row, now, Array(usageDays).fill(0), tokensSuspended(access.org), null),
     token: secret,
   };
 }
@@ -197,12 +206,18 @@ export async function pageOrgTokens(
   deps: ServiceDeps,
   caller: Caller,
   ref: OrgRef,
-  query: PageRequest & { status?: TokenStatus | undefined; q?: string | undefined },
+  query: PageRequest & {
+    status?: TokenStatus | undefined;
+    q?: string | undefined;
+    stale?: boolean | undefined;
+    expiringWithinDays?: number | undefined;
+  },
 ): Promise<Page<OrgToken>> {
   const access = await adminAccess(deps, caller.actor, ref);
   const now = deps.clock.now();
   const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : undefined;
   const suspended = tokensSuspended(access.org);
+  const { staleAfterDays } = await preferencesFor(deps.store.db, access.org.id);
   const rows = await listTokens(
     deps.store.db,
     {
@@ -212,6 +227,17 @@ export async function pageOrgTokens(
       q: query.q,
       now: now.toISOString(),
       soon: new Date(now.getTime() + expiringWindowMs).toISOString(),
+      stale:
+        query.stale === undefined
+          ? undefined
+          : {
+              stale: query.stale,
+              cutoff: staleAfterDays === null ? null : staleCutoff(now.getTime(), staleAfterDays),
+            },
+      expiresBefore:
+        query.expiringWithinDays === undefined
+          ? undefined
+          : new Date(now.getTime() + query.expiringWithinDays * 86_400_000).toISOString(),
     },
     { limit: query.limit, after },
   );
@@ -225,7 +251,7 @@ export async function pageOrgTokens(
     rows,
     query.limit,
     (row) => [row.id],
-    (row) => presentOrgToken(row, now, usage.get(row.id) ?? [], suspended),
+    (row) => presentOrgToken(row, now, usage.get(row.id) ?? [], suspended, staleAfterDays),
   );
 }
 
@@ -302,34 +328,90 @@ export async function revokeOrgToken(
   const access = await adminAccess(deps, actor, ref);
   const token = await tokenIn(deps, access, ref.tokenId);
   if (token.revoked_at) return present(deps, access, token);
-  const changes = await audited(deps, caller, async (tx) => {
-    const changes = { revoked_at: tx.at, revoked_by: actor.id, revoked_by_name: actor.name };
-    await updateToken(tx.db, token.id, changes);
+  const revoked = await audited(deps, caller, async (tx) => {
+    const changes = {
+      revoked_at: tx.at,
+      revoked_by: actor.id,
+      revoked_by_name: actor.name,
+      expiry_notice_at: null,
+    };
+    // Only the revocation that finds the token live writes its event: two at once make one.
+    if (!(await updateLiveToken(tx.db, token.id, changes))) return null;
+    const row = { ...token, ...changes };
     await tx.record({
       orgId: access.org.id,
       action: 'token.revoked',
       target: targetOf.orgToken(token),
     });
-    return changes;
+    await emitEvent(tx.db, deps.notify, {
+      org: access.org,
+      type: 'token.revoked',
+      token: row,
+      data: { revokedBy: { id: actor.id, name: actor.name } },
+      at: tx.at,
+    });
+    return row;
   });
   deps.invalidate.token(token.id);
-  return present(deps, access, { ...token, ...changes });
+  return present(deps, access, revoked ?? (await tokenIn(deps, access, token.id)));
+}
+
+/** The longest grace a rotation gives the previous secret, in seconds (docs/api.md "Tokens"). */
+const maxGraceSeconds = 86_400;
+/** The same with graceUntilFirstUse, and its default there. */
+const maxGraceUntilFirstUseSeconds = 604_800;
+
+/**
+ * The grace period a rotation asks for. A fixed grace is at most a day. With
+ * graceUntilFirstUse the new secret's first successful use ends it, so it may be as long as
+ * a week (the default there): long enough for a pipeline that runs weekly to pick up the new
+ * secret before the old one stops.
+ */
+function rotationGrace(input: {
+  gracePeriodSeconds?: number | undefined;
+  graceUntilFirstUse?: boolean | undefined;
+}): number {
+  if (input.graceUntilFirstUse) {
+    const grace = input.gracePeriodSeconds ?? maxGraceUntilFirstUseSeconds;
+    if (grace > maxGraceUntilFirstUseSeconds) {
+      throw invalid(
+        'gracePeriodSeconds',
+        `gracePeriodSeconds is at most ${maxGraceUntilFirstUseSeconds} with graceUntilFirstUse`,
+      );
+    }
+    return grace;
+  }
+  const grace = input.gracePeriodSeconds ?? 0;
+  if (grace > maxGraceSeconds) {
+    throw invalid(
+      'gracePeriodSeconds',
+      `gracePeriodSeconds is at most ${maxGraceSeconds}; up to ${maxGraceUntilFirstUseSeconds} needs graceUntilFirstUse: true`,
+    );
+  }
+  return grace;
 }
 
 /**
  * Replaces the secret, keeping id, name, scope and history. The previous secret stays valid
- * for `gracePeriodSeconds`, then never again. Without `expiresAt` the new secret gets the
- * lifetime the current one was issued with (since creation or the last rotation), counted
- * from now; no expiry stays no expiry.
+ * for `gracePeriodSeconds` (with `graceUntilFirstUse`, only until the new secret is first used
+ * successfully, if that comes sooner), never past the token's expiry, then never again; its
+ * digest is kept in superseded_secrets, so that it answers TOKEN_ROTATED ever after. Without
+ * `expiresAt` the new secret gets the lifetime the current one was issued with (since
+ * creation or the last rotation), counted from now; no expiry stays no expiry.
  */
 export async function rotateOrgToken(
   deps: ServiceDeps,
   caller: Caller,
   ref: OrgTokenRef,
-  input: { expiresAt?: string | null | undefined; gracePeriodSeconds?: number | undefined },
+  input: {
+    expiresAt?: string | null | undefined;
+    gracePeriodSeconds?: number | undefined;
+    graceUntilFirstUse?: boolean | undefined;
+  },
 ): Promise<OrgToken & { token: string }> {
   const access = await adminAccess(deps, caller.actor, ref);
   requirePlan(access.org, 'organizationTokens');
+  const grace = rotationGrace(input);
   const token = await tokenIn(deps, access, ref.tokenId);
   if (token.revoked_at) throw new AppError('CONFLICT', 'A revoked token cannot be rotated.');
   const now = deps.clock.now();
@@ -348,24 +430,46 @@ export async function rotateOrgToken(
               (Date.parse(token.expires_at) - Date.parse(token.rotated_at ?? token.created_at)),
           ).toISOString();
   const expiresAt = checkExpiry(requested, await policyOf(deps, access.org.id), now, 'expiresAt');
-  const grace = input.gracePeriodSeconds ?? 0;
   const graceEnd = previousSecretEnd(now, grace, token.expires_at);
+  const untilFirstUse = graceEnd !== null && input.graceUntilFirstUse === true;
   const secret = generateToken('organization');
   const changes = {
     digest: tokenDigest(secret),
     hint: tokenHint(secret),
     previous_digest: graceEnd === null ? null : token.digest,
     previous_valid_until: graceEnd,
+    previous_until_first_use: untilFirstUse ? 1 : 0,
     expires_at: expiresAt,
     rotated_at: now.toISOString(),
+    // A new expiry: its warnings start afresh.
+    expiry_notice_at: expiresAt === null ? null : now.toISOString(),
+    expiry_notice_days: null,
   };
   await audited(deps, { ...caller, at: changes.rotated_at }, async (tx) => {
     await updateToken(tx.db, token.id, changes);
+    await insertSupersededSecret(tx.db, {
+      digest: token.digest,
+      token_id: token.id,
+      superseded_at: tx.at,
+      noticed_at: null,
+    });
     await tx.record({
       orgId: access.org.id,
       action: 'token.rotated',
       target: targetOf.orgToken(token),
-      details: { gracePeriodSeconds: grace, previousValidUntil: graceEnd, expiresAt },
+      details: {
+        gracePeriodSeconds: grace,
+        graceUntilFirstUse: untilFirstUse,
+        previousValidUntil: graceEnd,
+        expiresAt,
+      },
+    });
+    await emitEvent(tx.db, deps.notify, {
+      org: access.org,
+      type: 'token.rotated',
+      token: { ...token, ...changes },
+      data: { previousValidUntil: graceEnd },
+      at: tx.at,
     });
   });
   deps.invalidate.token(token.id);

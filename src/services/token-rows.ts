@@ -48,5 +48,10 @@ export function newTokenRow(input: {
     revoked_by: null,
     revoked_by_name: null,
     rotated_at: null,
+    // The expiry scan looks at a new organization token with an expiry at once.
+    expiry_notice_at: input.kind === 'organization' && input.expiresAt ? input.createdAt : null,
+    expiry_notice_days: null,
+    stale_noticed_at: null,
+    previous_until_first_use: 0,
   };
 }

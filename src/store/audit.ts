@@ -8,7 +8,13 @@ export type AuditEventRow = Selectable<AuditEventsTable>;
 
 /** What an event is about. */
 export interface AuditTarget {
-  type: 'organization' | 'project' | 'user' | 'organization_token' | 'personal_access_token';
+  type:
+    | 'organization'
+    | 'project'
+    | 'user'
+    | 'organization_token'
+    | 'personal_access_token'
+    | 'webhook';
   id: string;
   name: string;
 }

@@ -4,6 +4,7 @@ import * as foundation from './migrations/20261129-0001-foundation.js';
 import * as tokens from './migrations/20261129-0002-tokens.js';
 import * as analyses from './migrations/20261129-0003-analyses.js';
 import * as narrowedPersonalTokens from './migrations/20261201-0004-narrowed-personal-tokens.js';
+import * as notifications from './migrations/20261202-0005-notifications.js';
 
 // Listed statically so the build needs no file-system scan and the order is explicit.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '20261129-0002-tokens': tokens,
   '20261129-0003-analyses': analyses,
   '20261201-0004-narrowed-personal-tokens': narrowedPersonalTokens,
+  '20261202-0005-notifications': notifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -157,3 +157,28 @@ export async function findOrgKeys(
     .execute();
   return new Map(rows.map((row) => [row.id, row.key]));
 }
+
+/**
+ * Who hears about a token by email: the organization's admins, and `alsoUserId` (the token's
+ * creator) while still a member; active accounts only.
+ */
+export async function notificationRecipients(
+  db: Kysely<Database>,
+  orgId: string,
+  alsoUserId: string | null,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('users.email')
+    .where('memberships.org_id', '=', orgId)
+    .where('users.active', '=', 1)
+    .where((eb) =>
+      alsoUserId === null
+        ? eb('memberships.role', '=', 'admin')
+        : eb.or([eb('memberships.role', '=', 'admin'), eb('memberships.user_id', '=', alsoUserId)]),
+    )
+    .orderBy('users.email')
+    .execute();
+  return rows.map((row) => row.email);
+}

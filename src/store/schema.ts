@@ -104,6 +104,14 @@ export interface TokensTable {
   revoked_by: string | null;
   revoked_by_name: string | null;
   rotated_at: string | null;
+  /** When the expiry scan next looks at the token (null: nothing left to send). */
+  expiry_notice_at: string | null;
+  /** The smallest expiry threshold (days) already sent since the expiry was set. */
+  expiry_notice_days: number | null;
+  /** When token.stale was sent for the current unused period; a use clears it. */
+  stale_noticed_at: string | null;
+  /** 1: the previous secret also ends at the first successful use of the current one. */
+  previous_until_first_use: number;
 }
 
 export interface TokenUsageDailyTable {
@@ -159,6 +167,72 @@ export interface AnalysisIssuesTable {
   line: number | null;
 }
 
+export interface NotificationSettingsTable {
+  org_id: string;
+  /** JSON array of days, descending. */
+  expiry_warning_days: string;
+  stale_after_days: number | null;
+  email_admins: number;
+  updated_at: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  description: string;
+  /** The signing secret (whsec_...): the server must sign with it, so it is kept as is. */
+  secret: string;
+  active: number;
+  created_at: string;
+  created_by: string | null;
+  created_by_name: string | null;
+  updated_at: string;
+}
+
+export interface OutboxEventsTable {
+  /** msg_...: the webhook-id of every delivery of it. */
+  id: string;
+  org_id: string;
+  type: string;
+  token_id: string | null;
+  /** JSON: the body every receiver gets. */
+  body: string;
+  created_at: string;
+}
+
+export interface OutboxDeliveriesTable {
+  id: string;
+  event_id: string;
+  org_id: string;
+  /** 'webhook' or 'email'. */
+  channel: string;
+  webhook_id: string | null;
+  /** The email address, for the email channel. */
+  recipient: string | null;
+  /** 'pending', 'delivered' or 'failed'. */
+  status: string;
+  attempts: number;
+  /** When a pending delivery is due; a claim moves it forward by the lease. */
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  created_at: string;
+}
+
+export interface SupersededSecretsTable {
+  /** SHA-256 of a secret a rotation replaced, hex. */
+  digest: string;
+  token_id: string;
+  superseded_at: string;
+  /** When its last use was recorded (sampled). */
+  noticed_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   orgs: OrgsTable;
@@ -172,4 +246,9 @@ export interface Database {
   quality_gates: QualityGatesTable;
   analyses: AnalysesTable;
   analysis_issues: AnalysisIssuesTable;
+  notification_settings: NotificationSettingsTable;
+  webhooks: WebhooksTable;
+  outbox_events: OutboxEventsTable;
+  outbox_deliveries: OutboxDeliveriesTable;
+  superseded_secrets: SupersededSecretsTable;
 }

@@ -1,4 +1,10 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import {
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { TokenStatus } from '../domain/token-status.js';
 import type { Database, TokenPoliciesTable, TokensTable } from './schema.js';
 
@@ -87,6 +93,13 @@ export interface TokenListFilter {
   now: string;
   /** now + the expiring window. */
   soon: string;
+  /**
+   * Only stale tokens (stale: true) or only others; `cutoff` is now minus the organization's
+   * staleAfterDays (null: it has none, and no token is stale).
+   */
+  stale?: { stale: boolean; cutoff: string | null } | undefined;
+  /** Only unrevoked tokens expiring after now and at or before this. */
+  expiresBefore?: string | undefined;
 }
 
 /** Tokens newest first (ids sort by creation), after the id `after`; `limit + 1` rows. */
@@ -114,6 +127,13 @@ export async function listTokens(
     const escaped = filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
     query = query.where(sql<boolean>`lower(name) like ${`%${escaped}%`} escape '\\'`);
   }
+  if (filter.stale) query = staleFilter(query, filter.stale, filter.now);
+  if (filter.expiresBefore !== undefined) {
+    query = query
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', filter.now)
+      .where('expires_at', '<=', filter.expiresBefore);
+  }
   switch (filter.status) {
     case 'revoked':
       query = query.where('revoked_at', 'is not', null);
@@ -139,6 +159,43 @@ export async function listTokens(
       break;
   }
   return query.execute();
+}
+
+/**
+ * The last activity of a token: its last use, or its creation if it was never used. The
+ * stale scan's index is on this expression (migration 0005).
+ */
+export const lastActivity = sql<string>`coalesce(tokens.last_used_at, tokens.created_at)`;
+
+function staleFilter<Q extends SelectQueryBuilder<Database, 'tokens', TokenRow>>(
+  query: Q,
+  { stale, cutoff }: { stale: boolean; cutoff: string | null },
+  now: string,
+): Q {
+  const isStale = (eb: ExpressionBuilder<Database, 'tokens'>) =>
+    cutoff === null
+      ? eb.val(false)
+      : eb.and([
+          eb('revoked_at', 'is', null),
+          eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+          eb(lastActivity, '<', cutoff),
+        ]);
+  return query.where((eb) => (stale ? isStale(eb) : eb.not(isStale(eb)))) as Q;
+}
+
+/** Changes a token that is not revoked; false when it was (or is gone). */
+export async function updateLiveToken(
+  db: Kysely<Database>,
+  id: string,
+  changes: Partial<Omit<TokenRow, 'id' | 'kind' | 'org_id' | 'user_id'>>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('tokens')
+    .set(changes)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export function updateToken(
@@ -187,11 +244,13 @@ export async function applyUsage(db: Kysely<Database>, usage: TokenUsage[]): Pro
     const rows = sql.join(
       batch.map((u) => sql`(${u.tokenId}, ${u.lastUsedAt}, ${u.ip}, ${u.userAgent})`),
     );
-    // A CTE names the VALUES columns the same way on SQLite and PostgreSQL.
+    // A CTE names the VALUES columns the same way on SQLite and PostgreSQL. A use starts a
+    // new unused period: the stale notice of the last one is cleared.
     await sql`
       with v(id, at, ip, agent) as (values ${rows})
       update tokens
-      set last_used_at = v.at, last_used_ip = v.ip, last_used_user_agent = v.agent
+      set last_used_at = v.at, last_used_ip = v.ip, last_used_user_agent = v.agent,
+        stale_noticed_at = null
       from v
       where tokens.id = v.id and (tokens.last_used_at is null or tokens.last_used_at < v.at)
     `.execute(db);

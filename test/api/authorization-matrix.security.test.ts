@@ -103,6 +103,26 @@ const matrix: Record<string, string> = {
     '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
   'PUT /api/v1/orgs/{org}/token-policy':
     '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'GET /api/v1/orgs/{org}/notification-settings':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'PUT /api/v1/orgs/{org}/notification-settings':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'GET /api/v1/orgs/{org}/webhooks':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'POST /api/v1/orgs/{org}/webhooks':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 201 404 201',
+  'GET /api/v1/orgs/{org}/webhooks/{webhookId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'PATCH /api/v1/orgs/{org}/webhooks/{webhookId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'DELETE /api/v1/orgs/{org}/webhooks/{webhookId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 204 404 204',
+  'POST /api/v1/orgs/{org}/webhooks/{webhookId}/ping':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 202 404 202',
+  'GET /api/v1/orgs/{org}/webhooks/{webhookId}/deliveries':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'POST /api/v1/orgs/{org}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 202 404 202',
   'GET /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'POST /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 201 201 201 201',
   'DELETE /api/v1/user/tokens/{tokenId}':
@@ -128,6 +148,9 @@ const matrix: Record<string, string> = {
   'GET /api/user_tokens/search': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'DELETE /api/v1/session': '401 401 401 401 401 403 403 403 403 403 403 403 204 204 204 204',
 };
+
+// A public address as a literal: a webhook URL that passes the address rules with no DNS.
+const webhookUrl = 'https://93.184.215.14/hooks/orgtoken';
 
 function expected(route: string): Record<Principal, number> {
   const row = matrix[route]?.split(/\s+/).map(Number) ?? [];
@@ -256,6 +279,21 @@ describeEachEngine('authorization matrix', (engine) => {
         ? (await createPersonalToken(t, member)).id
         : (await createOrgToken(t, admin, orgKey, { expiresAt: null })).id;
     }
+    if (operation.path.includes('{webhookId}')) {
+      const hook = await t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${orgKey}/webhooks`,
+        payload: { url: webhookUrl, events: ['*'] },
+      });
+      values.webhookId = hook.json().id;
+      if (operation.path.includes('{deliveryId}')) {
+        const ping = await t.request(admin, {
+          method: 'POST',
+          url: `/api/v1/orgs/${orgKey}/webhooks/${values.webhookId}/ping`,
+        });
+        values.deliveryId = ping.json().id;
+      }
+    }
     let query = '';
     if (key === 'POST /api/user_tokens/revoke') {
       query = `?name=${(await createPersonalToken(t, member)).body.name}`;
@@ -307,6 +345,13 @@ describeEachEngine('authorization matrix', (engine) => {
       'POST /api/v1/orgs/{org}/tokens/{tokenId}/rotate': {},
       'PUT /api/v1/orgs/{org}/token-policy': { maxLifetimeDays: null, requireExpiry: false },
       'POST /api/v1/user/tokens': { name: unique('pt-'), expiresAt: null },
+      'PUT /api/v1/orgs/{org}/notification-settings': {
+        expiryWarningDays: [30, 7, 1],
+        staleAfterDays: 60,
+        emailAdmins: true,
+      },
+      'POST /api/v1/orgs/{org}/webhooks': { url: webhookUrl, events: ['*'] },
+      'PATCH /api/v1/orgs/{org}/webhooks/{webhookId}': { description: 'edited' },
     };
     return key in bodies ? { url, payload: bodies[key] } : { url };
   }

@@ -228,7 +228,7 @@ describeEachEngine('organization tokens: lifecycle', (engine) => {
     t.clock.advance(1);
     const after = await withToken(t, old, { url: '/api/v1/me' });
     expect(after.statusCode).toBe(401);
-    expect(after.json().error.code).toBe('TOKEN_INVALID');
+    expect(after.json().error.code).toBe('TOKEN_ROTATED');
     expect((await withToken(t, fresh, { url: '/api/v1/me' })).statusCode).toBe(200);
   });
 

@@ -41,7 +41,7 @@ describeEachEngine('rotation: grace never extends a life', (engine) => {
     // One hour after rotation the old secret's own life is over, 23 hours before the grace.
     const after = await me(old);
     expect(after.statusCode).toBe(401);
-    expect(after.json().error.code).toBe('TOKEN_INVALID');
+    expect(after.json().error.code).toBe('TOKEN_ROTATED');
     expect((await me(fresh)).statusCode).toBe(200);
     t.clock.advance(22 * hourMs);
     expect((await me(old)).statusCode).toBe(401);

@@ -142,6 +142,47 @@ const rules: Record<string, Rule> = {
     admin: 'org',
     body: { maxLifetimeDays: null, requireExpiry: false },
   },
+  'GET /api/v1/orgs/{org}/notification-settings': { auth: 'required', scope: 'org', admin: 'org' },
+  'PUT /api/v1/orgs/{org}/notification-settings': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { expiryWarningDays: [14], staleAfterDays: 90, emailAdmins: false },
+  },
+  'GET /api/v1/orgs/{org}/webhooks': { auth: 'required', scope: 'org', admin: 'org' },
+  'POST /api/v1/orgs/{org}/webhooks': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { url: 'https://93.184.215.14/hooks/other', events: ['token.expiring'] },
+  },
+  'GET /api/v1/orgs/{org}/webhooks/{webhookId}': { auth: 'required', scope: 'org', admin: 'org' },
+  'PATCH /api/v1/orgs/{org}/webhooks/{webhookId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { description: 'renamed' },
+  },
+  'DELETE /api/v1/orgs/{org}/webhooks/{webhookId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'POST /api/v1/orgs/{org}/webhooks/{webhookId}/ping': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'GET /api/v1/orgs/{org}/webhooks/{webhookId}/deliveries': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'POST /api/v1/orgs/{org}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
   'GET /api/v1/user/tokens': { auth: 'required' },
   'POST /api/v1/user/tokens': { auth: 'required', body: { name: 'my-token', expiresAt: null } },
   'DELETE /api/v1/user/tokens/{tokenId}': { auth: 'required' },
@@ -217,6 +258,8 @@ describeEachEngine('access rules of every route', (engine) => {
       userId: member.user.id,
       tokenId: seeded.tokenId,
       personalTokenId: personal.json().id,
+      webhookId: seeded.webhookId,
+      deliveryId: seeded.deliveryId,
     };
     snapshot = () => storeDigest(t.store);
   });

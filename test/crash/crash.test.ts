@@ -10,6 +10,7 @@ import {
   signedIn,
   startServerProcess,
 } from '../helpers/server-process.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 // Crash safety: a workload of create, rotate, revoke and upload runs against a real server
 // that is killed with SIGKILL at random moments (each after some acknowledged work) and restarted, again and again. After each
@@ -57,10 +58,16 @@ describeEachEngine('crash safety', (engine: Engine) => {
   it(`keeps every acknowledged write through ${kills} SIGKILLs`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgtoken-crash-'));
     const database = await freshDatabaseUrl(engine, join(dir, 'crash.db'));
+    // Every rotation and revocation writes an outbox event that a webhook receiver here gets,
+    // while the server is killed with events pending and in flight.
+    const receiver = await startWebhookReceiver({ maxDelayMs: 30 });
     const env = {
       ...serverEnv(database.url, admin),
       // The checks present many refused secrets from one address on purpose.
       ORGTOKEN_TOKEN_FAILURE_LIMIT: '1000000',
+      ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'true',
+      ORGTOKEN_JOBS_INTERVAL_SECONDS: '1',
+      ORGTOKEN_WEBHOOK_RETRY_SECONDS: '1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1',
     };
     const tokens: TrackedToken[] = [];
     const analyses = new Map<string, number>();
@@ -68,6 +75,11 @@ describeEachEngine('crash safety', (engine: Engine) => {
     let session = await signedIn(server.url, admin);
     await session.call('POST', '/api/v1/orgs', { key: 'crash', name: 'Crash', plan: 'team' });
     await session.call('POST', '/api/v1/orgs/crash/projects', { key: 'app', name: 'App' });
+    const hook = await session.call('POST', '/api/v1/orgs/crash/webhooks', {
+      url: receiver.url,
+      events: ['*'],
+    });
+    expect(hook.status).toBe(201);
     let acknowledged = 0;
 
     try {
@@ -200,8 +212,26 @@ describeEachEngine('crash safety', (engine: Engine) => {
         expect(response.status, 'an acknowledged analysis is gone').toBe(200);
         expect((response.body.summary as { errors: number }).errors).toBe(errors);
       }
+      // Every event in the outbox reaches the receiver, at least once, whatever the kills
+      // interrupted: a claim of a killed server comes due again when its lease ends.
+      const pending = async () => {
+        const store = openStore(database.url);
+        try {
+          const rows = await store.db.selectFrom('outbox_events').select('id').execute();
+          const received = new Set(receiver.received.map((hook) => hook.id));
+          return rows.filter((row) => !received.has(row.id)).length;
+        } finally {
+          await store.close();
+        }
+      };
+      const deadline = Date.now() + 90_000;
+      while ((await pending()) > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(await pending(), 'an outbox event was never delivered').toBe(0);
     } finally {
       await server.stop();
+      await receiver.close();
     }
 
     // No orphan and no half-written analysis in the store itself.
@@ -235,6 +265,24 @@ describeEachEngine('crash safety', (engine: Engine) => {
       const tokensStored = await store.db.selectFrom('tokens').select('id').execute();
       expect(events.filter((e) => e.action === 'token.created')).toHaveLength(tokensStored.length);
       expect(events.filter((e) => e.action === 'analysis.created')).toHaveLength(issues.length);
+      // No event without its cause and no cause without its event: each rotation and
+      // revocation's audit event and its outbox event committed together.
+      for (const action of ['token.rotated', 'token.revoked'] as const) {
+        const causes = await store.db
+          .selectFrom('audit_events')
+          .select('target_id')
+          .where('action', '=', action)
+          .orderBy('target_id')
+          .execute();
+        const outbox = await store.db
+          .selectFrom('outbox_events')
+          .select('token_id as target_id')
+          .where('type', '=', action)
+          .orderBy('token_id')
+          .execute();
+        expect(outbox, `${action}: events and causes differ`).toEqual(causes);
+        expect(causes.length).toBeGreaterThan(0);
+      }
     } finally {
       await store.close();
       await database.drop();

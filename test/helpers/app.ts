@@ -131,6 +131,8 @@ export async function createTestApp(
     webRoot?: string;
     /** The ingest pool's limits and worker (the ingest suites hold it busy or crash it). */
     ingest?: AppDeps['ingest'];
+    /** Mail, webhook transport and retries (the notification suites). */
+    notifications?: AppDeps['notifications'];
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -160,6 +162,7 @@ export async function createTestApp(
     },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.ingest === undefined ? {} : { ingest: options.ingest }),
+    ...(options.notifications === undefined ? {} : { notifications: options.notifications }),
     webRoot: options.webRoot ?? false,
     // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
     checkDeclaredStatuses: true,

@@ -15,7 +15,13 @@ export async function seedRouteObjects(
   t: TestApp,
   admin: TestSession,
   orgKey: string,
-): Promise<{ projectKey: string; tokenId: string; analysisId: string }> {
+): Promise<{
+  projectKey: string;
+  tokenId: string;
+  analysisId: string;
+  webhookId: string;
+  deliveryId: string;
+}> {
   await t.request(admin, {
     method: 'POST',
     url: `/api/v1/orgs/${orgKey}/projects`,
@@ -36,5 +42,21 @@ export async function seedRouteObjects(
     url: `/api/v1/orgs/${orgKey}/projects/existing/analyses?format=sarif`,
     payload: emptySarif,
   });
-  return { projectKey: 'existing', tokenId: token.json().id, analysisId: analysis.json().id };
+  const webhook = await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/webhooks`,
+    // A public address as a literal: it passes the address rules without DNS.
+    payload: { url: 'https://93.184.215.14/hooks/orgtoken', events: ['*'] },
+  });
+  const ping = await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/webhooks/${webhook.json().id}/ping`,
+  });
+  return {
+    projectKey: 'existing',
+    tokenId: token.json().id,
+    analysisId: analysis.json().id,
+    webhookId: webhook.json().id,
+    deliveryId: ping.json().id,
+  };
 }

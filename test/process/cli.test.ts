@@ -314,7 +314,7 @@ describe('the orgtoken command against a real server process', () => {
       expect(rotated.stderr).toContain('it will not be shown again');
       const old = await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: token.token });
       expect(old.code).toBe(2);
-      expect(old.stderr).toContain('TOKEN_INVALID');
+      expect(old.stderr).toContain('TOKEN_ROTATED');
 
       const revoked = await runCli(
         ['tokens', 'revoke', token.id, '--org', 'acme', '--json'],
@@ -330,6 +330,66 @@ describe('the orgtoken command against a real server process', () => {
       for (const result of [listed, searched, table, shown, details, edited, revoked]) {
         expect(`${result.stdout}${result.stderr}`).not.toMatch(anySecret);
       }
+    });
+
+    it('lists expiring and stale tokens with --expiring and --stale, and rotates with --grace-until-first-use', async () => {
+      const made = await runCli(
+        [
+          'tokens',
+          'create',
+          '--org',
+          'acme',
+          '--name',
+          'soon-bot',
+          '--permission',
+          'analysis:execute',
+          '--all-projects',
+          '--expires-in-days',
+          '20',
+          '--json',
+        ],
+        session,
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const token = JSON.parse(made.stdout) as Token;
+      const ids = async (...flags: string[]) => {
+        const listed = await runCli(
+          ['tokens', 'list', '--org', 'acme', '--json', ...flags],
+          session,
+        );
+        expect(listed.code, listed.stderr).toBe(0);
+        return (JSON.parse(listed.stdout) as Token[]).map((t) => t.id);
+      };
+      expect(await ids('--expiring')).toContain(token.id);
+      expect(await ids('--expiring', '10')).not.toContain(token.id);
+      // Nothing has been unused for 60 days on a server that just started.
+      expect(await ids('--stale')).toEqual([]);
+      const none = await runCli(['tokens', 'list', '--org', 'acme', '--stale'], session);
+      expect(none.stdout).toContain('No organization tokens.');
+
+      const rotated = await runCli(
+        ['tokens', 'rotate', token.id, '--org', 'acme', '--grace-until-first-use', '--json'],
+        session,
+      );
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const fresh = (JSON.parse(rotated.stdout) as Token).token;
+      // The old secret works until the new one is first used, then it is TOKEN_ROTATED.
+      expect((await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: token.token })).code).toBe(0);
+      expect((await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: fresh })).code).toBe(0);
+      let old = await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: token.token });
+      for (let i = 0; i < 20 && old.code === 0; i++) {
+        // The grace ends off the request path, a moment after the first use.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        old = await runCli(['whoami'], { ...env, ORGTOKEN_TOKEN: token.token });
+      }
+      expect(old.code).toBe(2);
+      expect(old.stderr).toContain('TOKEN_ROTATED');
+      const tooLong = await runCli(
+        ['tokens', 'rotate', token.id, '--org', 'acme', '--grace-period-seconds', '90000'],
+        session,
+      );
+      expect(tooLong.code).toBe(2);
+      expect(tooLong.stderr).toContain('graceUntilFirstUse');
     });
 
     it('prints the secret alone on stdout for people, and the rest on stderr', async () => {

@@ -138,4 +138,8 @@ export function expiryFrom(options: ExpiryOptions, now = Date.now()): string | n
   return new Date(now + options.expiresInDays * dayMs + 60_000).toISOString();
 }
 
-export const gracePeriodSeconds = integer(0, 86400);
+/** Up to a day, or up to 7 days with --grace-until-first-use (the server checks which). */
+export const gracePeriodSeconds = integer(0, 604800);
+
+/** --expiring [days]: within this many days, 30 when the flag comes alone. */
+export const expiringDays = integer(1, 3650);

@@ -8,7 +8,7 @@ export function tokenTable(tokens: OrgToken[]): string {
     tokens.map((token) => [
       token.id,
       token.name,
-      token.status,
+      token.stale ? `${token.status}, stale` : token.status,
       token.permissions.join(','),
       formatScope(token.projects),
       formatTime(token.expiresAt),
@@ -25,7 +25,7 @@ export function tokenDetails(token: OrgToken): string {
     ['name', token.name],
     ['description', token.description || '-'],
     ['hint', `${token.hint}…`],
-    ['status', token.status],
+    ['status', token.stale ? `${token.status}, stale (unused for the stale period)` : token.status],
     ['permissions', token.permissions.join(', ')],
     ['projects', formatScope(token.projects)],
     ['allowed CIDRs', token.allowedCidrs.join(', ') || 'any address'],

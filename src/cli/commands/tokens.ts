@@ -11,6 +11,7 @@ import {
   type AttributeOptions,
   attributesFrom,
   type ExpiryOptions,
+  expiringDays,
   expiryFrom,
   gracePeriodSeconds,
   scopeFrom,
@@ -114,18 +115,39 @@ export function registerTokenCommands(program: Command): void {
   tokenCommand(tokens, 'list', 'list the organization tokens, newest first')
     .addOption(new Option('--status <status>', 'only tokens in this status').choices(tokenStatuses))
     .option('--search <text>', 'only tokens whose name contains this')
+    .option('--stale', "only tokens unused for the organization's stale period")
+    .addOption(
+      new Option('--expiring [days]', 'only live tokens that expire within this many days')
+        .argParser(expiringDays)
+        .preset(30),
+    )
     .action(
-      run(async (options: OrgOptions & { status?: string; search?: string }) => {
-        const query = { status: options.status, q: options.search };
-        const found = await asPerson(options, async (client) => {
-          const found = await listAll(client, tokensPath(options.org), query);
-          await noteSuspension(client, options.org, found);
-          return found;
-        });
-        if (options.json) printJson(found);
-        else printLines(found.length === 0 ? 'No organization tokens.' : tokenTable(found));
-        return 0;
-      }),
+      run(
+        async (
+          options: OrgOptions & {
+            status?: string;
+            search?: string;
+            stale?: boolean;
+            expiring?: number;
+          },
+        ) => {
+          const query = {
+            status: options.status,
+            q: options.search,
+            stale: options.stale ? 'true' : undefined,
+            expiringWithinDays:
+              options.expiring === undefined ? undefined : String(options.expiring),
+          };
+          const found = await asPerson(options, async (client) => {
+            const found = await listAll(client, tokensPath(options.org), query);
+            await noteSuspension(client, options.org, found);
+            return found;
+          });
+          if (options.json) printJson(found);
+          else printLines(found.length === 0 ? 'No organization tokens.' : tokenTable(found));
+          return 0;
+        },
+      ),
     );
 
   const create = tokenCommand(tokens, 'create', 'create an organization token; prints its secret');
@@ -182,21 +204,28 @@ export function registerTokenCommands(program: Command): void {
     tokens,
     'rotate <tokenId>',
     'replace the secret; without an expiry flag the token keeps its lifetime, counted from now',
-  ).addOption(
-    new Option(
-      '--grace-period-seconds <seconds>',
-      'how long the previous secret stays valid (0 to 86400, default 0)',
-    ).argParser(gracePeriodSeconds),
-  );
+  )
+    .addOption(
+      new Option(
+        '--grace-period-seconds <seconds>',
+        'how long the previous secret stays valid (0 to 86400, default 0; up to 604800 with --grace-until-first-use, default 604800 then)',
+      ).argParser(gracePeriodSeconds),
+    )
+    .option(
+      '--grace-until-first-use',
+      'keep the previous secret valid until the new one is first used (or the grace period ends)',
+    );
   withExpiryFlags(rotate).action(
     run(
       async (
         tokenId: string,
-        options: OrgOptions & ExpiryOptions & { gracePeriodSeconds?: number },
+        options: OrgOptions &
+          ExpiryOptions & { gracePeriodSeconds?: number; graceUntilFirstUse?: boolean },
       ) => {
         const body = {
           expiresAt: expiryFrom(options),
           gracePeriodSeconds: options.gracePeriodSeconds,
+          graceUntilFirstUse: options.graceUntilFirstUse,
         };
         const rotated = await asPerson(options, (client) =>
           client.request<WithSecret>('POST', `${tokensPath(options.org, tokenId)}/rotate`, {
