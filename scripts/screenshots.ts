@@ -2,14 +2,36 @@
  * `npm run screenshots`: the main pages of the web UI, in real Chromium against a real server
  * process with example data, written to docs/screenshots/ (the README shows them).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { launchBrowser, people, signInThroughPage, startUiWorld } from '../test/helpers/browser.js';
 import { lintFixture } from '../test/helpers/reports.js';
 
 const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
+
+// The server process inherits this environment: webhooks may go to the receiver below, on
+// 127.0.0.1, and the outbox runs every second, so that deliveries show up at once.
+process.env.ORGTOKEN_WEBHOOK_ALLOW_INSECURE = 'true';
+process.env.ORGTOKEN_JOBS_INTERVAL_SECONDS = '1';
+// The world's database goes under a temporary directory of its own, where the script finds
+// it: a stale token needs months without use, so one is aged in the database file.
+const worldDir = mkdtempSync(join(tmpdir(), 'orgtoken-screens-'));
+process.env.TMPDIR = worldDir;
+
+/** A webhook receiver: 204 on /ok, 503 on anything else (retried, with its next attempt). */
+const receiver = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => response.writeHead(request.url === '/ok' ? 204 : 503).end());
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
 const world = await startUiWorld();
 const browser = await launchBrowser();
@@ -47,6 +69,36 @@ try {
     expiresAt: inDays(30),
   });
   await admin.call('DELETE', `/api/v1/orgs/acme/tokens/${old.id}`);
+  const dusty = await create({
+    name: 'Nightly import (old)',
+    projects: { mode: 'selected', keys: ['backend-worker'] },
+    expiresAt: inDays(200),
+  });
+  const [worldDb] = readdirSync(worldDir).filter((name) => name.startsWith('orgtoken-ui-'));
+  if (!worldDb) throw new Error(`no world database under ${worldDir}`);
+  const db = new Database(join(worldDir, worldDb, 'ui.db'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('update tokens set created_at = ? where id = ?').run(inDays(-120), dusty.id);
+  } finally {
+    db.close();
+  }
+
+  // Webhooks: one that answers, and one whose receiver fails (retried, with its next attempt).
+  const hook = async (body: Record<string, unknown>) => {
+    const response = await admin.call('POST', '/api/v1/orgs/acme/webhooks', body);
+    if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+    return response.body as { id: string; url: string };
+  };
+  const chat = await hook({
+    url: `${receiverUrl}/ok`,
+    events: ['token.expiring', 'token.expired', 'token.leaked'],
+    description: 'Posts to the #pipelines channel',
+  });
+  const flaky = await hook({ url: `${receiverUrl}/flaky`, events: ['*'] });
+  for (const id of [chat.id, chat.id, flaky.id]) {
+    await admin.call('POST', `/api/v1/orgs/acme/webhooks/${id}/ping`);
+  }
 
   // A free organization (the plan gate in sight) and one downgraded after its tokens were made
   // (suspended tokens, with the plan that restores them).
@@ -140,6 +192,37 @@ try {
   await shoot('revoke-confirmation', false);
   await page.keyboard.press('Escape');
 
+  // Notifications, webhooks, the rotate dialog of an email's link, stale tokens.
+  await go('/orgs/acme/admin/notifications', 'Notifications');
+  await page.getByRole('list', { name: 'Warnings before expiry' }).waitFor();
+  await shoot('notifications');
+  await go(`/orgs/acme/admin/webhooks/${chat.id}`, 'Webhooks');
+  const deliveries = page.getByRole('table', { name: /Deliveries to/ });
+  await deliveries.getByText('Delivered').nth(1).waitFor();
+  await shoot('webhooks');
+  await go(`/orgs/acme/admin/webhooks/${flaky.id}`, 'Webhooks');
+  // The first retry comes 5 s after the first attempt; the next one waits 5 minutes.
+  await deliveries.getByRole('cell', { name: '2', exact: true }).waitFor({ timeout: 30_000 });
+  await shoot('webhook-retrying');
+  await page.getByLabel('Payload URL').fill('https://hooks.example.com/orgtoken');
+  await page.getByLabel('Description (optional)').fill('Incident tracker');
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  await page.getByLabel('Webhook signing secret').waitFor();
+  await page.getByRole('heading', { name: /Signing secret of/ }).scrollIntoViewIfNeeded();
+  await shoot('webhook-secret', false);
+  await go(`/orgs/acme/admin/tokens/${ci.id}?rotate=1`, /GitHub Actions/);
+  const rotate = page.getByRole('alertdialog');
+  await rotate
+    .getByRole('radio', { name: 'Until the new secret is first used' })
+    .locator('xpath=ancestor::label[1]')
+    .click();
+  await rotate.getByText('The current secret stops at the first successful use').waitFor();
+  await shoot('rotate-first-use', false);
+  await page.keyboard.press('Escape');
+  await go('/orgs/acme/admin/tokens?stale=true', 'Scoped Organization Tokens');
+  await page.getByText('Stale', { exact: true }).first().waitFor();
+  await shoot('stale-tokens', false);
+
   await go('/orgs/acme/projects/backend-api', /backend api/);
   await page.getByRole('heading', { name: /Issues of the analysis/ }).waitFor();
   await page.getByRole('table', { name: 'Issues' }).waitFor();
@@ -165,4 +248,5 @@ try {
 } finally {
   await browser.close();
   await world.stop();
+  await new Promise((resolve) => receiver.close(resolve));
 }

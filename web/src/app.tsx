@@ -43,6 +43,8 @@ const TokenDetailPage = page(() => import('./pages/token-detail-page.js'), 'Toke
 const TokenEditPage = page(() => import('./pages/token-edit-page.js'), 'TokenEditPage');
 const MembersPage = page(() => import('./pages/members-page.js'), 'MembersPage');
 const PolicyPage = page(() => import('./pages/policy-page.js'), 'PolicyPage');
+const NotificationsPage = page(() => import('./pages/notifications-page.js'), 'NotificationsPage');
+const WebhooksPage = page(() => import('./pages/webhooks-page.js'), 'WebhooksPage');
 const AuditPage = page(() => import('./pages/audit-page.js'), 'AuditPage');
 const NotFoundPage = page(() => import('./pages/not-found-page.js'), 'NotFoundPage');
 
@@ -103,6 +105,9 @@ export function App() {
                 <Route path="tokens/:tokenId/edit" element={<TokenEditPage />} />
                 <Route path="members" element={<MembersPage />} />
                 <Route path="policy" element={<PolicyPage />} />
+                <Route path="notifications" element={<NotificationsPage />} />
+                {/* One route with the webhook optional, so the page keeps its state when one opens. */}
+                <Route path="webhooks/:webhookId?" element={<WebhooksPage />} />
                 <Route path="audit" element={<AuditPage />} />
               </Route>
             </Route>

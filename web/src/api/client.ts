@@ -2,7 +2,10 @@ import type {
   Analysis,
   AnalysisIssue,
   AuditEvent,
+  Delivery,
   Member,
+  NewWebhook,
+  NotificationSettings,
   Organization,
   OrgToken,
   Page,
@@ -16,6 +19,9 @@ import type {
   TokenPolicy,
   TokenStatus,
   User,
+  Webhook,
+  WebhookChange,
+  WebhookWithSecret,
   WithSecret,
 } from './types.js';
 
@@ -48,7 +54,7 @@ export function whenSessionLost(handler: (() => void) | null): void {
   onSessionLost = handler;
 }
 
-type Query = Record<string, string | number | undefined | null>;
+type Query = Record<string, string | number | boolean | undefined | null>;
 
 function withQuery(path: string, query?: Query): string {
   if (!query) return path;
@@ -99,6 +105,7 @@ async function request<T>(
 }
 
 const org = (key: string) => `/orgs/${encodeURIComponent(key)}`;
+const webhook = (orgKey: string, id: string) => `${org(orgKey)}/webhooks/${encodeURIComponent(id)}`;
 const project = (orgKey: string, key: string) =>
   `${org(orgKey)}/projects/${encodeURIComponent(key)}`;
 
@@ -169,8 +176,16 @@ export const api = {
   putQualityGate: (orgKey: string, key: string, body: QualityGate) =>
     request<QualityGate>('PUT', `${project(orgKey, key)}/quality-gate`, { body }),
 
-  tokens: (orgKey: string, query: { status?: TokenStatus; q?: string; cursor?: string }) =>
-    request<Page<OrgToken>>('GET', `${org(orgKey)}/tokens`, { query }),
+  tokens: (
+    orgKey: string,
+    query: {
+      status?: TokenStatus;
+      q?: string;
+      stale?: boolean;
+      expiringWithinDays?: number;
+      cursor?: string;
+    },
+  ) => request<Page<OrgToken>>('GET', `${org(orgKey)}/tokens`, { query }),
   token: (orgKey: string, id: string) =>
     request<OrgToken>('GET', `${org(orgKey)}/tokens/${encodeURIComponent(id)}`),
   createToken: (orgKey: string, body: TokenInput) =>
@@ -180,7 +195,7 @@ export const api = {
   rotateToken: (
     orgKey: string,
     id: string,
-    body: { expiresAt?: string | null; gracePeriodSeconds?: number },
+    body: { expiresAt?: string | null; gracePeriodSeconds?: number; graceUntilFirstUse?: boolean },
   ) =>
     request<WithSecret<OrgToken>>(
       'POST',
@@ -192,6 +207,28 @@ export const api = {
   tokenPolicy: (orgKey: string) => request<TokenPolicy>('GET', `${org(orgKey)}/token-policy`),
   putTokenPolicy: (orgKey: string, body: TokenPolicy) =>
     request<TokenPolicy>('PUT', `${org(orgKey)}/token-policy`, { body }),
+
+  notificationSettings: (orgKey: string) =>
+    request<NotificationSettings>('GET', `${org(orgKey)}/notification-settings`),
+  putNotificationSettings: (orgKey: string, body: NotificationSettings) =>
+    request<NotificationSettings>('PUT', `${org(orgKey)}/notification-settings`, { body }),
+  webhooks: (orgKey: string, cursor?: string) =>
+    request<Page<Webhook>>('GET', `${org(orgKey)}/webhooks`, { query: { cursor } }),
+  webhook: (orgKey: string, id: string) => request<Webhook>('GET', webhook(orgKey, id)),
+  createWebhook: (orgKey: string, body: NewWebhook) =>
+    request<WebhookWithSecret>('POST', `${org(orgKey)}/webhooks`, { body }),
+  updateWebhook: (orgKey: string, id: string, body: WebhookChange) =>
+    request<Webhook>('PATCH', webhook(orgKey, id), { body }),
+  deleteWebhook: (orgKey: string, id: string) => request<void>('DELETE', webhook(orgKey, id)),
+  pingWebhook: (orgKey: string, id: string) =>
+    request<Delivery>('POST', `${webhook(orgKey, id)}/ping`),
+  deliveries: (orgKey: string, id: string, cursor?: string) =>
+    request<Page<Delivery>>('GET', `${webhook(orgKey, id)}/deliveries`, { query: { cursor } }),
+  redeliver: (orgKey: string, id: string, deliveryId: string) =>
+    request<Delivery>(
+      'POST',
+      `${webhook(orgKey, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
+    ),
 
   auditEvents: (
     orgKey: string,

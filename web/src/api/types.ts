@@ -3,6 +3,7 @@
  * so nothing of the server reaches the bundle), so the UI cannot drift from the API.
  */
 import type { Static } from '@sinclair/typebox';
+import type { WebhookWithSecret as WebhookWithSecretSchema } from '../../../src/contract/notifications.js';
 import type { Organization } from '../../../src/contract/orgs.js';
 import type { ServerInfoSchema } from '../../../src/contract/server-info.js';
 import type { NewOrgToken, OrgToken } from '../../../src/contract/tokens.js';
@@ -13,6 +14,14 @@ export type {
   QualityGate,
 } from '../../../src/contract/analyses.js';
 export type { AuditEvent } from '../../../src/contract/audit.js';
+export type {
+  Delivery,
+  NewWebhook,
+  NotificationSettings,
+  Webhook,
+  WebhookChange,
+} from '../../../src/contract/notifications.js';
+export type WebhookWithSecret = Static<typeof WebhookWithSecretSchema>;
 export type { Member, Organization } from '../../../src/contract/orgs.js';
 export type { Project } from '../../../src/contract/projects.js';
 export type { Session } from '../../../src/contract/session.js';

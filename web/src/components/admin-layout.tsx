@@ -12,8 +12,9 @@ function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
     <section className="denied">
       <h1>Administration is for organization admins</h1>
       <p>
-        You are a member of {name}, but only its admins can manage tokens, members, the token policy
-        and the audit log. Ask an admin of {name} if you need access.
+        You are a member of {name}, but only its admins can manage tokens, members, the token
+        policy, notifications, webhooks and the audit log. Ask an admin of {name} if you need
+        access.
       </p>
       <p>
         <Link to={projects}>Back to the projects of {name}</Link>
@@ -26,6 +27,8 @@ const sections = [
   ['tokens', 'Scoped Organization Tokens'],
   ['members', 'Members'],
   ['policy', 'Token policy'],
+  ['notifications', 'Notifications'],
+  ['webhooks', 'Webhooks'],
   ['audit', 'Audit log'],
 ] as const;
 

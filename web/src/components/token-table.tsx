@@ -3,7 +3,15 @@ import { Link, useNavigate } from 'react-router';
 import type { OrgToken, Plan } from '../api/types.js';
 import type { PersonRef } from '../hooks/use-people.js';
 import { exactTime, RelativeTime } from './time.js';
-import { ExpiresIn, PersonName, Sparkline, StatusBadge, scopeText, untilText } from './tokens.js';
+import {
+  ExpiresIn,
+  PersonName,
+  Sparkline,
+  StaleBadge,
+  StatusBadge,
+  scopeText,
+  untilText,
+} from './tokens.js';
 
 export const tokenSorts = [
   ['newest', 'Newest first'],
@@ -48,7 +56,8 @@ function ariaSort(sort: TokenSort, column: TokenSort): 'ascending' | 'descending
 
 /**
  * The token list's table: name and hint, status (a suspended token names the plan that
- * restores it; a rotated one says when its previous secret ends), project scope, last use,
+ * restores it; a rotated one says when its previous secret ends; a stale one is marked
+ * beside it, since it keeps working), project scope, last use,
  * expiry relative to now, permissions, creator (marked when they left), usage, row actions.
  */
 export function TokenTable({
@@ -106,7 +115,10 @@ export function TokenTable({
                   <div className="muted mono">{token.hint}…</div>
                 </th>
                 <td>
-                  <StatusBadge status={token.status} restoredBy={restoredBy} />
+                  <div className="badges">
+                    <StatusBadge status={token.status} restoredBy={restoredBy} />
+                    {token.stale && <StaleBadge />}
+                  </div>
                   {graceEnd && token.status !== 'revoked' && (
                     <div className="muted">
                       Previous secret ends{' '}

@@ -74,19 +74,41 @@ export function Sparkline({ days }: { days: number[] }) {
 }
 
 /**
+ * A token unused for the organization's stale period (its `staleAfterDays`). It keeps
+ * working: the badge says only that nobody seems to need it any more.
+ */
+export function StaleBadge() {
+  return <span className="badge badge-stale">Stale</span>;
+}
+
+const tokenSecretWarning = (
+  <>
+    <strong>Store it securely: it will not be shown again.</strong> Put it in your CI's secret store
+    now; orgtoken keeps only a hash of it.
+  </>
+);
+
+/**
  * A new secret, shown once: the value, a copy button, and the warning to store it. With
  * `autoFocus` the secret takes the focus (and is selected) when it appears, so that after
- * Generate a keyboard or screen-reader user is on it rather than on the page's body.
+ * Generate a keyboard or screen-reader user is on it rather than on the page's body. A
+ * token's secret by default; a webhook's signing secret names itself and its own warning.
  */
 export function SecretReveal({
   secret,
   title,
   autoFocus,
+  label = 'Token secret',
+  warning = tokenSecretWarning,
   children,
 }: {
   secret: string;
   title: string;
   autoFocus?: boolean;
+  /** The field's accessible name. */
+  label?: string;
+  /** What to do with it now, said above it. */
+  warning?: ReactNode;
   children?: ReactNode;
 }) {
   const { copy, status } = useCopy('select the secret and copy it by hand.');
@@ -97,13 +119,10 @@ export function SecretReveal({
   return (
     <section className="secret" aria-labelledby="secret-title">
       <h2 id="secret-title">{title}</h2>
-      <p className="notice notice-warning">
-        <strong>Store it securely: it will not be shown again.</strong> Put it in your CI's secret
-        store now; orgtoken keeps only a hash of it.
-      </p>
+      <p className="notice notice-warning">{warning}</p>
       <div className="secret-row">
         <label htmlFor="secret-value" className="visually-hidden">
-          Token secret
+          {label}
         </label>
         <input
           ref={input}

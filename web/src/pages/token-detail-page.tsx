@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Button } from 'react-aria-components';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import type { OrgToken, WithSecret } from '../api/types.js';
 import { ErrorNotice, Loading, SuccessNotice } from '../components/feedback.js';
@@ -13,6 +13,7 @@ import {
   PersonName,
   SecretReveal,
   Sparkline,
+  StaleBadge,
   StatusBadge,
   scopeText,
   untilText,
@@ -21,6 +22,31 @@ import { useGraceEnds } from '../hooks/use-grace-ends.js';
 import { useLoad } from '../hooks/use-load.js';
 import { usePageTitle } from '../hooks/use-page-title.js';
 import { usePeople } from '../hooks/use-people.js';
+
+/**
+ * `?rotate=1`, the link of an expiry or stale email (docs/api.md "Notifications"): opens the
+ * rotate dialog once the token is in, then leaves the address, so that a reload or Back does
+ * not ask again. A revoked token has nothing to rotate; the page says so instead.
+ */
+function useRotateLink(token: OrgToken | undefined, open: () => void): boolean {
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('rotate') === '1';
+  const [revokedAsked, setRevokedAsked] = useState(false);
+  useEffect(() => {
+    if (!asked || !token) return;
+    if (token.status === 'revoked') setRevokedAsked(true);
+    else open();
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        next.delete('rotate');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [asked, token, open, setParams]);
+  return revokedAsked;
+}
 
 /** One token: every attribute, and edit, rotate and revoke. */
 export function TokenDetailPage() {
@@ -35,6 +61,8 @@ export function TokenDetailPage() {
   const graceEnd = useGraceEnds(org.key, rotated).get(tokenId);
   const gate = org.features.organizationTokens;
   const token = loaded.data;
+  const openRotate = useCallback(() => setDialog('rotate'), []);
+  const rotateRevoked = useRotateLink(token, openRotate);
 
   usePageTitle(`${loaded.data?.name ?? 'Token'} · ${org.name}`);
   return (
@@ -50,6 +78,7 @@ export function TokenDetailPage() {
           <div className="page-head">
             <h1>
               {token.name} <StatusBadge status={token.status} restoredBy={gate.plan} />
+              {token.stale && <StaleBadge />}
             </h1>
             {token.status !== 'revoked' && (
               <div className="actions">
@@ -73,6 +102,21 @@ export function TokenDetailPage() {
                 {planNames[gate.plan]} plan again, this secret works with the next request.
               </p>
             </div>
+          )}
+          {rotateRevoked && (
+            <p className="notice" role="note">
+              This token is revoked, so there is nothing to rotate: create a new token for the
+              pipeline instead.
+            </p>
+          )}
+          {token.stale && (
+            <p className="notice" role="note">
+              <strong>Stale:</strong> this token has not been used for the period set under{' '}
+              <Link to={`/orgs/${encodeURIComponent(org.key)}/admin/notifications`}>
+                Notifications
+              </Link>
+              . It keeps working; revoke it if no pipeline needs it.
+            </p>
           )}
           <SuccessNotice message={done} />
           {rotated && <SecretReveal secret={rotated.token} title="New secret" />}

@@ -25,6 +25,18 @@ const statusFilters: [TokenStatus | 'any', string][] = [
   ['revoked', 'Revoked'],
 ];
 
+/** The stale filter's values are the API's `stale` query parameter, as the address keeps it. */
+const staleFilters = [
+  ['any', 'All tokens'],
+  ['true', 'Stale only'],
+  ['false', 'Not stale'],
+] as const;
+type StaleFilter = (typeof staleFilters)[number][0];
+
+function staleOf(text: string | null): StaleFilter {
+  return staleFilters.find(([stale]) => stale === text)?.[0] ?? 'any';
+}
+
 function statusOf(text: string | null): TokenStatus | 'any' {
   return statusFilters.find(([status]) => status === text)?.[0] ?? 'any';
 }
@@ -34,7 +46,7 @@ function sortOf(text: string | null): TokenSort {
 }
 
 /**
- * The list's view in the page's address (`?status=revoked&q=deploy&sort=name`), so that a
+ * The list's view in the page's address (`?status=revoked&stale=true&q=deploy&sort=name`), so that a
  * reload, a bookmark or a shared link shows the same tokens. Changes replace the history
  * entry: each keystroke of a search is not a page to go back to.
  */
@@ -52,9 +64,11 @@ function useListView() {
     );
   return {
     status: statusOf(params.get('status')),
+    stale: staleOf(params.get('stale')),
     q: params.get('q') ?? '',
     sort: sortOf(params.get('sort')),
     setStatus: (status: TokenStatus | 'any') => set('status', status, 'any'),
+    setStale: (stale: StaleFilter) => set('stale', stale, 'any'),
     setQ: (q: string) => set('q', q, ''),
     setSort: (sort: TokenSort) => set('sort', sort, 'newest'),
   };
@@ -103,13 +117,14 @@ export function TokensPage() {
     (cursor) =>
       api.tokens(org.key, {
         status: view.status === 'any' ? undefined : view.status,
+        stale: view.stale === 'any' ? undefined : view.stale === 'true',
         q: q || undefined,
         cursor,
       }),
-    [org.key, view.status, q],
+    [org.key, view.status, view.stale, q],
   );
   const tokens = sortTokens(page.items, view.sort);
-  const filtered = q !== '' || view.status !== 'any';
+  const filtered = q !== '' || view.status !== 'any' || view.stale !== 'any';
 
   usePageTitle(`Scoped Organization Tokens · ${org.name}`);
   return (
@@ -162,8 +177,16 @@ export function TokensPage() {
           value={view.status}
           onChange={view.setStatus}
         />
+        <Choice label="Stale" choices={staleFilters} value={view.stale} onChange={view.setStale} />
         <Choice label="Sort by" choices={tokenSorts} value={view.sort} onChange={view.setSort} />
       </div>
+      {view.stale === 'true' && (
+        <p className="muted">
+          A stale token has not been used for the period set under{' '}
+          <Link to={`/orgs/${encodeURIComponent(org.key)}/admin/notifications`}>Notifications</Link>
+          . It keeps working until it is revoked: revoke the ones no pipeline needs.
+        </p>
+      )}
       <ErrorNotice error={page.error} />
       {page.loading ? (
         <Loading what="tokens" />
