@@ -117,6 +117,13 @@ export function checkWebhookUrlSyntax(url: string, allowInsecure: boolean): Webh
   } catch {
     return { ok: false, message: 'url must be an absolute URL' };
   }
+  // The stored and sent form is the parsed one, which percent-encoding can make far longer.
+  if (parsed.href.length > maxWebhookUrlLength) {
+    return {
+      ok: false,
+      message: `url must be at most ${maxWebhookUrlLength} characters once encoded`,
+    };
+  }
   const schemes = allowInsecure ? ['https:', 'http:'] : ['https:'];
   if (!schemes.includes(parsed.protocol)) {
     return {

@@ -26,6 +26,8 @@ export interface MailMessage {
 export interface Mailer {
   /** Sends one message; rejects with a MailDeliveryError naming the SMTP failure. */
   send(message: MailMessage): Promise<void>;
+  /** The longest one send can take before it rejects (the outbox leases longer). */
+  readonly deadlineMs: number;
   /** Releases the transport; a later send rejects. */
   close(): void;
 }
@@ -125,6 +127,7 @@ export function createMailer(options: { url: string; from: string; timeoutMs?: n
   };
   let closed = false;
   return {
+    deadlineMs: context.deadlineMs,
     async send(message) {
       if (closed) {
         throw new MailDeliveryError(

@@ -17,10 +17,13 @@ export interface TokenInvalidation {
 export interface CachedToken {
   tokenId: string;
   name: string;
-  kind: 'organization' | 'personal';
+  kind: 'organization' | 'personal' | 'ephemeral';
   orgId: string | null;
   userId: string | null;
-  /** Whether the organization's plan (at look-up time) lets organization tokens authenticate. */
+  /**
+   * Whether the organization's plan (at look-up time) lets this token authenticate:
+   * organization tokens need the team plan, ephemeral ones the enterprise plan.
+   */
   planAllowsOrgTokens: boolean;
   /** The current digest as a cache key (tokenDigestKey); a look-up by another key found the previous one. */
   digestKey: string;

@@ -1,4 +1,4 @@
-import type { Narrowing, RequestMeta } from '../domain/actors.js';
+import type { MintedBy, Narrowing, RequestMeta } from '../domain/actors.js';
 import { ipAllowed } from '../domain/cidr.js';
 import type { Clock } from '../domain/clock.js';
 import type { ErrorCode } from '../domain/errors.js';
@@ -69,7 +69,10 @@ export interface SupersededUse {
 /** What a denial's audit event names of the token refused. */
 type DeniedToken = Pick<CachedToken, 'tokenId' | 'name' | 'kind' | 'orgId'>;
 
-function partyType(kind: CachedToken['kind']): 'organization_token' | 'personal_access_token' {
+function partyType(
+  kind: CachedToken['kind'],
+): 'organization_token' | 'personal_access_token' | 'ephemeral_token' {
+  if (kind === 'ephemeral') return 'ephemeral_token';
   return kind === 'organization' ? 'organization_token' : 'personal_access_token';
 }
 
@@ -136,6 +139,16 @@ function narrowingOf(token: TokenForAuth['token'], shared: SharedValues): Narrow
   };
 }
 
+function kindOf(stored: string): CachedToken['kind'] {
+  if (stored === 'organization' || stored === 'ephemeral') return stored;
+  return 'personal';
+}
+
+/** The plan feature an organization's token of this kind needs to authenticate. */
+function planFeatureOf(kind: CachedToken['kind']): 'organizationTokens' | 'workloadIdentity' {
+  return kind === 'ephemeral' ? 'workloadIdentity' : 'organizationTokens';
+}
+
 /**
  * The cached form of a look-up. It is what a full cache holds 20,000 times, so it shares
  * what it can: the presented digest key (the cache key) stands for the token's current
@@ -147,10 +160,10 @@ function prepare(
   shared: SharedValues,
 ): CachedToken {
   const { token, org, user } = found;
-  const kind = token.kind === 'organization' ? 'organization' : 'personal';
+  const kind = kindOf(token.kind);
   const orgId = token.org_id === null ? null : shared.string(token.org_id);
   const actor: CachedToken['actor'] =
-    kind === 'organization'
+    kind !== 'personal'
       ? {
           type: 'organization_token',
           id: token.id,
@@ -159,6 +172,10 @@ function prepare(
           orgKey: org ? shared.string(org.key) : '',
           permissions: shared.json<Permission[]>(token.permissions),
           projects: shared.json<ProjectScope>(token.projects),
+          minted:
+            kind === 'ephemeral' && token.ci_context !== null
+              ? (JSON.parse(token.ci_context) as MintedBy)
+              : undefined,
         }
       : {
           type: 'user',
@@ -178,7 +195,7 @@ function prepare(
     kind,
     orgId,
     userId: token.user_id === null ? null : shared.string(token.user_id),
-    planAllowsOrgTokens: org !== null && planHasFeature(org.plan as Plan, 'organizationTokens'),
+    planAllowsOrgTokens: org !== null && planHasFeature(org.plan as Plan, planFeatureOf(kind)),
     digestKey: token.digest === presented.hex ? presented.key : digestKey(token.digest),
     previousValidUntilMs: token.previous_valid_until
       ? Date.parse(token.previous_valid_until)
@@ -308,6 +325,8 @@ export class TokenVerifier {
     nowMs: number,
     meta: RequestMeta,
   ): Promise<Verification> {
+    // An address past its limit is refused anyway: the second look-up would be wasted on it.
+    if (this.blockedFor(meta, nowMs) > 0) return this.deny('TOKEN_INVALID', null, meta);
     const superseded = await findSupersededSecret(this.deps.store.db, hex);
     if (!superseded || superseded.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
     if (superseded.revoked) {
@@ -316,7 +335,7 @@ export class TokenVerifier {
         tokenId,
         name,
         orgId,
-        kind: kind === 'organization' ? kind : 'personal',
+        kind,
       };
       return this.deny('TOKEN_REVOKED', denied, meta);
     }
@@ -346,9 +365,10 @@ export class TokenVerifier {
     if (token.expiresAtMs !== null && nowMs >= token.expiresAtMs) {
       return this.deny('TOKEN_EXPIRED', token, meta);
     }
-    if (token.kind === 'organization') {
+    if (token.kind !== 'personal') {
       if (!token.planAllowsOrgTokens) {
-        return this.deny('PLAN_REQUIRED', token, meta, planRequiredMessage('organizationTokens'));
+        const message = planRequiredMessage(planFeatureOf(token.kind));
+        return this.deny('PLAN_REQUIRED', token, meta, message);
       }
       if (token.allowedCidrs.length > 0 && !(meta.ip && ipAllowed(meta.ip, token.allowedCidrs))) {
         return this.deny('IP_NOT_ALLOWED', token, meta);

@@ -55,11 +55,15 @@ const systemResolver: HostResolver = (hostname) =>
     );
   });
 
-/** Why a name's addresses may not be reached, naming the first refused one; null if all may. */
+/**
+ * Why a name's addresses may not be reached, by the kind of the first refused one; null if
+ * all may. The address itself is not repeated: on a shared server, an organization admin
+ * must not learn what the operator's internal names resolve to.
+ */
 function refusedResolution(hostname: string, addresses: LookupAddress[]): string | null {
   for (const { address } of addresses) {
     const reason = refusedAddressReason(address);
-    if (reason !== null) return `refused: ${hostname} resolves to ${address} (${reason})`;
+    if (reason !== null) return `refused: ${hostname} resolves to a refused address (${reason})`;
   }
   return null;
 }

@@ -94,7 +94,8 @@ export async function putNotificationSettings(
       .where('org_id', '=', access.org.id)
       .where('kind', '=', 'organization')
       .where('revoked_at', 'is', null)
-      .where('expires_at', 'is not', null)
+      // Expired tokens have had their last notice: saving must not send it again.
+      .where('expires_at', '>', tx.at)
       .execute();
     await tx.record({
       orgId: access.org.id,

@@ -358,21 +358,28 @@ export async function revokeOrgToken(
 
 /** The longest grace a rotation gives the previous secret, in seconds (docs/api.md "Tokens"). */
 const maxGraceSeconds = 86_400;
-/** The same with graceUntilFirstUse, and its default there. */
+/** The same with graceUntilFirstUse. */
 const maxGraceUntilFirstUseSeconds = 604_800;
+/**
+ * Its default there: a day, as a fixed grace's limit. A longer wait (up to a week, for a
+ * pipeline that runs weekly) is asked for; left at a week by default, a rotation made
+ * because a secret leaked would leave the leaked secret working for a week whenever the new
+ * one goes unused.
+ */
+const defaultGraceUntilFirstUseSeconds = 86_400;
 
 /**
  * The grace period a rotation asks for. A fixed grace is at most a day. With
  * graceUntilFirstUse the new secret's first successful use ends it, so it may be as long as
- * a week (the default there): long enough for a pipeline that runs weekly to pick up the new
- * secret before the old one stops.
+ * a week: long enough for a pipeline that runs weekly to pick up the new secret before the
+ * old one stops. Its default is a day.
  */
 function rotationGrace(input: {
   gracePeriodSeconds?: number | undefined;
   graceUntilFirstUse?: boolean | undefined;
 }): number {
   if (input.graceUntilFirstUse) {
-    const grace = input.gracePeriodSeconds ?? maxGraceUntilFirstUseSeconds;
+    const grace = input.gracePeriodSeconds ?? defaultGraceUntilFirstUseSeconds;
     if (grace > maxGraceUntilFirstUseSeconds) {
       throw invalid(
         'gracePeriodSeconds',

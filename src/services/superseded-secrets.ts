@@ -1,3 +1,4 @@
+import { oneLine } from '../domain/notice-mail.js';
 import type { SupersededUse } from '../runtime/verifier.js';
 import { claimSupersededNotice } from '../store/superseded-secrets.js';
 import { audited, targetOf } from './audited.js';
@@ -41,7 +42,12 @@ export async function recordSupersededUse(
       org: notice.org,
       type: 'token.superseded_secret_used',
       token: notice.token,
-      data: { ip: use.meta.ip, userAgent: use.meta.userAgent, supersededAt: notice.supersededAt },
+      // Whoever holds the old secret chooses the user agent: it reaches receivers cut short.
+      data: {
+        ip: use.meta.ip,
+        userAgent: use.meta.userAgent === null ? null : oneLine(use.meta.userAgent, 200),
+        supersededAt: notice.supersededAt,
+      },
       at,
     });
     return true;

@@ -78,6 +78,8 @@ function cachedPreferences(
   return found;
 }
 
+const expiredSent = 0;
+
 /** The notice a looked-at token is due, if any, and its state after it. */
 function expiryStep(token: NoticeCandidate, nowMs: number, preferences: NotificationPreferences) {
   const next = (days: number | null) => ({ expiry_notice_days: days, expiry_notice_at: null });
@@ -88,8 +90,11 @@ function expiryStep(token: NoticeCandidate, nowMs: number, preferences: Notifica
   const thresholds = preferences.expiryWarningDays;
   const notice = dueExpiryNotice(expiresMs, nowMs, thresholds, token.expiry_notice_days);
   if (notice?.kind === 'expired') {
+    // expiry_notice_days 0 records that token.expired went out: whatever marks the token for
+    // another look, it is never sent twice for one expiry (a rotation starts afresh).
+    if (token.expiry_notice_days === expiredSent) return { next: next(expiredSent), event: null };
     return {
-      next: next(token.expiry_notice_days),
+      next: next(expiredSent),
       event: { org: token.org, type: 'token.expired' as const },
     };
   }

@@ -6,6 +6,7 @@ import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
 import { newWebhookSecret } from '../domain/webhook-signature.js';
 import { checkWebhookTarget } from '../runtime/webhook-sender.js';
 import {
+  countPendingDeliveries,
   type DeliveryWithType,
   deliveriesOfEvent,
   findDelivery,
@@ -14,6 +15,7 @@ import {
   listDeliveries,
 } from '../store/outbox.js';
 import {
+  countWebhooks,
   deleteWebhook as deleteWebhookRow,
   findWebhook,
   insertWebhook,
@@ -26,6 +28,11 @@ import { audited } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { emitEvent, newDelivery } from './notifications.js';
 import type { OrgRef, PageRequest } from './refs.js';
+
+/** An organization's webhooks: each costs every event a delivery. */
+export const maxWebhooksPerOrg = 20;
+/** Pings and redeliveries wait behind no more than this many of a webhook's deliveries. */
+export const maxPendingManualDeliveries = 10;
 
 export interface WebhookRef extends OrgRef {
   webhookId: string;
@@ -107,6 +114,12 @@ export async function createWebhook(
   const access = await adminAccess(deps, actor, ref);
   requirePlan(access.org, 'notifications');
   const url = await checkUrl(deps, input.url);
+  if ((await countWebhooks(deps.store.db, access.org.id)) >= maxWebhooksPerOrg) {
+    throw new AppError(
+      'CONFLICT',
+      `An organization has at most ${maxWebhooksPerOrg} webhooks; delete one to add another.`,
+    );
+  }
   const at = deps.clock.now().toISOString();
   const row: WebhookRow = {
     id: newId(Date.parse(at)),
@@ -201,6 +214,20 @@ async function deliveryAnswer(deps: ServiceDeps, webhookId: string, id: string) 
   return presentDelivery(row);
 }
 
+/**
+ * Pings and redeliveries are for a person checking a receiver; a webhook with many
+ * deliveries already waiting takes no more of them, so that one organization cannot fill the
+ * outbox that every organization's notices go through.
+ */
+async function refuseManualFlood(deps: ServiceDeps, webhookId: string): Promise<void> {
+  if ((await countPendingDeliveries(deps.store.db, webhookId)) >= maxPendingManualDeliveries) {
+    throw new AppError(
+      'CONFLICT',
+      `This webhook already has ${maxPendingManualDeliveries} deliveries waiting; wait for them before sending more.`,
+    );
+  }
+}
+
 /** Sends webhook.ping to this webhook alone, through the outbox (org admins). */
 export async function pingWebhook(
   deps: ServiceDeps,
@@ -210,6 +237,7 @@ export async function pingWebhook(
   const access = await adminAccess(deps, caller.actor, ref);
   requirePlan(access.org, 'notifications');
   const webhook = await webhookIn(deps, access, ref.webhookId);
+  await refuseManualFlood(deps, webhook.id);
   const at = deps.clock.now().toISOString();
   const eventId = await deps.store.db.transaction().execute((db) =>
     emitEvent(db, deps.notify, {
@@ -253,6 +281,7 @@ export async function redeliver(
   const webhook = await webhookIn(deps, access, ref.webhookId);
   const original = await findDelivery(deps.store.db, webhook.id, ref.deliveryId);
   if (!original) throw new AppError('NOT_FOUND', 'Delivery not found.');
+  await refuseManualFlood(deps, webhook.id);
   const row = newDelivery(
     {
       event_id: original.event_id,

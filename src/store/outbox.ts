@@ -32,6 +32,7 @@ export async function claimDueDeliveries(
   now: string,
   leaseUntil: string,
   limit: number,
+  channels: readonly string[],
 ): Promise<DeliveryRow[]> {
   const lock = engine === 'postgres' ? sql`for update skip locked` : sql``;
   const result = await sql<DeliveryRow>`
@@ -39,6 +40,7 @@ export async function claimDueDeliveries(
     where id in (
       select id from outbox_deliveries
       where status = 'pending' and next_attempt_at <= ${now}
+        and channel in (${sql.join(channels)})
       order by next_attempt_at
       limit ${limit}
       ${lock}
@@ -141,4 +143,18 @@ export function deliveriesOfEvent(
     .select('outbox_events.type as event_type')
     .where('outbox_deliveries.event_id', '=', eventId)
     .execute();
+}
+
+/** A webhook's deliveries still waiting to be delivered. */
+export async function countPendingDeliveries(
+  db: Kysely<Database>,
+  webhookId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('outbox_deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
 }

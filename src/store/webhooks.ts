@@ -110,3 +110,12 @@ export function updateWebhook(
 export function deleteWebhook(db: Kysely<Database>, id: string): Promise<unknown> {
   return db.deleteFrom('webhooks').where('id', '=', id).execute();
 }
+
+export async function countWebhooks(db: Kysely<Database>, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}

@@ -270,6 +270,85 @@ describeEachEngine('notifications: scans, outbox, webhooks and email', (engine) 
     expect(after).toEqual(before);
   });
 
+  it('never sends token.expired twice for one expiry, however often the settings are saved', async () => {
+    const { admin, org, receiver } = await orgWithWebhook(['token.expired']);
+    const token = await createOrgToken(t, admin, org.key, { expiresAt: daysFromNow(t, 2) });
+    t.clock.advance(3 * dayMs);
+    await runJobs(2);
+    for (let i = 0; i < 3; i++) {
+      const saved = await t.request(admin, {
+        method: 'PUT',
+        url: `/api/v1/orgs/${org.key}/notification-settings`,
+        payload: { expiryWarningDays: [30, 7, 1], staleAfterDays: 60, emailAdmins: true },
+      });
+      expect(saved.statusCode).toBe(200);
+      await runJobs(2);
+    }
+    expect(ofToken(receiver.received, token.id).map((h) => h.event.type)).toEqual([
+      'token.expired',
+    ]);
+  });
+
+  it('gives up a delivery at send time when the plan no longer includes notifications, and mails no one who left', async () => {
+    const { admin, org, receiver, webhookId } = await orgWithWebhook(['token.expiring']);
+    const leaver = await t.newSession();
+    await t.addMember(admin, org.key, leaver.user.id, 'admin');
+    await createOrgToken(t, admin, org.key, { expiresAt: daysFromNow(t, 5) });
+    // The scan writes the event and its deliveries; the admin leaves before they go.
+    await t.app.runtime.jobs.runOnce();
+    const leftBefore = receiver.received.length;
+    expect(leftBefore).toBe(1);
+    const second = await createOrgToken(t, admin, org.key, { expiresAt: daysFromNow(t, 5) });
+    const { scanExpiries } = await import('../../src/services/token-notices.js');
+    await scanExpiries(t.deps);
+    await t.request(admin, {
+      method: 'DELETE',
+      url: `/api/v1/orgs/${org.key}/members/${leaver.user.id}`,
+    });
+    await t.request(root, {
+      method: 'PATCH',
+      url: `/api/v1/orgs/${org.key}`,
+      payload: { plan: 'free' },
+    });
+    await runJobs(2);
+    expect(ofToken(receiver.received, second.id)).toEqual([]);
+    expect(mailsTo(leaver.user.email).filter((m) => m.text.includes(second.id))).toEqual([]);
+    const deliveries = (
+      await t.request(admin, { url: `/api/v1/orgs/${org.key}/webhooks/${webhookId}/deliveries` })
+    ).json() as { items: Array<{ status: string; error: string | null }> };
+    expect(deliveries.items[0]).toMatchObject({ status: 'failed' });
+    expect(deliveries.items[0]?.error).toContain('plan');
+  });
+
+  it('takes at most 20 webhooks per organization and 10 waiting pings or redeliveries per webhook', async () => {
+    const { admin, org, receiver, webhookId } = await orgWithWebhook();
+    receiver.answerWith(Array(100).fill(500));
+    for (let i = 1; i < 20; i++) {
+      const made = await t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${org.key}/webhooks`,
+        payload: { url: receiver.url, events: ['token.revoked'] },
+      });
+      expect(made.statusCode).toBe(201);
+    }
+    const over = await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/webhooks`,
+      payload: { url: receiver.url, events: ['token.revoked'] },
+    });
+    expect(over.statusCode).toBe(409);
+    expect(over.json().error.message).toContain('at most 20 webhooks');
+    const ping = () =>
+      t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${org.key}/webhooks/${webhookId}/ping`,
+      });
+    for (let i = 0; i < 10; i++) expect((await ping()).statusCode).toBe(202);
+    const flooded = await ping();
+    expect(flooded.statusCode).toBe(409);
+    expect(flooded.json().error.message).toContain('10 deliveries waiting');
+  });
+
   describe('refusals', () => {
     it('refuses webhook and settings changes on the free plan with PLAN_REQUIRED', async () => {
       const admin = await t.newSession();

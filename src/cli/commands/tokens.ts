@@ -208,7 +208,7 @@ export function registerTokenCommands(program: Command): void {
     .addOption(
       new Option(
         '--grace-period-seconds <seconds>',
-        'how long the previous secret stays valid (0 to 86400, default 0; up to 604800 with --grace-until-first-use, default 604800 then)',
+        'how long the previous secret stays valid (0 to 86400, default 0; up to 604800 with --grace-until-first-use, default 86400 then)',
       ).argParser(gracePeriodSeconds),
     )
     .option(

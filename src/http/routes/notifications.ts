@@ -86,7 +86,10 @@ export function notificationRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox
           summary: 'Add a webhook; the answer holds its signing secret, once (org admins)',
           params: OrgParams,
           body: NewWebhookBody,
-          response: { 201: WebhookWithSecret, ...errors(...manageErrors, 'PLAN_REQUIRED') },
+          response: {
+            201: WebhookWithSecret,
+            ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
+          },
         },
       },
       async (request, reply) =>
@@ -145,7 +148,10 @@ export function notificationRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox
           tags,
           summary: 'Send webhook.ping to this webhook (org admins)',
           params: WebhookParams,
-          response: { 202: DeliverySchema, ...errors(...manageErrors, 'PLAN_REQUIRED') },
+          response: {
+            202: DeliverySchema,
+            ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
+          },
         },
       },
       async (request, reply) =>
@@ -173,7 +179,10 @@ export function notificationRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox
           tags,
           summary: 'Send the event again: same webhook-id, new timestamp and signature',
           params: DeliveryParams,
-          response: { 202: DeliverySchema, ...errors(...manageErrors, 'PLAN_REQUIRED') },
+          response: {
+            202: DeliverySchema,
+            ...errors(...manageErrors, 'PLAN_REQUIRED', 'CONFLICT'),
+          },
         },
       },
       async (request, reply) =>

@@ -91,8 +91,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('tokens')
     .addColumn('previous_until_first_use', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
-  // Every live token with an expiry is looked at by the first scan, which sets its next due time.
-  await sql`update tokens set expiry_notice_at = created_at where kind = 'organization' and revoked_at is null and expires_at is not null`.execute(
+  // Every live token with an expiry still ahead is looked at by the first scan, which sets
+  // its next due time; tokens that expired before the upgrade are not announced after it.
+  const now = new Date().toISOString();
+  await sql`update tokens set expiry_notice_at = created_at where kind = 'organization' and revoked_at is null and expires_at > ${now}`.execute(
     db,
   );
   await sql`create index tokens_expiry_notice_due on tokens (expiry_notice_at) where expiry_notice_at is not null`.execute(
