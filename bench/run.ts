@@ -24,6 +24,7 @@ const allParts = [
   'http',
   'scale',
   'propagation',
+  'notice-scan',
 ] as const;
 type PartName = (typeof allParts)[number];
 type PartResult = Record<string, unknown>;
@@ -454,6 +455,104 @@ function parseRows(part: Json | undefined): Row[] {
   return rows;
 }
 
+/** Issue 17: the expiry and stale scans over 1,000,000 tokens, and how they read tokens. */
+function noticeScanRows(part: Json | undefined): Row[] {
+  const tokens = grouped(num(at(part, 'tokens')) ?? 1_000_000);
+  const rows: Row[] = [];
+  for (const [key, engine] of [
+    ['sqlite', 'SQLite'],
+    ['postgres', 'PostgreSQL'],
+  ] as const) {
+    const run = at(part, key);
+    const scan = (name: string, field: string) => num(at(run, name, field));
+    const statements = (name: string) => {
+      const count = scan(name, 'statements');
+      const transactions = scan(name, 'transactions') ?? 0;
+      return count === null
+        ? '—'
+        : `${grouped(count)} statement${count === 1 ? '' : 's'}${transactions > 0 ? ` + ${grouped(transactions)} transactions` : ''}`;
+    };
+    const due = num(at(run, 'data', 'dueNow'));
+    const firstSeconds = scan('firstScan', 'seconds');
+    rows.push({
+      measure: `expiry scan, ${tokens} tokens, 1 % due (${grouped(due ?? 0)}), ${engine}`,
+      figure:
+        firstSeconds === null
+          ? '—'
+          : `${firstSeconds.toFixed(2)} s, ${statements('firstScan')}; ${grouped(scan('firstScan', 'looked') ?? 0)} looked at, ${grouped(scan('firstScan', 'events') ?? 0)} events, ${grouped(num(at(run, 'firstScan', 'outbox', 'deliveries')) ?? 0)} deliveries`,
+      target: '',
+      result: '',
+    });
+    const nothing = scan('secondScan', 'statements');
+    const nothingTransactions = scan('secondScan', 'transactions') ?? 0;
+    rows.push({
+      measure: `expiry scan, ${tokens} tokens, nothing due, ${engine}`,
+      figure:
+        nothing === null
+          ? '—'
+          : `${statements('secondScan')} (${((scan('secondScan', 'seconds') ?? 0) * 1000).toFixed(1)} ms)`,
+      target: '1 statement',
+      result: verdict(nothing === null ? null : nothing + 2 * nothingTransactions, 1, 'atMost'),
+    });
+    const stale =
+      (num(at(run, 'data', 'staleDefault')) ?? 0) + (num(at(run, 'data', 'staleChosen')) ?? 0);
+    const staleSeconds = scan('staleScan', 'seconds');
+    rows.push({
+      measure: `stale scan, ${tokens} tokens, ${grouped(stale)} stale, ${engine}`,
+      figure:
+        staleSeconds === null
+          ? '—'
+          : `${staleSeconds.toFixed(2)} s, ${statements('staleScan')}; ${grouped(scan('staleScan', 'events') ?? 0)} events`,
+      target: '',
+      result: '',
+    });
+    const periods = num(at(run, 'stalePeriods')) ?? 1;
+    const staleNothing = scan('secondStaleScan', 'statements');
+    rows.push({
+      measure: `stale scan, nothing stale, ${engine} (${periods} stale periods in use)`,
+      figure:
+        staleNothing === null
+          ? '—'
+          : `${statements('secondStaleScan')} (${((scan('secondStaleScan', 'seconds') ?? 0) * 1000).toFixed(1)} ms)`,
+      target: `${1 + periods} statements (1 + 1 per period)`,
+      result: verdict(
+        staleNothing === null
+          ? null
+          : staleNothing + 2 * (scan('secondStaleScan', 'transactions') ?? 0),
+        1 + periods,
+        'atMost',
+      ),
+    });
+    const plans = [
+      ['dueExpiry', 'due expiries'],
+      ['staleDefault', 'stale, default period'],
+      ['staleChosen', 'stale, chosen period'],
+    ] as const;
+    const measured = plans.filter(([name]) => at(run, 'plans', name) !== undefined);
+    const missed = measured.filter(
+      ([name]) =>
+        at(run, 'plans', name, 'usesIndex') !== true || at(run, 'plans', name, 'fullScan') === true,
+    );
+    rows.push({
+      measure: `scan queries' plans on the loaded tokens, ${engine}`,
+      figure:
+        measured.length === 0
+          ? '—'
+          : measured
+              .map(([name, what]) => `${what}: ${String(at(run, 'plans', name, 'access') ?? '?')}`)
+              .join(' | '),
+      target: 'through the partial index, no full read of tokens',
+      result:
+        measured.length === 0
+          ? 'not measured'
+          : missed.length === 0
+            ? 'met'
+            : `MISSED: ${missed.map(([, what]) => what).join(', ')}`,
+    });
+  }
+  return rows;
+}
+
 function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
   const failed = (name: PartName): Row[] => {
     const error = at(parts[name], 'error');
@@ -478,6 +577,8 @@ function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
     ...ingestThroughputRows(parts['ingest-throughput']),
     ...failed('parse'),
     ...parseRows(parts.parse),
+    ...failed('notice-scan'),
+    ...noticeScanRows(parts['notice-scan']),
   ];
 }
 

@@ -23,6 +23,7 @@ import { serverInfoRoutes } from './http/routes/server-info.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { setupRoutes } from './http/routes/setup.js';
 import { sonarRoutes } from './http/routes/sonar.js';
+import { trustPolicyRoutes } from './http/routes/trust-policies.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { declareImpliedStatuses, registerStatusGuard } from './http/status-guard.js';
@@ -36,6 +37,7 @@ import { IngestPool, type IngestPoolOptions } from './runtime/ingest-pool.js';
 import { ClusterInvalidation } from './runtime/invalidation.js';
 import { JobsRunner } from './runtime/jobs.js';
 import type { Mailer } from './runtime/mailer.js';
+import { OidcIssuers } from './runtime/oidc-issuers.js';
 import { OutboxDelivery } from './runtime/outbox.js';
 import { createRateLimits } from './runtime/rate-limits.js';
 import { UsageRecorder } from './runtime/usage-recorder.js';
@@ -43,10 +45,12 @@ import { VerificationCache } from './runtime/verification-cache.js';
 import { TokenVerifier } from './runtime/verifier.js';
 import { sendWebhook } from './runtime/webhook-sender.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
+import { isoNow } from './services/context.js';
 import { FirstRunSetup } from './services/setup.js';
 import { recordSupersededUse } from './services/superseded-secrets.js';
 import { scanExpiries, scanStale } from './services/token-notices.js';
 import type { Store } from './store/db.js';
+import { purgeJwtIds } from './store/trust-policies.js';
 
 /**
  * The long-lived parts of one app: the token machinery, reachable for tests and benchmarks,
@@ -96,6 +100,8 @@ export interface AppDeps {
   publicUrl?: string | null;
   /** Email, webhooks and the periodic jobs (docs/operations.md "Notifications"). */
   notifications?: NotificationDeps;
+  /** CI issuers that may be served over http (ORGTOKEN_OIDC_INSECURE_ISSUERS). */
+  oidcInsecureIssuers?: string[];
 }
 
 export interface NotificationDeps {
@@ -118,6 +124,13 @@ export const redactedPaths = [
 
 // JSON API bodies are small; the analysis upload route raises its own limit.
 const apiBodyLimit = 1024 * 1024;
+
+/** The CI token verifier, with the issuers it may ask over http. */
+function ciIssuers(deps: AppDeps): ServiceDeps['oidc'] {
+  const insecureIssuers = [...(deps.oidcInsecureIssuers ?? [])];
+  const issuers = new OidcIssuers({ clock: deps.clock, insecureIssuers });
+  return { verify: (jwt, expected) => issuers.verify(jwt, expected), insecureIssuers };
+}
 
 /** Where the app listens, for links when no public URL is configured. */
 function listeningUrl(app: FastifyInstance): string {
@@ -183,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     invalidate: invalidation,
     limits,
     notify: { email: mailer !== null, allowInsecureWebhooks },
+    oidc: ciIssuers(deps),
   };
   // Built here only: the setup code it holds must be the one its routes check.
   const setup = new FirstRunSetup(services);
@@ -203,6 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       { name: 'expiry scan', run: () => scanExpiries(services) },
       { name: 'stale scan', run: () => scanStale(services) },
       { name: 'outbox delivery', run: () => outbox.deliverDue() },
+      { name: 'CI token id purge', run: () => purgeJwtIds(deps.store.db, isoNow(services)) },
     ],
     (job, error) =>
       app.log.warn({ err: error, job }, 'a periodic job failed; it runs again next time'),
@@ -291,6 +306,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(orgTokenRoutes(services));
       await api.register(personalTokenRoutes(services));
       await api.register(notificationRoutes(services));
+      await api.register(trustPolicyRoutes(services));
       await api.register(
         analysisRoutes(
           services,

@@ -26,6 +26,8 @@ export interface Config {
   sessionAbsoluteSeconds: number;
   /** Email, webhooks and the periodic jobs (docs/operations.md "Notifications"). */
   notifications: NotificationConfig;
+  /** ORGTOKEN_OIDC_INSECURE_ISSUERS: CI issuers that may be served over http (SPEC §12). */
+  oidcInsecureIssuers: string[];
 }
 
 export interface NotificationConfig {
@@ -90,6 +92,7 @@ export const settings = {
   jobsInterval: { env: 'ORGTOKEN_JOBS_INTERVAL_SECONDS', flag: 'jobs-interval-seconds' },
   webhookAllowInsecure: { env: 'ORGTOKEN_WEBHOOK_ALLOW_INSECURE', flag: 'webhook-allow-insecure' },
   webhookRetrySeconds: { env: 'ORGTOKEN_WEBHOOK_RETRY_SECONDS', flag: 'webhook-retry-seconds' },
+  oidcInsecureIssuers: { env: 'ORGTOKEN_OIDC_INSECURE_ISSUERS', flag: 'oidc-insecure-issuers' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
 } as const;
 
@@ -200,6 +203,22 @@ function retrySchedule(raw: string | undefined): number[] {
   return waits;
 }
 
+// Comma-separated absolute http(s) URLs, compared exactly with a policy's issuer.
+function insecureIssuers(raw: string | undefined): string[] {
+  const list = (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  for (const issuer of list) {
+    if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol)) {
+      throw new ConfigError(
+        `ORGTOKEN_OIDC_INSECURE_ISSUERS must be comma-separated http(s) URLs (got "${issuer}")`,
+      );
+    }
+  }
+  return list;
+}
+
 /** Parses the environment; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Source = process.env): Config {
   const email = env.ORGTOKEN_ADMIN_EMAIL?.trim() || '';
@@ -267,5 +286,6 @@ export function loadConfig(env: Source = process.env): Config {
     sessionAbsoluteSeconds:
       integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', defaults.sessionMaxHours, 1, 24 * 90) * 3600,
     notifications: notificationSettings(env),
+    oidcInsecureIssuers: insecureIssuers(env.ORGTOKEN_OIDC_INSECURE_ISSUERS),
   };
 }

@@ -65,6 +65,7 @@ export async function startServer(config: Config): Promise<{
       retrySchedule: config.notifications.retrySchedule,
       jobsIntervalMs: config.notifications.jobsIntervalSeconds * 1000,
     },
+    oidcInsecureIssuers: config.oidcInsecureIssuers,
   });
 
   // Before listening, so that a ready server already has its configured admin.

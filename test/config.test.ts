@@ -37,6 +37,7 @@ describe('configuration', () => {
       ORGTOKEN_JOBS_INTERVAL_SECONDS: '15',
       ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'true',
       ORGTOKEN_WEBHOOK_RETRY_SECONDS: '1, 10,100',
+      ORGTOKEN_OIDC_INSECURE_ISSUERS: 'http://127.0.0.1:9000, http://gitlab.internal/gitlab',
     });
     expect(config).toEqual({
       port: 9000,
@@ -60,6 +61,7 @@ describe('configuration', () => {
         webhookAllowInsecure: true,
         retrySchedule: [1, 10, 100],
       },
+      oidcInsecureIssuers: ['http://127.0.0.1:9000', 'http://gitlab.internal/gitlab'],
     });
   });
 
@@ -103,6 +105,7 @@ describe('configuration', () => {
     [{ ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'sometimes' }, /ORGTOKEN_WEBHOOK_ALLOW_INSECURE/],
     [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '5,,10' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
     [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '0' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
+    [{ ORGTOKEN_OIDC_INSECURE_ISSUERS: 'ftp://x' }, /ORGTOKEN_OIDC_INSECURE_ISSUERS/],
     [{ ORGTOKEN_INGEST_CONCURRENCY: '0' }, /ORGTOKEN_INGEST_CONCURRENCY/],
     [{ ORGTOKEN_INGEST_QUEUE: '-1' }, /ORGTOKEN_INGEST_QUEUE/],
     [{ PORT: '70000' }, /PORT/],

@@ -11,6 +11,21 @@ import {
   Timestamp,
 } from './common.js';
 
+/** The trust policy and CI run behind an upload made with an ephemeral token. */
+export const CiMintSchema = Type.Object({
+  policy: Type.Object({
+    id: Nullable(Type.String(), { description: 'null once the policy is deleted' }),
+    name: Type.String(),
+  }),
+  run: Type.Object({
+    issuer: Type.String(),
+    subject: Type.String(),
+    repository: Nullable(Type.String()),
+    ref: Nullable(Type.String()),
+    runId: Nullable(Type.String()),
+  }),
+});
+
 export const IssueLevelSchema = Type.Union(issueLevels.map((level) => Type.Literal(level)));
 
 export const AnalysisSchema = Type.Object({
@@ -39,6 +54,10 @@ export const AnalysisSchema = Type.Object({
     ),
   }),
   submittedBy: Type.Object({ type: Type.String(), id: Type.String(), name: Type.String() }),
+  ci: Nullable(CiMintSchema, {
+    description:
+      'For an upload with an ephemeral (ote_) token: the trust policy it was minted under and the CI run',
+  }),
 });
 
 export const IssueSchema = Type.Object({

@@ -8,7 +8,7 @@ import {
 } from '../domain/notifications.js';
 import { Description, Id, Nullable, OrgKey, PageQuery, Strict, Timestamp } from './common.js';
 
-/** When an organization hears about its tokens (docs/api.md "Notifications"). */
+/** When an organization hears about its tokens (docs/api.md "Notifications and webhooks"). */
 export const NotificationSettingsSchema = Type.Object(
   {
     expiryWarningDays: Type.Array(Type.Integer({ minimum: 1, maximum: maxWarningDays }), {

@@ -24,6 +24,7 @@ export const PlanFeaturesSchema = Type.Object({
   tokenPolicy: PlanFeatureSchema,
   ipAllowlist: PlanFeatureSchema,
   auditExport: PlanFeatureSchema,
+  workloadIdentity: PlanFeatureSchema,
 });
 
 export const OrganizationSchema = Type.Object({

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Email, Strict, Timestamp } from './common.js';
+import { Email, Nullable, Strict, Timestamp } from './common.js';
 import { PermissionSchema } from './tokens.js';
 import { UserSchema } from './users.js';
 
@@ -17,7 +17,11 @@ export const SessionSchema = Type.Object({ user: UserSchema, csrfToken: Type.Str
 // makes. Which fields are present depends on `type`.
 export const MeSchema = Type.Object(
   {
-    type: Type.Union([Type.Literal('user'), Type.Literal('organization_token')]),
+    type: Type.Union([
+      Type.Literal('user'),
+      Type.Literal('organization_token'),
+      Type.Literal('ephemeral_token'),
+    ]),
     id: Type.String(),
     name: Type.String(),
     tokenExpiresAt: Type.Union([Timestamp, Type.Null()]),
@@ -48,8 +52,29 @@ export const MeSchema = Type.Object(
         { description: 'organization_token only: its project scope' },
       ),
     ),
+    policy: Type.Optional(
+      Type.Object(
+        { id: Nullable(Type.String()), name: Type.String() },
+        { description: 'ephemeral_token only: the trust policy it was minted under' },
+      ),
+    ),
+    run: Type.Optional(
+      Type.Object(
+        {
+          issuer: Type.String(),
+          subject: Type.String(),
+          repository: Nullable(Type.String()),
+          ref: Nullable(Type.String()),
+          runId: Nullable(Type.String()),
+        },
+        { description: 'ephemeral_token only: the CI run it was minted for' },
+      ),
+    ),
   },
-  { description: 'The caller: a user, or an organization token' },
+  {
+    description:
+      'The caller: a user, an organization token, or an ephemeral token (which has the fields of an organization token)',
+  },
 );
 
 export type Session = Static<typeof SessionSchema>;

@@ -133,7 +133,11 @@ export type PersonalToken = Static<typeof PersonalTokenSchema>;
 export type TokenPolicy = Static<typeof TokenPolicySchema>;
 
 export const TokenParams = Strict({ org: OrgKey, tokenId: Id });
-const Permissions = Type.Array(PermissionSchema, { minItems: 1, maxItems: 20, uniqueItems: true });
+export const Permissions = Type.Array(PermissionSchema, {
+  minItems: 1,
+  maxItems: 20,
+  uniqueItems: true,
+});
 const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 });
 
 export const OrgTokenListQuery = PageQueryWith({

@@ -37,6 +37,36 @@ export interface OrgTokenActor {
   orgKey: string;
   permissions: Permission[];
   projects: ProjectScope;
+  /**
+   * Set for an ephemeral (ote_) token, minted from a CI's identity under a trust policy
+   * (SPEC §12): it acts exactly like an organization token with the policy's permissions and
+   * scope, and is recorded as an ephemeral token, with the policy and the run.
+   */
+  minted?: MintedBy | undefined;
+}
+
+/** The trust policy and the CI run an ephemeral token was minted for. */
+export interface MintedBy {
+  policy: { id: string | null; name: string };
+  run: CiRun;
+}
+
+/** What a CI's identity token said of its run; absent claims are null. */
+export interface CiRun {
+  issuer: string;
+  subject: string;
+  repository: string | null;
+  ref: string | null;
+  runId: string | null;
+}
+
+/** How the audit log and an analysis name who acted. */
+export function partyOf<P extends { type: string; id: string | null; name: string }>(
+  actor: P & { minted?: MintedBy | undefined },
+): { type: string; id: string | null; name: string } {
+  return actor.minted
+    ? { type: 'ephemeral_token', id: actor.id, name: actor.name }
+    : { type: actor.type, id: actor.id, name: actor.name };
 }
 
 /** Who is making a request. */

@@ -13,6 +13,20 @@ export const errorCatalogue = {
     status: 401,
     message: "This secret was replaced by a rotation; use the token's current secret.",
   },
+  OIDC_INVALID: {
+    status: 401,
+    message: 'The CI identity token was not accepted.',
+  },
+  OIDC_NO_MATCH: {
+    status: 403,
+    message:
+      "The CI identity token does not meet the conditions of any of the organization's trust policies.",
+  },
+  OIDC_ISSUER_UNAVAILABLE: {
+    status: 503,
+    message:
+      "The CI identity token's issuer could not be reached to fetch its keys; try again later.",
+  },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
   PERMISSION_DENIED: { status: 403, message: 'The token lacks the permission this needs.' },
   PROJECT_OUT_OF_SCOPE: { status: 403, message: "The project is outside the token's scope." },

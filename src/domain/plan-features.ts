@@ -10,6 +10,11 @@ export const planFeatures = {
   tokenPolicy: { plan: 'enterprise', name: 'A token lifetime policy', plural: false },
   ipAllowlist: { plan: 'enterprise', name: 'An IP allowlist', plural: false },
   auditExport: { plan: 'enterprise', name: 'Audit export', plural: false },
+  workloadIdentity: {
+    plan: 'enterprise',
+    name: 'Secretless CI (OIDC trust policies)',
+    plural: false,
+  },
 } as const satisfies Record<string, { plan: Plan; name: string; plural: boolean }>;
 
 export type PlanFeature = keyof typeof planFeatures;

@@ -272,8 +272,7 @@ export class TokenVerifier {
     const nowMs = this.deps.clock.nowMs();
     // Only a string of a token's length and prefix is hashed.
     const kind = tokenShape(secret);
-    // Ephemeral tokens come with OIDC trust; until then they cannot be valid.
-    if (kind === null || kind === 'ephemeral') return this.deny('TOKEN_INVALID', null, meta);
+    if (kind === null) return this.deny('TOKEN_INVALID', null, meta);
     const key = tokenDigestKey(secret);
     const cached = this.deps.cache.get(key, nowMs);
     if (cached) {

@@ -1,5 +1,5 @@
 import type { Analysis, Issue } from '../contract/analyses.js';
-import type { Actor, Caller } from '../domain/actors.js';
+import { type Actor, type Caller, type MintedBy, partyOf } from '../domain/actors.js';
 import { AppError, invalid } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decodeCursor, type Page, toPage } from '../domain/pagination.js';
@@ -51,6 +51,7 @@ function presentAnalysis(row: AnalysisRow, projectKey: string): Analysis {
       id: row.submitted_by_id,
       name: row.submitted_by_name,
     },
+    ci: row.ci_context === null ? null : (JSON.parse(row.ci_context) as MintedBy),
   };
 }
 
@@ -163,9 +164,11 @@ export async function createAnalysis(
       notes: summary.notes,
       gate_status: verdict.status,
       gate_conditions: JSON.stringify(verdict.conditions),
-      submitted_by_type: actor.type,
+      submitted_by_type: partyOf(actor).type,
       submitted_by_id: actor.id,
       submitted_by_name: actor.name,
+      ci_context:
+        actor.type === 'organization_token' && actor.minted ? JSON.stringify(actor.minted) : null,
     };
     await insertAnalysis(trx, analysis);
     await insertIssues(trx, deps.store.engine, analysis.id, parsed.issueSlices);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RequestMeta } from '../domain/actors.js';
+import { partyOf, type RequestMeta } from '../domain/actors.js';
 import type { AuditAction } from '../domain/audit-actions.js';
 import { type AuditParty, type AuditTarget, recordAudit } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
@@ -51,7 +51,7 @@ function auditedWrite(db: Kysely<Database>, by: AuditedBy, at: string): AuditedW
     db,
     at,
     async record(event) {
-      await recordAudit(db, { ...event, at, actor: by.actor, meta: by.meta });
+      await recordAudit(db, { ...event, at, actor: partyOf(by.actor), meta: by.meta });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { PasswordHasher } from '../domain/passwords.js';
+import type { OidcExpectation, OidcVerification } from '../runtime/oidc-issuers.js';
 import type { RateLimits } from '../runtime/rate-limits.js';
 import type { TokenInvalidation } from '../runtime/verification-cache.js';
 import type { Store } from '../store/db.js';
@@ -22,6 +23,14 @@ export interface ServiceDeps {
   invalidate: TokenInvalidation;
   limits: RateLimits;
   notify: NotifyConfig;
+  /** Verifies CI identity tokens against their issuers (runtime/oidc-issuers.ts). */
+  oidc: CiTokenVerifier;
+}
+
+export interface CiTokenVerifier {
+  verify(jwt: string, expected: OidcExpectation): Promise<OidcVerification>;
+  /** ORGTOKEN_OIDC_INSECURE_ISSUERS: issuers that may be served over http. */
+  readonly insecureIssuers: readonly string[];
 }
 
 export function isoNow(deps: { clock: Clock }): string {

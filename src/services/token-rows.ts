@@ -7,7 +7,7 @@ import type { TokenRow } from '../store/tokens.js';
  */
 export function newTokenRow(input: {
   id: string;
-  kind: 'organization' | 'personal';
+  kind: 'organization' | 'personal' | 'ephemeral';
   orgId: string | null;
   userId: string | null;
   /** The organization a narrowed personal access token is limited to. */
@@ -21,6 +21,8 @@ export function newTokenRow(input: {
   expiresAt: string | null;
   createdAt: string;
   creator: { id: string; name: string } | null;
+  /** An ephemeral token's trust policy and CI run. */
+  minted?: { policyId: string; ciContext: string } | undefined;
 }): TokenRow {
   return {
     id: input.id,
@@ -53,5 +55,7 @@ export function newTokenRow(input: {
     expiry_notice_days: null,
     stale_noticed_at: null,
     previous_until_first_use: 0,
+    policy_id: input.minted?.policyId ?? null,
+    ci_context: input.minted?.ciContext ?? null,
   };
 }

@@ -14,6 +14,8 @@ export interface AuditTarget {
     | 'user'
     | 'organization_token'
     | 'personal_access_token'
+    | 'ephemeral_token'
+    | 'trust_policy'
     | 'webhook';
   id: string;
   name: string;

@@ -9,6 +9,9 @@ const conflictMessages: Record<string, string> = {
   pk_memberships: 'This user is already a member of the organization.',
   uq_tokens_org_id_name: 'A token with this name already exists in the organization.',
   uq_tokens_user_id_name: 'You already have a token with this name.',
+  uq_trust_policies_org_id_name:
+    'A trust policy with this name already exists in the organization.',
+  oidc_replay_pk: 'This CI token was already exchanged.',
 };
 
 interface DriverError {

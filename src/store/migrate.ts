@@ -5,6 +5,7 @@ import * as tokens from './migrations/20261129-0002-tokens.js';
 import * as analyses from './migrations/20261129-0003-analyses.js';
 import * as narrowedPersonalTokens from './migrations/20261201-0004-narrowed-personal-tokens.js';
 import * as notifications from './migrations/20261202-0005-notifications.js';
+import * as trustPolicies from './migrations/20261202-0006-trust-policies.js';
 
 // Listed statically so the build needs no file-system scan and the order is explicit.
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261129-0003-analyses': analyses,
   '20261201-0004-narrowed-personal-tokens': narrowedPersonalTokens,
   '20261202-0005-notifications': notifications,
+  '20261202-0006-trust-policies': trustPolicies,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -112,6 +112,10 @@ export interface TokensTable {
   stale_noticed_at: string | null;
   /** 1: the previous secret also ends at the first successful use of the current one. */
   previous_until_first_use: number;
+  /** The trust policy an ephemeral (ote_) token was minted under; null once it is deleted. */
+  policy_id: string | null;
+  /** JSON: what the CI's identity said of the run an ephemeral token was minted for. */
+  ci_context: string | null;
 }
 
 export interface TokenUsageDailyTable {
@@ -153,6 +157,8 @@ export interface AnalysesTable {
   submitted_by_type: string;
   submitted_by_id: string;
   submitted_by_name: string;
+  /** JSON: the policy and CI run of an upload made with an ephemeral (ote_) token. */
+  ci_context: string | null;
 }
 
 export interface AnalysisIssuesTable {
@@ -233,6 +239,33 @@ export interface SupersededSecretsTable {
   noticed_at: string | null;
 }
 
+export interface TrustPoliciesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** Compared exactly with a JWT's iss. */
+  issuer: string;
+  audience: string;
+  /** JSON object: claim name → exact value or * glob. */
+  claims: string;
+  /** JSON array of the permissions its tokens get. */
+  permissions: string;
+  /** JSON project scope of its tokens. */
+  projects: string;
+  ttl_seconds: number;
+  created_at: string;
+  created_by: string | null;
+  created_by_name: string | null;
+  updated_at: string;
+}
+
+export interface OidcReplayTable {
+  issuer: string;
+  jti: string;
+  /** The JWT's expiry: its id is kept until then. */
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   orgs: OrgsTable;
@@ -251,4 +284,6 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   outbox_deliveries: OutboxDeliveriesTable;
   superseded_secrets: SupersededSecretsTable;
+  trust_policies: TrustPoliciesTable;
+  oidc_replay: OidcReplayTable;
 }

@@ -123,6 +123,23 @@ const matrix: Record<string, string> = {
     '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
   'POST /api/v1/orgs/{org}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver':
     '401 401 401 401 401 403 403 403 403 403 403 403 403 202 404 202',
+  'GET /api/v1/orgs/{org}/trust-policies':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'POST /api/v1/orgs/{org}/trust-policies':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 201 404 201',
+  'GET /api/v1/orgs/{org}/trust-policies/{policyId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'PATCH /api/v1/orgs/{org}/trust-policies/{policyId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'DELETE /api/v1/orgs/{org}/trust-policies/{policyId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 204 404 204',
+  'POST /api/v1/orgs/{org}/trust-policies/{policyId}/check':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'GET /api/v1/orgs/{org}/trust-policies/{policyId}/exchanges':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'DELETE /api/v1/orgs/{org}/trust-policies/{policyId}/exchanges/{tokenId}':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 404 404 404',
+  'POST /api/v1/oidc/token': '401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401',
   'GET /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'POST /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 201 201 201 201',
   'DELETE /api/v1/user/tokens/{tokenId}':
@@ -151,6 +168,14 @@ const matrix: Record<string, string> = {
 
 // A public address as a literal: a webhook URL that passes the address rules with no DNS.
 const webhookUrl = 'https://93.184.215.14/hooks/orgtoken';
+
+const policyBody = {
+  issuer: 'https://token.actions.githubusercontent.com',
+  audience: 'https://orgtoken.example',
+  claims: { repository_owner_id: '1' },
+  permissions: ['analysis:execute'],
+  projects: { mode: 'all' },
+};
 
 function expected(route: string): Record<Principal, number> {
   const row = matrix[route]?.split(/\s+/).map(Number) ?? [];
@@ -253,7 +278,9 @@ describeEachEngine('authorization matrix', (engine) => {
   afterAll(() => t.close());
 
   /** Fresh objects for the routes that change or consume them, so that every cell starts alike. */
-  async function cell(operation: Operation): Promise<{ url: string; payload?: unknown }> {
+  async function cell(
+    operation: Operation,
+  ): Promise<{ url: string; payload?: unknown; cleanup?: () => Promise<unknown> }> {
     const values: Record<string, string> = { org: orgKey, projectKey: 'existing', analysisId };
     const key = operationKey(operation);
     if (/^(PATCH|DELETE) .*\{projectKey\}$/.test(key) || key.includes('quality-gate')) {
@@ -274,10 +301,23 @@ describeEachEngine('authorization matrix', (engine) => {
       values.userId = user.id;
       if (operation.method === 'DELETE') await t.addMember(admin, orgKey, user.id, 'member');
     }
+    // A token of the organization that the policy did not mint: NOT_FOUND under the policy.
+    if (operation.path.includes('/exchanges/{tokenId}')) {
+      values.tokenId = (await createOrgToken(t, admin, orgKey, { expiresAt: null })).id;
+    }
     if (operation.path.includes('/tokens/{tokenId}')) {
       values.tokenId = operation.path.startsWith('/api/v1/user/')
         ? (await createPersonalToken(t, member)).id
         : (await createOrgToken(t, admin, orgKey, { expiresAt: null })).id;
+    }
+    let cleanup: (() => Promise<unknown>) | undefined;
+    if (operation.path.includes('{policyId}')) {
+      const policy = await t.request(admin, {
+        method: 'POST',
+        url: `/api/v1/orgs/${orgKey}/trust-policies`,
+        payload: { ...policyBody, name: unique('tp-') },
+      });
+      values.policyId = policy.json().id;
     }
     if (operation.path.includes('{webhookId}')) {
       const hook = await t.request(admin, {
@@ -286,6 +326,12 @@ describeEachEngine('authorization matrix', (engine) => {
         payload: { url: webhookUrl, events: ['*'] },
       });
       values.webhookId = hook.json().id;
+      // An organization has at most 20 webhooks: each cell's goes when the cell is done.
+      cleanup = () =>
+        t.request(admin, {
+          method: 'DELETE',
+          url: `/api/v1/orgs/${orgKey}/webhooks/${values.webhookId}`,
+        });
       if (operation.path.includes('{deliveryId}')) {
         const ping = await t.request(admin, {
           method: 'POST',
@@ -352,8 +398,27 @@ describeEachEngine('authorization matrix', (engine) => {
       },
       'POST /api/v1/orgs/{org}/webhooks': { url: webhookUrl, events: ['*'] },
       'PATCH /api/v1/orgs/{org}/webhooks/{webhookId}': { description: 'edited' },
+      'POST /api/v1/orgs/{org}/trust-policies': { ...policyBody, name: unique('tp-') },
+      'PATCH /api/v1/orgs/{org}/trust-policies/{policyId}': { ttlSeconds: 600 },
+      'POST /api/v1/orgs/{org}/trust-policies/{policyId}/check': { token: 'not.a.jwt' },
+      'POST /api/v1/oidc/token': { org: orgKey, token: 'not.a.jwt' },
     };
-    return key in bodies ? { url, payload: bodies[key] } : { url };
+    if (key === 'POST /api/v1/orgs/{org}/webhooks') {
+      cleanup = async () => {
+        const list = await t.request(admin, { url: `/api/v1/orgs/${orgKey}/webhooks?limit=200` });
+        for (const hook of list.json().items as Array<{ id: string }>) {
+          await t.request(admin, {
+            method: 'DELETE',
+            url: `/api/v1/orgs/${orgKey}/webhooks/${hook.id}`,
+          });
+        }
+      };
+    }
+    return {
+      url,
+      ...(key in bodies ? { payload: bodies[key] } : {}),
+      ...(cleanup ? { cleanup } : {}),
+    };
   }
 
   it('answers every route for every kind of caller as the matrix says', async () => {
@@ -372,7 +437,7 @@ describeEachEngine('authorization matrix', (engine) => {
       const want = expected(key);
       const row: number[] = [];
       for (const principal of principals) {
-        const { url, payload } = await cell(operation);
+        const { url, payload, cleanup } = await cell(operation);
         const who = auth[principal] ?? {};
         const session =
           key === 'DELETE /api/v1/session' && who.session
@@ -384,6 +449,7 @@ describeEachEngine('authorization matrix', (engine) => {
           ...(payload === undefined ? {} : { payload: payload as object }),
           ...(who.header ? { headers: { authorization: who.header } } : {}),
         });
+        await cleanup?.();
         row.push(response.statusCode);
         cells += 1;
         if (response.statusCode !== want[principal]) {

@@ -183,6 +183,56 @@ const rules: Record<string, Rule> = {
     scope: 'org',
     admin: 'org',
   },
+  'POST /api/v1/oidc/token': {
+    auth: 'none',
+    body: { org: 'nobody', token: 'not.a.jwt' },
+  },
+  'GET /api/v1/orgs/{org}/trust-policies': { auth: 'required', scope: 'org', admin: 'org' },
+  'POST /api/v1/orgs/{org}/trust-policies': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: {
+      name: 'made-policy',
+      issuer: 'https://gitlab.com',
+      audience: 'https://orgtoken.example',
+      claims: { project_id: '1' },
+      permissions: ['analysis:execute'],
+      projects: { mode: 'all' },
+    },
+  },
+  'GET /api/v1/orgs/{org}/trust-policies/{policyId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'PATCH /api/v1/orgs/{org}/trust-policies/{policyId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { ttlSeconds: 600 },
+  },
+  'DELETE /api/v1/orgs/{org}/trust-policies/{policyId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'POST /api/v1/orgs/{org}/trust-policies/{policyId}/check': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+    body: { token: 'not.a.jwt' },
+  },
+  'GET /api/v1/orgs/{org}/trust-policies/{policyId}/exchanges': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
+  'DELETE /api/v1/orgs/{org}/trust-policies/{policyId}/exchanges/{tokenId}': {
+    auth: 'required',
+    scope: 'org',
+    admin: 'org',
+  },
   'GET /api/v1/user/tokens': { auth: 'required' },
   'POST /api/v1/user/tokens': { auth: 'required', body: { name: 'my-token', expiresAt: null } },
   'DELETE /api/v1/user/tokens/{tokenId}': { auth: 'required' },
@@ -260,6 +310,7 @@ describeEachEngine('access rules of every route', (engine) => {
       personalTokenId: personal.json().id,
       webhookId: seeded.webhookId,
       deliveryId: seeded.deliveryId,
+      policyId: seeded.policyId,
     };
     snapshot = () => storeDigest(t.store);
   });

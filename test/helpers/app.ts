@@ -133,6 +133,8 @@ export async function createTestApp(
     ingest?: AppDeps['ingest'];
     /** Mail, webhook transport and retries (the notification suites). */
     notifications?: AppDeps['notifications'];
+    /** CI issuers allowed over http (the OIDC suites' issuer on 127.0.0.1). */
+    oidcInsecureIssuers?: string[];
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -163,6 +165,9 @@ export async function createTestApp(
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.ingest === undefined ? {} : { ingest: options.ingest }),
     ...(options.notifications === undefined ? {} : { notifications: options.notifications }),
+    ...(options.oidcInsecureIssuers === undefined
+      ? {}
+      : { oidcInsecureIssuers: options.oidcInsecureIssuers }),
     webRoot: options.webRoot ?? false,
     // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
     checkDeclaredStatuses: true,

@@ -21,6 +21,7 @@ export async function seedRouteObjects(
   analysisId: string;
   webhookId: string;
   deliveryId: string;
+  policyId: string;
 }> {
   await t.request(admin, {
     method: 'POST',
@@ -52,7 +53,21 @@ export async function seedRouteObjects(
     method: 'POST',
     url: `/api/v1/orgs/${orgKey}/webhooks/${webhook.json().id}/ping`,
   });
+  // Trust policies need the enterprise plan; elsewhere an id of none stands in.
+  const policy = await t.request(admin, {
+    method: 'POST',
+    url: `/api/v1/orgs/${orgKey}/trust-policies`,
+    payload: {
+      name: 'existing-policy',
+      issuer: 'https://token.actions.githubusercontent.com',
+      audience: 'https://orgtoken.example',
+      claims: { repository_owner_id: '1' },
+      permissions: ['analysis:execute'],
+      projects: { mode: 'all' },
+    },
+  });
   return {
+    policyId: policy.statusCode === 201 ? policy.json().id : '01900000-0000-7000-8000-000000000000',
     projectKey: 'existing',
     tokenId: token.json().id,
     analysisId: analysis.json().id,

@@ -30,7 +30,7 @@ import { authErrors, errors } from '../responses.js';
 const manageErrors = [...authErrors, 'FORBIDDEN', 'NOT_FOUND'] as const;
 const tags = ['notifications'];
 
-/** Notification settings, webhooks and their deliveries (docs/api.md "Notifications"). */
+/** Notification settings, webhooks and their deliveries (docs/api.md "Notifications and webhooks"). */
 export function notificationRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(

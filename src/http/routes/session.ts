@@ -66,7 +66,7 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['session'],
           summary:
-            'The caller: a user (by session or personal access token) or an organization token',
+            'The caller: a user (by session or personal access token), an organization token, or an ephemeral token minted by a trust policy',
           response: { 200: MeSchema, ...errors(...authErrors) },
         },
       },
@@ -83,8 +83,7 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
             tokenExpiresAt: token?.expiresAt ?? null,
           };
         }
-        return {
-          type: 'organization_token' as const,
+        const asToken = {
           id: actor.id,
           name: actor.name,
           organization: { id: actor.orgId, key: actor.orgKey },
@@ -92,6 +91,14 @@ export function sessionRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           projects: actor.projects,
           tokenExpiresAt: token?.expiresAt ?? null,
         };
+        return actor.minted
+          ? {
+              type: 'ephemeral_token' as const,
+              ...asToken,
+              policy: actor.minted.policy,
+              run: actor.minted.run,
+            }
+          : { type: 'organization_token' as const, ...asToken };
       },
     );
   };
