@@ -93,6 +93,32 @@ export async function exchangeCiToken(
   meta: RequestMeta,
   input: ExchangeRequest,
 ): Promise<ExchangeResult> {
+  // Refused exchanges count like failed tokens from the same address (docs/security.md
+  // "Rate limiting"): a caller guessing at policies or replaying JWTs is slowed down too.
+  const address = meta.ip ?? 'unknown';
+  const wait = deps.limits.tokenFailures.retryAfter(address, deps.clock.nowMs());
+  if (wait > 0) {
+    throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
+  }
+  try {
+    return await exchange(deps, meta, input);
+  } catch (error) {
+    if (
+      error instanceof AppError &&
+      error.code.startsWith('OIDC_') &&
+      error.code !== 'OIDC_ISSUER_UNAVAILABLE'
+    ) {
+      deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
+    }
+    throw error;
+  }
+}
+
+async function exchange(
+  deps: ServiceDeps,
+  meta: RequestMeta,
+  input: ExchangeRequest,
+): Promise<ExchangeResult> {
   const peeked = peekClaims(input.token);
   if (peeked === null) throw invalid('The token is not a JWT with iss and aud claims.');
   const org = await findOrgByKey(deps.store.db, input.org);

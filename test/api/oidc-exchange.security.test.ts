@@ -403,3 +403,29 @@ describeEachEngine('secretless CI: exchanging a CI identity token for an ote_ to
     expect(after.json().error.code).toBe('TOKEN_REVOKED');
   });
 });
+
+describeEachEngine('secretless CI: refused exchanges are rate limited per address', (engine) => {
+  it('answers RATE_LIMITED with Retry-After once an address is past its failures, before any verification', async () => {
+    const t = await createTestApp(engine, {
+      rateLimits: { tokenFailuresPerMinute: 3, passwordFailuresPer15Minutes: 100 },
+    });
+    try {
+      const send = () =>
+        t.request(null, {
+          method: 'POST',
+          url: '/api/v1/oidc/token',
+          payload: { org: 'nobody', token: 'not.a.jwt' },
+          remoteAddress: '203.0.113.9',
+        });
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await send()).json().error.code);
+      expect(codes.slice(0, 3)).toEqual(['OIDC_INVALID', 'OIDC_INVALID', 'OIDC_INVALID']);
+      const limited = await send();
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -47,7 +47,7 @@ export function trustPolicyRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox 
           body: ExchangeBody,
           response: {
             201: ExchangeAnswer,
-            ...errors('OIDC_INVALID', 'OIDC_NO_MATCH', 'OIDC_ISSUER_UNAVAILABLE'),
+            ...errors('OIDC_INVALID', 'OIDC_NO_MATCH', 'OIDC_ISSUER_UNAVAILABLE', 'RATE_LIMITED'),
           },
         },
       },
