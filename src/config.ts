@@ -240,7 +240,9 @@ export function loadConfig(env: Source = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
-  const publicUrl = env.ORGTOKEN_PUBLIC_URL?.trim() || null;
+  // Without trailing slashes: links are built by appending paths, and the CLI's default OIDC
+  // audience is the server URL without them.
+  const publicUrl = env.ORGTOKEN_PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
   if (publicUrl !== null && !URL.canParse(publicUrl)) {
     throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL (got "${publicUrl}")`);
   }

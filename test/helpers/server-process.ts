@@ -86,6 +86,12 @@ const cliVariables = [
   'SONAR_TOKEN',
   'ORGTOKEN_EMAIL',
   'ORGTOKEN_PASSWORD',
+  // A test run inside a CI job must not exchange that job's identity by accident.
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ORGTOKEN_ID_TOKEN',
+  'ORGTOKEN_OIDC_AUDIENCE',
+  'ORGTOKEN_OIDC_POLICY',
 ];
 
 /** Runs `orgtoken <args>` as a real process with exactly the given CLI variables set. */

@@ -4,8 +4,9 @@ import { gzip } from 'node:zlib';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Analysis } from '../../contract/analyses.js';
 import { tokenClient } from '../client.js';
-import { serverUrl, tokenFromEnvironment } from '../environment.js';
+import { serverUrl } from '../environment.js';
 import { CliError, run } from '../errors.js';
+import { credentialFromEnvironment, tokenFor } from '../oidc.js';
 import { formatTable, plural, printJson, printLines } from '../output.js';
 import { type CommonOptions, withCommonOptions } from './common-options.js';
 
@@ -87,7 +88,7 @@ export function registerAnalyze(program: Command): void {
       .addOption(
         new Option(
           '--timeout <seconds>',
-          'give up after this long, retrying meanwhile when the server is busy (429, 503)',
+          'give up after this long (the token exchange included), retrying meanwhile when the server is busy (429, 503)',
         )
           .argParser(seconds)
           .default(defaultTimeoutSeconds),
@@ -95,7 +96,15 @@ export function registerAnalyze(program: Command): void {
   )
     .addHelpText(
       'after',
-      '\nExit codes: 0 quality gate passed, 1 quality gate failed, 2 usage, authentication or server error.',
+      [
+        '',
+        'Authenticates with ORGTOKEN_TOKEN (or SONAR_TOKEN). Without one, exchanges the CI’s',
+        'identity for a short-lived token of --org: in GitHub Actions (permissions: id-token: write)',
+        'with audience ORGTOKEN_OIDC_AUDIENCE (default: the server URL), elsewhere the JWT in',
+        'ORGTOKEN_ID_TOKEN; ORGTOKEN_OIDC_POLICY names the trust policy (default: the server chooses).',
+        '',
+        'Exit codes: 0 quality gate passed, 1 quality gate failed, 2 usage, authentication or server error.',
+      ].join('\n'),
     )
     .action(
       run(async (options: AnalyzeOptions) => {
@@ -103,9 +112,13 @@ export function registerAnalyze(program: Command): void {
         if (file === undefined)
           throw new CliError('give the report: --sarif FILE or --generic FILE');
         const url = serverUrl(options.url);
-        const client = tokenClient(url, tokenFromEnvironment());
+        const credential = credentialFromEnvironment();
+        // One deadline for the exchange of a CI identity, if any, and the upload.
         const deadline = Date.now() + options.timeout * 1000;
+        // Read before any exchange: a report that is not JSON never costs a minted token.
         const report = await readReport(file);
+        const token = await tokenFor(credential, { baseUrl: url, org: options.org, deadline });
+        const client = tokenClient(url, token);
         const path = `/api/v1/orgs/${encodeURIComponent(options.org)}/projects/${encodeURIComponent(options.project)}/analyses`;
         const analysis = await client.request<Analysis>('POST', path, {
           query: {
