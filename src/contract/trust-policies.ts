@@ -1,14 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import {
-  Id,
-  Name,
-  Nullable,
-  OrgKey,
-  PageQuery,
-  SearchText,
-  Strict,
-  Timestamp,
-} from './common.js';
+import { Id, Name, Nullable, OrgKey, PageQuery, SearchText, Strict, Timestamp } from './common.js';
 import {
   PermissionSchema,
   Permissions,

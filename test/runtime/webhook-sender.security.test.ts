@@ -155,7 +155,9 @@ describe('webhook attempts when insecure is off (checked at connection time)', (
       ...secure,
       resolve,
     });
-    expect(attempt.error).toBe('refused: mixed.example.test resolves to a refused address (loopback)');
+    expect(attempt.error).toBe(
+      'refused: mixed.example.test resolves to a refused address (loopback)',
+    );
     expect(listener.connections).toBe(0);
   });
 
