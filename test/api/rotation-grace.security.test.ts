@@ -80,7 +80,7 @@ describeEachEngine('rotation: grace until first use, rotated-out secrets', (engi
   describe('graceUntilFirstUse', () => {
     it('keeps the old secret until the new one is first used, then answers TOKEN_ROTATED', async () => {
       const { token: old, id } = await createOrgToken(t, admin, org.key);
-      const fresh = await rotated(id, { graceUntilFirstUse: true });
+      const fresh = await rotated(id, { graceUntilFirstUse: true, gracePeriodSeconds: 604_800 });
       expect(await use(old)).toBe('ok');
       t.clock.advance(3 * dayMs);
       expect(await use(old)).toBe('ok');
@@ -103,15 +103,15 @@ describeEachEngine('rotation: grace until first use, rotated-out secrets', (engi
       expect(ended[0]).toMatchObject({ actor_id: id, ip: '198.51.100.1', at: firstUseAt });
     });
 
-    it('records graceUntilFirstUse and the default week in the rotation audit event', async () => {
+    it('records graceUntilFirstUse and the default day in the rotation audit event', async () => {
       const { id } = await createOrgToken(t, admin, org.key);
       const at = t.clock.nowMs();
       await rotated(id, { graceUntilFirstUse: true });
       const [event] = await auditEvents(id, 'token.rotated');
       expect(JSON.parse(event?.details ?? '{}')).toMatchObject({
-        gracePeriodSeconds: 604_800,
+        gracePeriodSeconds: 86_400,
         graceUntilFirstUse: true,
-        previousValidUntil: new Date(at + 7 * dayMs).toISOString(),
+        previousValidUntil: new Date(at + dayMs).toISOString(),
       });
     });
 
@@ -124,13 +124,19 @@ describeEachEngine('rotation: grace until first use, rotated-out secrets', (engi
       expect(await use(old)).toBe('TOKEN_ROTATED');
     });
 
-    it('keeps the old secret a week by default when the new one is never used', async () => {
+    it('keeps the old secret a day by default when the new one is never used (a week when asked)', async () => {
       const { token: old, id } = await createOrgToken(t, admin, org.key);
       await rotated(id, { graceUntilFirstUse: true });
-      t.clock.advance(7 * dayMs - 1);
+      t.clock.advance(dayMs - 1);
       expect(await use(old)).toBe('ok');
       t.clock.advance(1);
       expect(await use(old)).toBe('TOKEN_ROTATED');
+      const weekly = await createOrgToken(t, admin, org.key);
+      await rotated(weekly.id, { graceUntilFirstUse: true, gracePeriodSeconds: 604_800 });
+      t.clock.advance(7 * dayMs - 1);
+      expect(await use(weekly.token)).toBe('ok');
+      t.clock.advance(1);
+      expect(await use(weekly.token)).toBe('TOKEN_ROTATED');
     });
 
     it("never keeps the old secret past the token's expiry", async () => {
@@ -139,6 +145,7 @@ describeEachEngine('rotation: grace until first use, rotated-out secrets', (engi
       });
       const fresh = await rotated(id, {
         graceUntilFirstUse: true,
+        gracePeriodSeconds: 604_800,
         expiresAt: daysFromNow(t, 30),
       });
       t.clock.advance(2 * dayMs - 1);
