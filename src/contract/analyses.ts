@@ -14,7 +14,9 @@ import {
 /** The trust policy and CI run behind an upload made with an ephemeral token. */
 export const CiMintSchema = Type.Object({
   policy: Type.Object({
-    id: Nullable(Type.String(), { description: 'null once the policy is deleted' }),
+    id: Nullable(Type.String(), {
+      description: 'The policy it was minted under, as it was then (it may since be deleted)',
+    }),
     name: Type.String(),
   }),
   run: Type.Object({
