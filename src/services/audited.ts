@@ -68,3 +68,35 @@ export const targetOf = {
   user: named<{ id: string; email: string }>('user', (user) => user.email),
   orgToken: named<{ id: string; name: string }>('organization_token', (token) => token.name),
 };
+
+/** What an edit changes: the fields that differ from the row, and each one's audit details. */
+export interface FieldChanges<T> {
+  changed: Partial<T>;
+  /** `{field: {from, to}}`, JSON text shown parsed; empty when nothing changes. */
+  details: Record<string, { from: unknown; to: unknown }>;
+}
+
+/**
+ * The fields of `changes` whose values differ from `row`'s, with the details an `*.updated`
+ * event records: one rule for every edit, so that an edit that changes nothing writes
+ * nothing and every event says what it changed from and to.
+ */
+export function changedFields<T extends object>(row: T, changes: Partial<T>): FieldChanges<T> {
+  const entries = Object.entries(changes).filter(([key, value]) => row[key as keyof T] !== value);
+  return {
+    changed: Object.fromEntries(entries) as Partial<T>,
+    details: Object.fromEntries(
+      entries.map(([key, value]) => [
+        key,
+        { from: parsedIfJson(row[key as keyof T]), to: parsedIfJson(value) },
+      ]),
+    ),
+  };
+}
+
+function parsedIfJson(value: unknown): unknown {
+  if (typeof value === 'string' && (value.startsWith('[') || value.startsWith('{'))) {
+    return JSON.parse(value);
+  }
+  return value;
+}

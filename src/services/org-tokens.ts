@@ -31,7 +31,7 @@ import {
   upsertPolicy,
 } from '../store/tokens.js';
 import { adminAccess, type OrgAccess, requirePlan } from './access.js';
-import { audited, targetOf } from './audited.js';
+import { audited, changedFields, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { emitEvent, preferencesFor } from './notifications.js';
 import { checkProjectScope } from './projects.js';
@@ -288,9 +288,7 @@ export async function updateOrgToken(
   if (input.allowedCidrs !== undefined) {
     changes.allowed_cidrs = JSON.stringify(checkCidrs(access, input.allowedCidrs));
   }
-  const changed = Object.fromEntries(
-    Object.entries(changes).filter(([key, value]) => token[key as keyof TokenRow] !== value),
-  ) as Partial<TokenRow>;
+  const { changed, details } = changedFields(token, changes);
   if (Object.keys(changed).length > 0) {
     await audited(deps, caller, async (tx) => {
       await updateToken(tx.db, token.id, changed);
@@ -298,24 +296,12 @@ export async function updateOrgToken(
         orgId: access.org.id,
         action: 'token.updated',
         target: targetOf.orgToken(token),
-        details: Object.fromEntries(
-          Object.entries(changed).map(([key, value]) => [
-            key,
-            { from: parseIfJson(token[key as keyof TokenRow]), to: parseIfJson(value) },
-          ]),
-        ),
+        details,
       });
     });
     deps.invalidate.token(token.id);
   }
   return present(deps, access, { ...token, ...changed });
-}
-
-function parseIfJson(value: unknown): unknown {
-  if (typeof value === 'string' && (value.startsWith('[') || value.startsWith('{'))) {
-    return JSON.parse(value);
-  }
-  return value;
 }
 
 /** Revokes a token: refused from the next request on; kept in the records (idempotent). */

@@ -33,7 +33,7 @@ import {
   updateTrustPolicy as updateTrustPolicyRow,
 } from '../store/trust-policies.js';
 import { adminAccess, type OrgAccess, requirePlan } from './access.js';
-import { audited } from './audited.js';
+import { audited, changedFields } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { checkProjectScope } from './projects.js';
 import type { OrgRef, PageRequest } from './refs.js';
@@ -196,23 +196,16 @@ export async function updateTrustPolicy(
     changes.projects = JSON.stringify(await checkProjectScope(deps, access.org.id, input.projects));
   }
   if (input.ttlSeconds !== undefined) changes.ttl_seconds = input.ttlSeconds;
-  const changed = Object.entries(changes).filter(
-    ([key, value]) => policy[key as keyof TrustPolicyRow] !== value,
-  );
-  if (changed.length === 0) return presentPolicy(policy);
+  const { changed, details } = changedFields(policy, changes);
+  if (Object.keys(changed).length === 0) return presentPolicy(policy);
   const updated = await audited(deps, caller, async (tx) => {
-    const next = { ...Object.fromEntries(changed), updated_at: tx.at };
+    const next = { ...changed, updated_at: tx.at };
     await updateTrustPolicyRow(tx.db, policy.id, next);
     await tx.record({
       orgId: access.org.id,
       action: 'trust_policy.updated',
       target: policyTarget(policy),
-      details: Object.fromEntries(
-        changed.map(([key, value]) => [
-          key,
-          { from: policy[key as keyof TrustPolicyRow], to: value },
-        ]),
-      ),
+      details,
     });
     return { ...policy, ...next };
   });

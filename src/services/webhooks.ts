@@ -24,7 +24,7 @@ import {
   type WebhookRow,
 } from '../store/webhooks.js';
 import { adminAccess, type OrgAccess, requirePlan } from './access.js';
-import { audited } from './audited.js';
+import { audited, changedFields } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { emitEvent, newDelivery } from './notifications.js';
 import type { OrgRef, PageRequest } from './refs.js';
@@ -170,20 +170,16 @@ export async function updateWebhook(
   if (input.events !== undefined) changes.events = JSON.stringify(input.events);
   if (input.description !== undefined) changes.description = input.description.trim();
   if (input.active !== undefined) changes.active = input.active ? 1 : 0;
-  const changed = Object.entries(changes).filter(
-    ([key, value]) => webhook[key as keyof WebhookRow] !== value,
-  );
-  if (changed.length === 0) return present(webhook);
+  const { changed, details } = changedFields(webhook, changes);
+  if (Object.keys(changed).length === 0) return present(webhook);
   const updated = await audited(deps, caller, async (tx) => {
-    const next = { ...Object.fromEntries(changed), updated_at: tx.at };
+    const next = { ...changed, updated_at: tx.at };
     await updateWebhookRow(tx.db, webhook.id, next);
     await tx.record({
       orgId: access.org.id,
       action: 'webhook.updated',
       target: webhookTarget(webhook),
-      details: Object.fromEntries(
-        changed.map(([key, value]) => [key, { from: webhook[key as keyof WebhookRow], to: value }]),
-      ),
+      details,
     });
     return { ...webhook, ...next };
   });
