@@ -408,3 +408,38 @@ describeEachEngine('notifications: scans, outbox, webhooks and email', (engine) 
     });
   });
 });
+
+describeEachEngine('webhook URLs under the address rules (insecure mode off)', (engine) => {
+  it('refuses loopback, private, link-local and metadata addresses, and names that resolve to them, with a clear error on url', async () => {
+    const t = await createTestApp(engine);
+    try {
+      const root = await t.newSession({ instanceAdmin: true });
+      const admin = await t.newSession();
+      const org = await t.createOrg(root, { orgAdmin: admin, plan: 'team' });
+      for (const [url, reason] of [
+        ['https://127.0.0.1/hook', /loopback/],
+        ['https://[::1]/hook', /loopback/],
+        ['https://10.1.2.3/hook', /private/],
+        ['https://169.254.169.254/latest/meta-data', /metadata/],
+        ['https://localhost/hook', /localhost resolves to a refused address \(loopback\)/],
+        ['http://93.184.215.14/hook', /https/],
+      ] as const) {
+        const response = await t.request(admin, {
+          method: 'POST',
+          url: `/api/v1/orgs/${org.key}/webhooks`,
+          payload: { url, events: ['*'] },
+        });
+        expect(response.statusCode, url).toBe(400);
+        expect(response.json().error).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          field: '/body/url',
+        });
+        expect(response.json().error.message).toMatch(reason);
+      }
+      const hooks = await t.request(admin, { url: `/api/v1/orgs/${org.key}/webhooks` });
+      expect(hooks.json().items).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
