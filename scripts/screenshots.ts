@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { launchBrowser, people, signInThroughPage, startUiWorld } from '../test/helpers/browser.js';
+import { startOidcIssuer } from '../test/helpers/oidc-issuer.js';
 import { lintFixture } from '../test/helpers/reports.js';
 
 const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
@@ -32,6 +33,11 @@ const receiver = createServer((request, response) => {
 });
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+// A CI's OpenID Connect issuer on 127.0.0.1, which the server may reach over http: its
+// tokens are checked against a trust policy and exchanged, so that exchanges are listed.
+const issuer = await startOidcIssuer();
+process.env.ORGTOKEN_OIDC_INSECURE_ISSUERS = issuer.issuer;
 
 const world = await startUiWorld();
 const browser = await launchBrowser();
@@ -201,8 +207,13 @@ try {
   await deliveries.getByText('Delivered').nth(1).waitFor();
   await shoot('webhooks');
   await go(`/orgs/acme/admin/webhooks/${flaky.id}`, 'Webhooks');
-  // The first retry comes 5 s after the first attempt; the next one waits 5 minutes.
-  await deliveries.getByRole('cell', { name: '2', exact: true }).waitFor({ timeout: 30_000 });
+  // The first retry comes 5 s after the first attempt; the next one waits 5 minutes. The
+  // receiver gets every event (the test event and those of the tokens above), so several
+  // deliveries may be retried by now.
+  await deliveries
+    .getByRole('cell', { name: '2', exact: true })
+    .first()
+    .waitFor({ timeout: 30_000 });
   await shoot('webhook-retrying');
   await page.getByLabel('Payload URL').fill('https://hooks.example.com/orgtoken');
   await page.getByLabel('Description (optional)').fill('Incident tracker');
@@ -223,6 +234,93 @@ try {
   await page.getByText('Stale', { exact: true }).first().waitFor();
   await shoot('stale-tokens', false);
 
+  // Secretless CI: trust policies for GitHub Actions (the local issuer, which signs GitHub's
+  // claims, so that runs exchange tokens), GitLab.com, and one that matches a name only.
+  const trust = async (body: Record<string, unknown>) => {
+    const response = await admin.call('POST', '/api/v1/orgs/acme/trust-policies', {
+      permissions: ['analysis:execute'],
+      ...body,
+    });
+    if (response.status !== 201) throw new Error(JSON.stringify(response.body));
+    return response.body as { id: string; name: string };
+  };
+  const ledger = await trust({
+    name: 'ledger-api production',
+    issuer: issuer.issuer,
+    audience: server.url,
+    claims: {
+      repository_owner_id: '5820147',
+      repository_id: '730215588',
+      ref: 'refs/heads/main',
+      environment: 'production',
+    },
+    projects: { mode: 'selected', keys: ['backend-api'] },
+  });
+  await trust({
+    name: 'tide-service protected branches',
+    issuer: 'https://gitlab.com',
+    audience: server.url,
+    claims: { namespace_id: '4412', project_id: '88231', ref_protected: 'true' },
+    projects: { mode: 'selected', keys: ['backend-worker'] },
+    ttlSeconds: 600,
+  });
+  await trust({
+    name: 'web-frontend pull requests',
+    issuer: 'https://token.actions.githubusercontent.com',
+    audience: server.url,
+    claims: { repository: 'lumen-works/web-frontend', ref: 'refs/pull/*/merge' },
+    projects: { mode: 'selected', keys: ['web-frontend'] },
+  });
+  const ciToken = (claims: Record<string, unknown>) =>
+    issuer.sign(issuer.githubClaims({ aud: server.url, environment: 'production', ...claims }));
+  const minted: string[] = [];
+  for (const runId of ['8811223344', '8811229012', '8811235577']) {
+    const response = await fetch(`${server.url}/api/v1/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ org: 'acme', token: await ciToken({ run_id: runId }) }),
+    });
+    if (response.status !== 201) throw new Error(`exchange: ${response.status}`);
+    minted.push(((await response.json()) as { token: string }).token);
+  }
+  const exchanges = await admin.call(
+    'GET',
+    `/api/v1/orgs/acme/trust-policies/${ledger.id}/exchanges`,
+  );
+  const oldest = (exchanges.body.items as { id: string }[]).at(-1);
+  await admin.call(
+    'DELETE',
+    `/api/v1/orgs/acme/trust-policies/${ledger.id}/exchanges/${oldest?.id}`,
+  );
+  await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${minted[2]}` } });
+
+  await go('/orgs/acme/admin/trust-policies', 'Secretless CI');
+  await page.getByRole('link', { name: 'ledger-api production' }).waitFor();
+  await shoot('trust-policies');
+  await go('/orgs/acme/admin/trust-policies/new', 'Add a trust policy');
+  await page.getByLabel('Name', { exact: true }).fill('ledger-api production');
+  await page.getByLabel('repository_owner_id', { exact: true }).fill('5820147');
+  await page.getByLabel('repository', { exact: true }).fill('lumen-works/ledger-api');
+  await page.getByLabel('ref', { exact: true }).fill('refs/heads/main');
+  await page.getByLabel('environment', { exact: true }).fill('production');
+  await page
+    .getByRole('checkbox', { name: /backend api/ })
+    .locator('xpath=ancestor::label[1]')
+    .click();
+  await page.getByText('repository can be renamed').waitFor();
+  await shoot('trust-policy-github');
+  await go(`/orgs/acme/admin/trust-policies/${ledger.id}`, 'ledger-api production');
+  await page
+    .getByRole('table', { name: /Tokens minted under/ })
+    .getByText('Revoked')
+    .waitFor();
+  await page
+    .getByLabel('CI identity token (JWT)')
+    .fill(await ciToken({ repository_owner_id: '7700001', ref: 'refs/heads/feature-x' }));
+  await page.getByRole('button', { name: 'Check token', exact: true }).click();
+  await page.getByRole('table', { name: 'Conditions of the policy against the token' }).waitFor();
+  await shoot('trust-policy');
+
   await go('/orgs/acme/projects/backend-api', /backend api/);
   await page.getByRole('heading', { name: /Issues of the analysis/ }).waitFor();
   await page.getByRole('table', { name: 'Issues' }).waitFor();
@@ -230,7 +328,7 @@ try {
   await go('/orgs/acme/admin/members', 'Members');
   await shoot('members');
   await go('/orgs/acme/admin/audit', 'Audit log');
-  await page.getByRole('cell', { name: 'token.revoked' }).waitFor();
+  await page.getByRole('cell', { name: 'token.revoked' }).first().waitFor();
   await shoot('audit-log');
   await go('/account/tokens', 'My account');
   await shoot('my-account');
@@ -249,4 +347,5 @@ try {
   await browser.close();
   await world.stop();
   await new Promise((resolve) => receiver.close(resolve));
+  await issuer.close();
 }

@@ -45,6 +45,12 @@ const MembersPage = page(() => import('./pages/members-page.js'), 'MembersPage')
 const PolicyPage = page(() => import('./pages/policy-page.js'), 'PolicyPage');
 const NotificationsPage = page(() => import('./pages/notifications-page.js'), 'NotificationsPage');
 const WebhooksPage = page(() => import('./pages/webhooks-page.js'), 'WebhooksPage');
+const TrustPoliciesPage = page(() => import('./pages/trust-policies-page.js'), 'TrustPoliciesPage');
+const TrustPolicyCreatePage = page(
+  () => import('./pages/trust-policies-page.js'),
+  'TrustPolicyCreatePage',
+);
+const TrustPolicyPage = page(() => import('./pages/trust-policies-page.js'), 'TrustPolicyPage');
 const AuditPage = page(() => import('./pages/audit-page.js'), 'AuditPage');
 const NotFoundPage = page(() => import('./pages/not-found-page.js'), 'NotFoundPage');
 
@@ -108,6 +114,9 @@ export function App() {
                 <Route path="notifications" element={<NotificationsPage />} />
                 {/* One route with the webhook optional, so the page keeps its state when one opens. */}
                 <Route path="webhooks/:webhookId?" element={<WebhooksPage />} />
+                <Route path="trust-policies" element={<TrustPoliciesPage />} />
+                <Route path="trust-policies/new" element={<TrustPolicyCreatePage />} />
+                <Route path="trust-policies/:policyId" element={<TrustPolicyPage />} />
                 <Route path="audit" element={<AuditPage />} />
               </Route>
             </Route>

@@ -2,8 +2,11 @@ import type {
   Analysis,
   AnalysisIssue,
   AuditEvent,
+  CheckResult,
   Delivery,
+  Exchange,
   Member,
+  NewTrustPolicy,
   NewWebhook,
   NotificationSettings,
   Organization,
@@ -18,6 +21,8 @@ import type {
   Session,
   TokenPolicy,
   TokenStatus,
+  TrustPolicy,
+  TrustPolicyChange,
   User,
   Webhook,
   WebhookChange,
@@ -106,6 +111,8 @@ async function request<T>(
 
 const org = (key: string) => `/orgs/${encodeURIComponent(key)}`;
 const webhook = (orgKey: string, id: string) => `${org(orgKey)}/webhooks/${encodeURIComponent(id)}`;
+const trustPolicy = (orgKey: string, id: string) =>
+  `${org(orgKey)}/trust-policies/${encodeURIComponent(id)}`;
 const project = (orgKey: string, key: string) =>
   `${org(orgKey)}/projects/${encodeURIComponent(key)}`;
 
@@ -228,6 +235,26 @@ export const api = {
     request<Delivery>(
       'POST',
       `${webhook(orgKey, id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
+    ),
+
+  trustPolicies: (orgKey: string, cursor?: string) =>
+    request<Page<TrustPolicy>>('GET', `${org(orgKey)}/trust-policies`, { query: { cursor } }),
+  trustPolicy: (orgKey: string, id: string) => request<TrustPolicy>('GET', trustPolicy(orgKey, id)),
+  createTrustPolicy: (orgKey: string, body: NewTrustPolicy) =>
+    request<TrustPolicy>('POST', `${org(orgKey)}/trust-policies`, { body }),
+  updateTrustPolicy: (orgKey: string, id: string, body: TrustPolicyChange) =>
+    request<TrustPolicy>('PATCH', trustPolicy(orgKey, id), { body }),
+  deleteTrustPolicy: (orgKey: string, id: string) =>
+    request<void>('DELETE', trustPolicy(orgKey, id)),
+  /** A dry run of an exchange: the JWT goes in the body of this one request, nowhere else. */
+  checkTrustPolicy: (orgKey: string, id: string, token: string) =>
+    request<CheckResult>('POST', `${trustPolicy(orgKey, id)}/check`, { body: { token } }),
+  exchanges: (orgKey: string, id: string, cursor?: string) =>
+    request<Page<Exchange>>('GET', `${trustPolicy(orgKey, id)}/exchanges`, { query: { cursor } }),
+  revokeExchange: (orgKey: string, id: string, tokenId: string) =>
+    request<Exchange>(
+      'DELETE',
+      `${trustPolicy(orgKey, id)}/exchanges/${encodeURIComponent(tokenId)}`,
     ),
 
   auditEvents: (

@@ -27,6 +27,13 @@ export type { Project } from '../../../src/contract/projects.js';
 export type { Session } from '../../../src/contract/session.js';
 export type ServerInfo = Static<typeof ServerInfoSchema>;
 export type { OrgToken, PersonalToken, TokenPolicy } from '../../../src/contract/tokens.js';
+export type {
+  CheckResult,
+  Exchange,
+  NewTrustPolicy,
+  TrustPolicy,
+  TrustPolicyChange,
+} from '../../../src/contract/trust-policies.js';
 export type { User } from '../../../src/contract/users.js';
 
 export type TokenStatus = OrgToken['status'];

@@ -13,8 +13,8 @@ function NotAnAdmin({ name, projects }: { name: string; projects: string }) {
       <h1>Administration is for organization admins</h1>
       <p>
         You are a member of {name}, but only its admins can manage tokens, members, the token
-        policy, notifications, webhooks and the audit log. Ask an admin of {name} if you need
-        access.
+        policy, notifications, webhooks, secretless CI and the audit log. Ask an admin of {name} if
+        you need access.
       </p>
       <p>
         <Link to={projects}>Back to the projects of {name}</Link>
@@ -29,6 +29,7 @@ const sections = [
   ['policy', 'Token policy'],
   ['notifications', 'Notifications'],
   ['webhooks', 'Webhooks'],
+  ['trust-policies', 'Secretless CI'],
   ['audit', 'Audit log'],
 ] as const;
 
