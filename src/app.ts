@@ -14,6 +14,7 @@ import { analysisRoutes } from './http/routes/analyses.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { cliRoutes, defaultCliBundle } from './http/routes/cli.js';
 import { healthRoutes } from './http/routes/health.js';
+import { leakRoutes } from './http/routes/leaks.js';
 import { notificationRoutes } from './http/routes/notifications.js';
 import { orgTokenRoutes } from './http/routes/org-tokens.js';
 import { orgRoutes } from './http/routes/orgs.js';
@@ -33,6 +34,7 @@ import {
   validatorCompiler,
 } from './http/validation.js';
 import { defaultWebRoot, registerWebUi } from './http/web-ui.js';
+import { defaultGithubKeysUrl, GithubScanningKeys } from './runtime/github-keys.js';
 import { IngestPool, type IngestPoolOptions } from './runtime/ingest-pool.js';
 import { ClusterInvalidation } from './runtime/invalidation.js';
 import { JobsRunner } from './runtime/jobs.js';
@@ -102,6 +104,8 @@ export interface AppDeps {
   notifications?: NotificationDeps;
   /** CI issuers that may be served over http (ORGTOKEN_OIDC_INSECURE_ISSUERS). */
   oidcInsecureIssuers?: string[];
+  /** Where GitHub lists its secret scanning keys (ORGTOKEN_GITHUB_KEYS_URL). */
+  githubKeysUrl?: string;
 }
 
 export interface NotificationDeps {
@@ -197,6 +201,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits,
     notify: { email: mailer !== null, allowInsecureWebhooks },
     oidc: ciIssuers(deps),
+    githubKeys: new GithubScanningKeys({
+      clock: deps.clock,
+      keysUrl: deps.githubKeysUrl ?? defaultGithubKeysUrl,
+    }),
   };
   // Built here only: the setup code it holds must be the one its routes check.
   const setup = new FirstRunSetup(services);
@@ -307,6 +315,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(personalTokenRoutes(services));
       await api.register(notificationRoutes(services));
       await api.register(trustPolicyRoutes(services));
+      await api.register(leakRoutes(services));
       await api.register(
         analysisRoutes(
           services,

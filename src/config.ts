@@ -1,6 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { parseCidrs } from './domain/cidr.js';
 import { defaultRetrySchedule } from './domain/notifications.js';
+import { defaultGithubKeysUrl } from './runtime/github-keys.js';
 import { checkSmtpUrl, defaultMailFrom } from './runtime/mailer.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
@@ -28,6 +29,8 @@ export interface Config {
   notifications: NotificationConfig;
   /** ORGTOKEN_OIDC_INSECURE_ISSUERS: CI issuers that may be served over http (SPEC §12). */
   oidcInsecureIssuers: string[];
+  /** ORGTOKEN_GITHUB_KEYS_URL: where GitHub lists its secret scanning keys (SPEC §11). */
+  githubKeysUrl: string;
 }
 
 export interface NotificationConfig {
@@ -93,6 +96,7 @@ export const settings = {
   webhookAllowInsecure: { env: 'ORGTOKEN_WEBHOOK_ALLOW_INSECURE', flag: 'webhook-allow-insecure' },
   webhookRetrySeconds: { env: 'ORGTOKEN_WEBHOOK_RETRY_SECONDS', flag: 'webhook-retry-seconds' },
   oidcInsecureIssuers: { env: 'ORGTOKEN_OIDC_INSECURE_ISSUERS', flag: 'oidc-insecure-issuers' },
+  githubKeysUrl: { env: 'ORGTOKEN_GITHUB_KEYS_URL', flag: 'github-keys-url' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
 } as const;
 
@@ -203,6 +207,20 @@ function retrySchedule(raw: string | undefined): number[] {
   return waits;
 }
 
+// https, or http to this machine only (tests): a key list anyone could serve would let
+// anyone forge reports, and learn from the answers which strings are live tokens.
+function githubKeysUrl(raw: string | undefined): string {
+  const url = raw?.trim() || defaultGithubKeysUrl;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed?.hostname ?? '');
+  if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+    throw new ConfigError(
+      `ORGTOKEN_GITHUB_KEYS_URL must be an https URL (http only to this machine; got "${url}")`,
+    );
+  }
+  return url;
+}
+
 // Comma-separated absolute http(s) URLs, compared exactly with a policy's issuer.
 function insecureIssuers(raw: string | undefined): string[] {
   const list = (raw ?? '')
@@ -289,5 +307,6 @@ export function loadConfig(env: Source = process.env): Config {
       integer(env, 'ORGTOKEN_SESSION_MAX_HOURS', defaults.sessionMaxHours, 1, 24 * 90) * 3600,
     notifications: notificationSettings(env),
     oidcInsecureIssuers: insecureIssuers(env.ORGTOKEN_OIDC_INSECURE_ISSUERS),
+    githubKeysUrl: githubKeysUrl(env.ORGTOKEN_GITHUB_KEYS_URL),
   };
 }

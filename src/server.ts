@@ -66,6 +66,7 @@ export async function startServer(config: Config): Promise<{
       jobsIntervalMs: config.notifications.jobsIntervalSeconds * 1000,
     },
     oidcInsecureIssuers: config.oidcInsecureIssuers,
+    githubKeysUrl: config.githubKeysUrl,
   });
 
   // Before listening, so that a ready server already has its configured admin.

@@ -38,6 +38,7 @@ describe('configuration', () => {
       ORGTOKEN_WEBHOOK_ALLOW_INSECURE: 'true',
       ORGTOKEN_WEBHOOK_RETRY_SECONDS: '1, 10,100',
       ORGTOKEN_OIDC_INSECURE_ISSUERS: 'http://127.0.0.1:9000, http://gitlab.internal/gitlab',
+      ORGTOKEN_GITHUB_KEYS_URL: 'http://127.0.0.1:9100/meta/public_keys/secret_scanning',
     });
     expect(config).toEqual({
       port: 9000,
@@ -62,6 +63,7 @@ describe('configuration', () => {
         retrySchedule: [1, 10, 100],
       },
       oidcInsecureIssuers: ['http://127.0.0.1:9000', 'http://gitlab.internal/gitlab'],
+      githubKeysUrl: 'http://127.0.0.1:9100/meta/public_keys/secret_scanning',
     });
   });
 
@@ -106,6 +108,7 @@ describe('configuration', () => {
     [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '5,,10' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
     [{ ORGTOKEN_WEBHOOK_RETRY_SECONDS: '0' }, /ORGTOKEN_WEBHOOK_RETRY_SECONDS/],
     [{ ORGTOKEN_OIDC_INSECURE_ISSUERS: 'ftp://x' }, /ORGTOKEN_OIDC_INSECURE_ISSUERS/],
+    [{ ORGTOKEN_GITHUB_KEYS_URL: 'http://keys.example.test/list' }, /ORGTOKEN_GITHUB_KEYS_URL/],
     [{ ORGTOKEN_INGEST_CONCURRENCY: '0' }, /ORGTOKEN_INGEST_CONCURRENCY/],
     [{ ORGTOKEN_INGEST_QUEUE: '-1' }, /ORGTOKEN_INGEST_QUEUE/],
     [{ PORT: '70000' }, /PORT/],

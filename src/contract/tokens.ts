@@ -82,6 +82,13 @@ export const OrgTokenSchema = Type.Object({
   revokedAt: Nullable(Timestamp),
   revokedBy: PersonRef,
   rotatedAt: Nullable(Timestamp),
+  leakedAt: Nullable(Timestamp, { description: 'When it was first reported as leaked' }),
+  leak: Nullable(
+    Type.Object({
+      source: Type.String({ description: 'github (secret scanning) or public (credentials/revoke)' }),
+      url: Nullable(Type.String({ description: 'Where it was found, when the report said' })),
+    }),
+  ),
   stale: Type.Boolean({
     description:
       "Unused (since its last use, or its creation) for the organization's staleAfterDays; it keeps working",

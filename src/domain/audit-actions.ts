@@ -25,6 +25,7 @@ export const auditActions = [
   'trust_policy.updated',
   'trust_policy.deleted',
   'token.exchanged',
+  'token.leaked',
   'analysis.created',
   'quality_gate.updated',
   'user.created',

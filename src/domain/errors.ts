@@ -27,6 +27,15 @@ export const errorCatalogue = {
     message:
       "The CI identity token's issuer could not be reached to fetch its keys; try again later.",
   },
+  SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The request signature is missing, malformed or not made by a known key.',
+  },
+  SIGNING_KEYS_UNAVAILABLE: {
+    status: 503,
+    message:
+      "The signer's public keys could not be fetched to check the signature; try again later.",
+  },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
   PERMISSION_DENIED: { status: 403, message: 'The token lacks the permission this needs.' },
   PROJECT_OUT_OF_SCOPE: { status: 403, message: "The project is outside the token's scope." },

@@ -95,7 +95,12 @@ export interface RateLimits {
   unknownTokens: RecentDigests;
   /** Wrong passwords per account and, separately, per client IP. */
   passwordFailures: FailureLimiter;
+  /** Requests to the public credentials/revoke endpoint per client IP: 60 an hour. */
+  revokeRequests: FailureLimiter;
 }
+
+/** SPEC §11: every request counts, whatever it held. */
+export const revokeRequestsPerHour = 60;
 
 export function createRateLimits(options: {
   tokenFailuresPerMinute: number;
@@ -105,5 +110,6 @@ export function createRateLimits(options: {
     tokenFailures: new FailureLimiter(options.tokenFailuresPerMinute, 60_000),
     unknownTokens: new RecentDigests(60_000),
     passwordFailures: new FailureLimiter(options.passwordFailuresPer15Minutes, 15 * 60_000),
+    revokeRequests: new FailureLimiter(revokeRequestsPerHour, 3600_000),
   };
 }

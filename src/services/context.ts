@@ -25,6 +25,15 @@ export interface ServiceDeps {
   notify: NotifyConfig;
   /** Verifies CI identity tokens against their issuers (runtime/oidc-issuers.ts). */
   oidc: CiTokenVerifier;
+  /** Verifies GitHub secret scanning's signatures (runtime/github-keys.ts). */
+  githubKeys: SignatureVerifier;
+}
+
+export interface SignatureVerifier {
+  verify(
+    rawBody: Buffer,
+    headers: { keyIdentifier: string | undefined; signature: string | undefined },
+  ): Promise<{ ok: true } | { ok: false; reason: string; unavailable?: true }>;
 }
 
 export interface CiTokenVerifier {

@@ -82,6 +82,8 @@ export function presentOrgToken(
     revokedAt: row.revoked_at,
     revokedBy: person(row.revoked_by, row.revoked_by_name),
     rotatedAt: row.rotated_at,
+    leakedAt: row.leaked_at,
+    leak: row.leaked_at === null ? null : { source: row.leak_source ?? '', url: row.leak_url },
     stale:
       status !== 'revoked' &&
       status !== 'expired' &&

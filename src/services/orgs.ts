@@ -90,6 +90,7 @@ export async function createOrg(
       plan: input.plan,
       created_at: tx.at,
       updated_at: tx.at,
+      leak_response: 'revoke',
     };
     await insertOrg(tx.db, row);
     await recordInBothLogs(tx, row.id, {

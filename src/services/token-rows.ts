@@ -57,5 +57,8 @@ export function newTokenRow(input: {
     previous_until_first_use: 0,
     policy_id: input.minted?.policyId ?? null,
     ci_context: input.minted?.ciContext ?? null,
+    leaked_at: null,
+    leak_source: null,
+    leak_url: null,
   };
 }

@@ -6,6 +6,7 @@ import * as analyses from './migrations/20261129-0003-analyses.js';
 import * as narrowedPersonalTokens from './migrations/20261201-0004-narrowed-personal-tokens.js';
 import * as notifications from './migrations/20261202-0005-notifications.js';
 import * as trustPolicies from './migrations/20261202-0006-trust-policies.js';
+import * as leaks from './migrations/20261202-0007-leaks.js';
 
 // Listed statically so the build needs no file-system scan and the order is explicit.
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261201-0004-narrowed-personal-tokens': narrowedPersonalTokens,
   '20261202-0005-notifications': notifications,
   '20261202-0006-trust-policies': trustPolicies,
+  '20261202-0007-leaks': leaks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

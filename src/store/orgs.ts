@@ -1,11 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, MembershipsTable, OrgsTable } from './schema.js';
 import type { UserRow } from './users.js';
 
 export type OrgRow = Selectable<OrgsTable>;
 export type MembershipRow = Selectable<MembershipsTable>;
 
-export function insertOrg(db: Kysely<Database>, row: OrgRow): Promise<unknown> {
+export function insertOrg(db: Kysely<Database>, row: Insertable<OrgsTable>): Promise<unknown> {
   return db.insertInto('orgs').values(row).execute();
 }
 

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types as both engines store them. Times are fixed-width ISO-8601 UTC text
  * (`2026-11-29T04:06:46.123Z`), so they compare and sort the same way in SQLite and
@@ -19,6 +21,8 @@ export interface OrgsTable {
   key: string;
   name: string;
   plan: string;
+  /** 'revoke' (default) or 'notify': what a leak report does to the organization's tokens. */
+  leak_response: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -116,6 +120,10 @@ export interface TokensTable {
   policy_id: string | null;
   /** JSON: what the CI's identity said of the run an ephemeral token was minted for. */
   ci_context: string | null;
+  /** When the token was first reported as leaked, by whom (github, public) and where. */
+  leaked_at: string | null;
+  leak_source: string | null;
+  leak_url: string | null;
 }
 
 export interface TokenUsageDailyTable {

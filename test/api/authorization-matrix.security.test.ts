@@ -140,6 +140,14 @@ const matrix: Record<string, string> = {
   'DELETE /api/v1/orgs/{org}/trust-policies/{policyId}/exchanges/{tokenId}':
     '401 401 401 401 401 403 403 403 403 403 403 403 403 404 404 404',
   'POST /api/v1/oidc/token': '401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401',
+  'GET /api/v1/orgs/{org}/leak-response':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'PUT /api/v1/orgs/{org}/leak-response':
+    '401 401 401 401 401 403 403 403 403 403 403 403 403 200 404 200',
+  'POST /api/v1/secret-scanning/github':
+    '401 401 401 401 401 401 401 401 401 401 401 401 401 401 401 401',
+  'POST /api/v1/credentials/revoke':
+    '202 202 202 202 202 202 202 202 202 202 202 202 202 202 202 202',
   'GET /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'POST /api/v1/user/tokens': '401 401 401 401 401 403 403 403 403 403 403 403 201 201 201 201',
   'DELETE /api/v1/user/tokens/{tokenId}':
@@ -402,6 +410,9 @@ describeEachEngine('authorization matrix', (engine) => {
       'PATCH /api/v1/orgs/{org}/trust-policies/{policyId}': { ttlSeconds: 600 },
       'POST /api/v1/orgs/{org}/trust-policies/{policyId}/check': { token: 'not.a.jwt' },
       'POST /api/v1/oidc/token': { org: orgKey, token: 'not.a.jwt' },
+      'PUT /api/v1/orgs/{org}/leak-response': { action: 'revoke' },
+      // Strings that are no token: the answer is the same 202 either way.
+      'POST /api/v1/credentials/revoke': { credentials: ['not-a-token'] },
     };
     if (key === 'POST /api/v1/orgs/{org}/webhooks') {
       cleanup = async () => {

@@ -135,6 +135,8 @@ export async function createTestApp(
     notifications?: AppDeps['notifications'];
     /** CI issuers allowed over http (the OIDC suites' issuer on 127.0.0.1). */
     oidcInsecureIssuers?: string[];
+    /** GitHub's secret scanning keys, served by a test server. */
+    githubKeysUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -168,6 +170,7 @@ export async function createTestApp(
     ...(options.oidcInsecureIssuers === undefined
       ? {}
       : { oidcInsecureIssuers: options.oidcInsecureIssuers }),
+    ...(options.githubKeysUrl === undefined ? {} : { githubKeysUrl: options.githubKeysUrl }),
     webRoot: options.webRoot ?? false,
     // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
     checkDeclaredStatuses: true,
