@@ -85,7 +85,9 @@ export const OrgTokenSchema = Type.Object({
   leakedAt: Nullable(Timestamp, { description: 'When it was first reported as leaked' }),
   leak: Nullable(
     Type.Object({
-      source: Type.String({ description: 'github (secret scanning) or public (credentials/revoke)' }),
+      source: Type.String({
+        description: 'github (secret scanning) or public (credentials/revoke)',
+      }),
       url: Nullable(Type.String({ description: 'Where it was found, when the report said' })),
     }),
   ),
