@@ -443,6 +443,25 @@ describeWithBrowser(
       expect(await page.getByRole('alertdialog').count()).toBe(0);
     });
 
+    it('a leaked token: marked in the list and on its page, with where it was found', async () => {
+      const leaked = await createToken('leaky deployer');
+      const revoke = await fetch(`${server.url}/api/v1/credentials/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ credentials: [leaked.token] }),
+      });
+      expect(revoke.status).toBe(202);
+      expect(await me(leaked.token)).toBe(401);
+      await go('/orgs/acme/admin/tokens?status=revoked', 'Scoped Organization Tokens');
+      await tokenRow('leaky deployer').getByText('Leaked', { exact: true }).waitFor();
+      await go(`/orgs/acme/admin/tokens/${leaked.id}`, 'leaky deployer');
+      await page
+        .getByRole('note')
+        .filter({ hasText: 'through the public revocation endpoint' })
+        .waitFor();
+      await expectAccessible('the page of a leaked token');
+    });
+
     it('stale tokens: a badge, and a filter kept in the address', async () => {
       expectOk(
         'settings',

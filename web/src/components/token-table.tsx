@@ -5,6 +5,7 @@ import type { PersonRef } from '../hooks/use-people.js';
 import { exactTime, RelativeTime } from './time.js';
 import {
   ExpiresIn,
+  LeakedBadge,
   PersonName,
   Sparkline,
   StaleBadge,
@@ -118,6 +119,7 @@ export function TokenTable({
                   <div className="badges">
                     <StatusBadge status={token.status} restoredBy={restoredBy} />
                     {token.stale && <StaleBadge />}
+                    {token.leakedAt && <LeakedBadge />}
                   </div>
                   {graceEnd && token.status !== 'revoked' && (
                     <div className="muted">

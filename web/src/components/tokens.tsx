@@ -81,6 +81,11 @@ export function StaleBadge() {
   return <span className="badge badge-stale">Stale</span>;
 }
 
+/** A token reported as leaked (GitHub secret scanning or a public revocation request). */
+export function LeakedBadge() {
+  return <span className="badge badge-leaked">Leaked</span>;
+}
+
 const tokenSecretWarning = (
   <>
     <strong>Store it securely: it will not be shown again.</strong> Put it in your CI's secret store

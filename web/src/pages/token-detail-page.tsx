@@ -10,6 +10,7 @@ import { DateTime, RelativeTime } from '../components/time.js';
 import { RevokeDialog, RotateDialog } from '../components/token-actions.js';
 import {
   ExpiresIn,
+  LeakedBadge,
   PersonName,
   SecretReveal,
   Sparkline,
@@ -79,6 +80,7 @@ export function TokenDetailPage() {
             <h1>
               {token.name} <StatusBadge status={token.status} restoredBy={gate.plan} />
               {token.stale && <StaleBadge />}
+              {token.leakedAt && <LeakedBadge />}
             </h1>
             {token.status !== 'revoked' && (
               <div className="actions">
@@ -107,6 +109,25 @@ export function TokenDetailPage() {
             <p className="notice" role="note">
               This token is revoked, so there is nothing to rotate: create a new token for the
               pipeline instead.
+            </p>
+          )}
+          {token.leakedAt && token.leak && (
+            <p className="notice" role="note">
+              <strong>Leaked:</strong> reported{' '}
+              {token.leak.source === 'github'
+                ? 'by GitHub secret scanning'
+                : 'through the public revocation endpoint'}{' '}
+              <DateTime at={token.leakedAt} />
+              {token.leak.url && (
+                <>
+                  {' '}
+                  — found at <span className="mono">{token.leak.url}</span>
+                </>
+              )}
+              .{' '}
+              {token.status === 'revoked'
+                ? 'It was revoked; create a new token for the pipeline.'
+                : "The organization's leak response only notifies: rotate or revoke it now."}
             </p>
           )}
           {token.stale && (
