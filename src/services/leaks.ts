@@ -9,7 +9,7 @@ import {
   updateLeakResponse,
 } from '../store/leaks.js';
 import { adminAccess } from './access.js';
-import { audited, targetOf } from './audited.js';
+import { type AuditedWrite, audited, targetOf } from './audited.js';
 import type { ServiceDeps } from './context.js';
 import { emitEvent } from './notifications.js';
 import type { OrgRef } from './refs.js';
@@ -50,63 +50,75 @@ export async function reportLeaks(
     (await tokensByDigest(deps.store.db, [...new Set(digests)])).map((t) => [t.digest, t]),
   );
   const nowIso = deps.clock.now().toISOString();
-  const handled = new Set<string>();
   const live: boolean[] = [];
+  const leaked = new Map<string, { token: LeakedToken; url: string | null }>();
   for (const [index, digest] of digests.entries()) {
     const token = found.get(digest);
     const ok = token !== undefined && isLive(token, nowIso);
     live.push(ok);
-    if (!ok || handled.has(token.id)) continue;
-    handled.add(token.id);
-    await actOnLeak(deps, meta, source, token, reported[index]?.url ?? null);
+    if (ok && !leaked.has(token.id))
+      leaked.set(token.id, { token, url: reported[index]?.url ?? null });
   }
+  // One transaction whatever was found, none or many: the work of a report depends on its
+  // size, hardly on how many of its strings were tokens.
+  const by = reporters[source];
+  const revoked = await audited(
+    deps,
+    { actor: { type: 'system', id: null, name: by }, meta },
+    async (tx) => {
+      const ids: string[] = [];
+      for (const { token, url } of leaked.values()) {
+        if (await actOnLeak(tx, deps, source, token, url)) ids.push(token.id);
+      }
+      return ids;
+    },
+  );
+  for (const id of revoked) deps.invalidate.token(id);
   return live;
 }
 
+/** Marks one live token leaked and acts as its organization says; true when it was revoked. */
 async function actOnLeak(
+  tx: AuditedWrite,
   deps: ServiceDeps,
-  meta: RequestMeta,
   source: LeakSource,
   token: LeakedToken,
   url: string | null,
-): Promise<void> {
+): Promise<boolean> {
   // A personal access token has no organization to ask: it is revoked.
   const action = token.org?.leak_response === 'notify' ? 'notify' : 'revoke';
-  const by = reporters[source];
-  const actor = { type: 'system', id: null, name: by };
-  await audited(deps, { actor, meta }, async (tx) => {
-    const firstReport = token.leaked_at === null;
-    const marked = await markLeaked(tx.db, token.id, {
-      at: tx.at,
-      source,
-      url,
-      revoke: action === 'revoke',
-      by,
-    });
-    // Reported again while only notified: nothing new to tell.
-    if (!marked || (action === 'notify' && !firstReport)) return;
-    const type = token.kind === 'personal' ? 'personal_access_token' : 'organization_token';
-    await tx.record({
-      orgId: token.org?.id ?? null,
-      action: 'token.leaked',
-      target: { type, id: token.id, name: token.name },
-      details: { source, url, action },
-    });
-    if (token.org) {
-      const after =
-        action === 'revoke'
-          ? { ...token, revoked_at: tx.at, leaked_at: token.leaked_at ?? tx.at }
-          : { ...token, leaked_at: token.leaked_at ?? tx.at };
-      await emitEvent(tx.db, deps.notify, {
-        org: token.org,
-        type: 'token.leaked',
-        token: after,
-        data: { source, url, action },
-        at: tx.at,
-      });
-    }
+  const firstReport = token.leaked_at === null;
+  const marked = await markLeaked(tx.db, token.id, {
+    at: tx.at,
+    source,
+    url,
+    revoke: action === 'revoke',
+    by: reporters[source],
   });
-  if (action === 'revoke') deps.invalidate.token(token.id);
+  // Reported again while only notified: nothing new to tell.
+  if (!marked || (action === 'notify' && !firstReport)) return false;
+  const type = token.kind === 'personal' ? 'personal_access_token' : 'organization_token';
+  await tx.record({
+    orgId: token.org?.id ?? null,
+    action: 'token.leaked',
+    target: { type, id: token.id, name: token.name },
+    details: { source, url, action },
+  });
+  if (token.org) {
+    const leakedAt = token.leaked_at ?? tx.at;
+    const after =
+      action === 'revoke'
+        ? { ...token, revoked_at: tx.at, leaked_at: leakedAt }
+        : { ...token, leaked_at: leakedAt };
+    await emitEvent(tx.db, deps.notify, {
+      org: token.org,
+      type: 'token.leaked',
+      token: after,
+      data: { source, url, action },
+      at: tx.at,
+    });
+  }
+  return action === 'revoke';
 }
 
 /** GitHub's labels for a report: one per reported match, by the SHA-256 of what it sent. */

@@ -25,6 +25,18 @@ import { authErrors, errors } from '../responses.js';
 
 // GitHub sends up to 1,000 matches a request; each is a token, its type, a URL and a source.
 const githubBodyLimit = 4 * 1024 * 1024;
+/**
+ * credentials/revoke answers no sooner than this after the request arrived: revoking the
+ * live tokens among the strings takes a little longer than finding none, and the answer's
+ * time must not say which strings were tokens (bench/README.md "Leaked tokens").
+ */
+export const revokeAnswerFloorMs = 50;
+
+/** Resolves once `floorMs` have passed since `startedMs` (performance.now()). */
+async function notBefore(startedMs: number, floorMs: number): Promise<void> {
+  const left = startedMs + floorMs - performance.now();
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+}
 
 /** Leaked tokens: GitHub's secret scanning partner endpoint, public revocation, the response. */
 export function leakRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
@@ -44,6 +56,7 @@ export function leakRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        const started = performance.now();
         const address = request.ip;
         const now = deps.clock.nowMs();
         const wait = deps.limits.revokeRequests.retryAfter(address, now);
@@ -55,6 +68,7 @@ export function leakRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           'public',
           request.body.credentials.map((secret) => ({ secret, url: null })),
         );
+        await notBefore(started, revokeAnswerFloorMs);
         // Empty, whatever the strings were: nothing tells the caller which were tokens.
         return (reply as FastifyReply).code(202).send();
       },
