@@ -46,10 +46,14 @@ export async function reportLeaks(
   reported: ReportedString[],
 ): Promise<boolean[]> {
   const digests = reported.map((r) => tokenDigest(r.secret));
-  const found = new Map(
-    (await tokensByDigest(deps.store.db, [...new Set(digests)])).map((t) => [t.digest, t]),
-  );
   const nowIso = deps.clock.now().toISOString();
+  // A secret a rotation replaced, while its grace lasts, works: reported, it is a leak too.
+  const found = new Map<string, LeakedToken>();
+  for (const token of await tokensByDigest(deps.store.db, [...new Set(digests)])) {
+    found.set(token.digest, token);
+    const inGrace = token.previous_valid_until !== null && token.previous_valid_until > nowIso;
+    if (token.previous_digest !== null && inGrace) found.set(token.previous_digest, token);
+  }
   const live: boolean[] = [];
   const leaked = new Map<string, { token: LeakedToken; url: string | null }>();
   for (const [index, digest] of digests.entries()) {
@@ -77,6 +81,11 @@ export async function reportLeaks(
   return live;
 }
 
+function auditTypeOf(kind: string) {
+  if (kind === 'personal') return 'personal_access_token' as const;
+  return kind === 'ephemeral' ? ('ephemeral_token' as const) : ('organization_token' as const);
+}
+
 /** Marks one live token leaked and acts as its organization says; true when it was revoked. */
 async function actOnLeak(
   tx: AuditedWrite,
@@ -97,7 +106,7 @@ async function actOnLeak(
   });
   // Reported again while only notified: nothing new to tell.
   if (!marked || (action === 'notify' && !firstReport)) return false;
-  const type = token.kind === 'personal' ? 'personal_access_token' : 'organization_token';
+  const type = auditTypeOf(token.kind);
   await tx.record({
     orgId: token.org?.id ?? null,
     action: 'token.leaked',

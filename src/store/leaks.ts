@@ -7,7 +7,10 @@ export type LeakedToken = TokenRow & {
   org: { id: string; key: string; name: string; plan: string; leak_response: string } | null;
 };
 
-/** The tokens whose current secret has one of these digests: one query for a whole report. */
+/**
+ * The tokens whose current secret, or whose previous secret still in its grace period, has
+ * one of these digests: one query for a whole report.
+ */
 export async function tokensByDigest(
   db: Kysely<Database>,
   digests: string[],
@@ -23,7 +26,9 @@ export async function tokensByDigest(
       'orgs.plan as org_plan',
       'orgs.leak_response as org_leak_response',
     ])
-    .where('tokens.digest', 'in', digests)
+    .where((eb) =>
+      eb.or([eb('tokens.digest', 'in', digests), eb('tokens.previous_digest', 'in', digests)]),
+    )
     .execute();
   return rows.map(({ org_key, org_name, org_plan, org_leak_response, ...token }) => ({
     ...token,

@@ -158,6 +158,21 @@ describeEachEngine('leaked tokens: GitHub secret scanning and public revocation'
     expect(events).toHaveLength(1);
   });
 
+  it('revokes a token whose previous secret, still in its rotation grace, is reported', async () => {
+    const { token: old, id } = await createOrgToken(t, admin, org.key);
+    const rotated = await t.request(admin, {
+      method: 'POST',
+      url: `/api/v1/orgs/${org.key}/tokens/${id}/rotate`,
+      payload: { gracePeriodSeconds: 3600 },
+    });
+    const fresh = rotated.json().token as string;
+    expect((await me(old)).statusCode).toBe(200);
+    const answer = await signed(JSON.stringify([match(old)]));
+    expect(answer.json()[0].label).toBe('true_positive');
+    expect((await me(old)).statusCode).toBe(401);
+    expect((await me(fresh)).json().error.code).toBe('TOKEN_REVOKED');
+  });
+
   it('follows the key GitHub rotates to during the run', async () => {
     const { token } = await createOrgToken(t, admin, org.key);
     // The unknown key of an earlier test used up this minute's refetch.

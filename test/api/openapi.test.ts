@@ -36,7 +36,10 @@ describe('OpenAPI document', () => {
         ).toBe(true);
         expect(statuses, what).toContain('400');
         expect(statuses, what).toContain('503');
-        if (path.startsWith('/api/v1/') && !['/api/v1/setup', '/api/v1/session'].includes(path)) {
+        // Routes that never refuse a caller: first-run setup, sign-in, and public revocation
+        // (always 202, whoever asks).
+        const open = ['/api/v1/setup', '/api/v1/session', '/api/v1/credentials/revoke'];
+        if (path.startsWith('/api/v1/') && !open.includes(path)) {
           expect(statuses, what).toContain('401');
           // A caller's credentials can be blocked (RATE_LIMITED) on every such route.
           expect(statuses, what).toContain('429');

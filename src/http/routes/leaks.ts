@@ -131,11 +131,15 @@ function githubScanningRoute(deps: ServiceDeps): FastifyPluginAsyncTypebox {
             'GitHub secret scanning partner endpoint: signed reports of orgtoken tokens found in public places',
           response: {
             200: GithubLabelsSchema,
-            ...errors('SIGNATURE_INVALID', 'SIGNING_KEYS_UNAVAILABLE'),
+            ...errors('SIGNATURE_INVALID', 'SIGNING_KEYS_UNAVAILABLE', 'RATE_LIMITED'),
           },
         },
       },
       async (request) => {
+        // Bad signatures count like failed tokens from the address: a forger is slowed down.
+        const address = request.ip;
+        const wait = deps.limits.tokenFailures.retryAfter(address, deps.clock.nowMs());
+        if (wait > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const header = (name: string) => {
           const value = request.headers[name];
@@ -146,6 +150,7 @@ function githubScanningRoute(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           signature: header('github-public-key-signature'),
         });
         if (!verified.ok) {
+          if (!verified.unavailable) deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
           throw new AppError(
             verified.unavailable ? 'SIGNING_KEYS_UNAVAILABLE' : 'SIGNATURE_INVALID',
             verified.reason,

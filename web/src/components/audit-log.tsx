@@ -5,6 +5,7 @@ import { AuditDetails } from './audit-details.js';
 import { ErrorNotice, Loading } from './feedback.js';
 import { Choice, Field } from './fields.js';
 import { LoadMore } from './load-more.js';
+import { TableWrap } from './table-wrap.js';
 import { DateTime } from './time.js';
 
 /** The filters of an audit log, as the API takes them. */
@@ -93,7 +94,7 @@ export function AuditLog({
       ) : events.items.length === 0 ? (
         <p className="empty">No event matches these filters.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Audit events">
           <table className="table">
             <caption className="visually-hidden">Audit events, newest first</caption>
             <thead>
@@ -127,7 +128,7 @@ export function AuditLog({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <LoadMore loadMore={events.loadMore} />
     </>

@@ -2,6 +2,7 @@ import { Button, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-compone
 import { Link, useNavigate } from 'react-router';
 import type { OrgToken, Plan } from '../api/types.js';
 import type { PersonRef } from '../hooks/use-people.js';
+import { TableWrap } from './table-wrap.js';
 import { exactTime, RelativeTime } from './time.js';
 import {
   ExpiresIn,
@@ -82,7 +83,7 @@ export function TokenTable({
 }) {
   const navigate = useNavigate();
   return (
-    <div className="table-wrap">
+    <TableWrap label="Tokens">
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -193,6 +194,6 @@ export function TokenTable({
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -4,6 +4,7 @@ import { api } from '../api/client.js';
 import type { CheckResult } from '../api/types.js';
 import { useSubmit } from '../hooks/use-submit.js';
 import { ErrorNotice } from './feedback.js';
+import { TableWrap } from './table-wrap.js';
 
 const failureText: Record<string, string> = {
   missing: 'the token has no such claim',
@@ -43,7 +44,7 @@ function CheckOutcome({ result }: { result: CheckResult }) {
           )}
         </dd>
       </dl>
-      <div className="table-wrap">
+      <TableWrap label="Conditions">
         <table className="table">
           <caption className="visually-hidden">Conditions of the policy against the token</caption>
           <thead>
@@ -76,7 +77,7 @@ function CheckOutcome({ result }: { result: CheckResult }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import type { Exchange } from '../api/types.js';
 import type { Paged } from '../hooks/use-paged.js';
 import { ErrorNotice, Loading } from './feedback.js';
 import { LoadMore } from './load-more.js';
+import { TableWrap } from './table-wrap.js';
 import { DateTime, RelativeTime } from './time.js';
 
 /** True while a minted token still works: neither revoked nor expired. */
@@ -78,7 +79,7 @@ export function ExchangeTable({
       ) : list.items.length === 0 ? (
         <p className="empty">No run has exchanged a token under this policy yet.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Exchanges">
           <table className="table exchanges">
             <caption className="visually-hidden">
               Tokens minted under {policyName}, newest first
@@ -131,7 +132,7 @@ export function ExchangeTable({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <LoadMore loadMore={list.loadMore} />
     </section>

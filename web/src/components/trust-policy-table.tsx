@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { isImmutableIdClaim } from '../../../src/domain/claim-conditions.js';
 import type { TrustPolicy } from '../api/types.js';
+import { TableWrap } from './table-wrap.js';
 import { DateTime } from './time.js';
 import { scopeText } from './tokens.js';
 import { ciSystemOf, lifetimeText, presets } from './trust-policy-presets.js';
@@ -48,7 +49,7 @@ export function TrustPolicyTable({
   caption: string;
 }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Trust policies">
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -97,6 +98,6 @@ export function TrustPolicyTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -5,6 +5,7 @@ import type { Delivery, Webhook } from '../api/types.js';
 import { usePaged } from '../hooks/use-paged.js';
 import { ErrorNotice, Loading } from './feedback.js';
 import { LoadMore } from './load-more.js';
+import { TableWrap } from './table-wrap.js';
 import { DateTime, relativeTime } from './time.js';
 
 const statusLabels: Record<Delivery['status'], string> = {
@@ -101,7 +102,7 @@ export function WebhookDeliveries({
       ) : page.items.length === 0 ? (
         <p className="empty">Nothing delivered yet. Send a test event to try the receiver.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Deliveries">
           <table className="table">
             <caption className="visually-hidden">Deliveries to {webhook.url}, newest first</caption>
             <thead>
@@ -171,7 +172,7 @@ export function WebhookDeliveries({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <LoadMore loadMore={page.loadMore} />
     </section>

@@ -1,6 +1,7 @@
 import { Button, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import { Link } from 'react-router';
 import type { Webhook } from '../api/types.js';
+import { TableWrap } from './table-wrap.js';
 import { DateTime } from './time.js';
 import { eventsText } from './webhook-form.js';
 
@@ -34,7 +35,7 @@ export function WebhookTable({
   onAction(action: WebhookAction, webhook: Webhook): void;
 }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Webhooks">
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -91,6 +92,6 @@ export function WebhookTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
