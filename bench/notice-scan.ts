@@ -16,7 +16,7 @@ import { type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../src/domain/clock.js';
 import { defaultNotificationPreferences, staleCutoff } from '../src/domain/notifications.js';
-import type { NotifyConfig } from '../src/services/notifications.js';
+import type { NotifyConfig } from '../src/services/context.js';
 import { type ScanResult, scanExpiries, scanStale } from '../src/services/token-notices.js';
 import { type Engine, openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';

@@ -4,7 +4,6 @@ import type { OidcExpectation, OidcVerification } from '../runtime/oidc-issuers.
 import type { RateLimits } from '../runtime/rate-limits.js';
 import type { TokenInvalidation } from '../runtime/verification-cache.js';
 import type { Store } from '../store/db.js';
-import type { NotifyConfig } from './notifications.js';
 
 /** Session lifetimes (docs/security.md "Sessions"). */
 export interface SessionPolicy {
@@ -12,6 +11,14 @@ export interface SessionPolicy {
   idleSeconds: number;
   /** A session ends this long after sign-in, used or not. */
   absoluteSeconds: number;
+}
+
+/** How this instance notifies, from its configuration (docs/operations.md "Notifications"). */
+export interface NotifyConfig {
+  /** ORGTOKEN_SMTP_URL is set: emailed events get a delivery per recipient. */
+  email: boolean;
+  /** ORGTOKEN_WEBHOOK_ALLOW_INSECURE. */
+  allowInsecureWebhooks: boolean;
 }
 
 /** What every service works with; built once in app.ts, injected, never imported. */

@@ -24,16 +24,8 @@ import {
 } from '../store/webhooks.js';
 import { adminAccess, requirePlan } from './access.js';
 import { audited, targetOf } from './audited.js';
-import type { ServiceDeps } from './context.js';
+import type { NotifyConfig, ServiceDeps } from './context.js';
 import type { OrgRef } from './refs.js';
-
-/** How this instance notifies, from its configuration (docs/operations.md "Notifications"). */
-export interface NotifyConfig {
-  /** ORGTOKEN_SMTP_URL is set: emailed events get a delivery per recipient. */
-  email: boolean;
-  /** ORGTOKEN_WEBHOOK_ALLOW_INSECURE. */
-  allowInsecureWebhooks: boolean;
-}
 
 export function preferencesOf(row: NotificationSettingsRow | undefined): NotificationPreferences {
   if (!row) return defaultNotificationPreferences;
