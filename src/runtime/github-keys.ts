@@ -9,6 +9,7 @@
  */
 import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
+import { readBounded } from './bounded-body.js';
 
 export const defaultGithubKeysUrl = 'https://api.github.com/meta/public_keys/secret_scanning';
 /** The headers GitHub sends, lower-cased as Node reads them. */
@@ -285,28 +286,4 @@ function signatureVerifies(body: Buffer, key: KeyObject, signature: Buffer): boo
   } catch {
     return false;
   }
-}
-
-/** The body as UTF-8 text, or null when it is larger than `maxBytes` (reading stops there). */
-async function readBounded(response: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    return null;
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

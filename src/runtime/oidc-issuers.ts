@@ -17,6 +17,7 @@ import {
   type LocalJWKSet,
 } from 'jose';
 import type { Clock } from '../domain/clock.js';
+import { readBounded } from './bounded-body.js';
 
 export const maxJwtLength = 16 * 1024;
 export const maxIssuerDocumentBytes = 256 * 1024;
@@ -455,28 +456,4 @@ function keyErrorText(error: unknown): string {
 function timeText(seconds: unknown): string {
   const date = new Date(Number(seconds) * 1000);
   return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString();
-}
-
-/** The body as UTF-8 text, or null when it is larger than `maxBytes` (reading stops there). */
-async function readBounded(response: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    return null;
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
