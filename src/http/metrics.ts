@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
+import type { RateLimitBackend } from '../runtime/rate-limits.js';
 import type { Telemetry } from '../runtime/telemetry.js';
 
 /*
@@ -37,10 +38,33 @@ class Tally {
   }
 }
 
+/** What /metrics reads from the app's machinery when scraped. */
+export interface MetricSources {
+  /** Where the rate limits are counted right now. */
+  rateLimitBackend: () => RateLimitBackend;
+}
+
+const rateLimitBackends: readonly RateLimitBackend[] = ['redis', 'local'];
+
 /** Prometheus metrics of one app: its own registry, so tests can build many apps. */
-export function createMetrics(): { registry: Registry; telemetry: Telemetry } {
+export function createMetrics(sources: MetricSources): {
+  registry: Registry;
+  telemetry: Telemetry;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+
+  // Both series always: an alert on local = 1 needs the series to exist before it fires.
+  new Gauge({
+    name: 'orgtoken_rate_limit_backend',
+    help: 'Where the rate limits are counted: 1 for the backend in use (redis: shared by every instance; local: in this instance), 0 for the other',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      const inUse = sources.rateLimitBackend();
+      for (const backend of rateLimitBackends) this.set({ backend }, backend === inUse ? 1 : 0);
+    },
+  });
 
   const authentications = new Tally();
   authentications.counter(

@@ -18,7 +18,7 @@ import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { endGraceAtFirstUse, findSupersededSecret } from '../store/superseded-secrets.js';
 import { findTokenForAuth, type TokenForAuth } from '../store/tokens.js';
-import type { FailureLimiter, RecentDigests } from './rate-limits.js';
+import { countUnlessBlocked, type FailureCounter, type RecentDigests } from './rate-limits.js';
 import type { Telemetry } from './telemetry.js';
 import type { UsageRecorder } from './usage-recorder.js';
 import type { CachedToken, TokenInvalidation, VerificationCache } from './verification-cache.js';
@@ -236,8 +236,8 @@ export class TokenVerifier {
       cache: VerificationCache;
       usage: UsageRecorder;
       telemetry: Telemetry;
-      /** Failed authentications per client address. */
-      failures: FailureLimiter;
+      /** Failed authentications per client address (in memory, or shared in Redis). */
+      failures: FailureCounter;
       /** Digests recently looked up and not found. */
       unknown: RecentDigests;
       /** Evicts a token's verifications on every instance; without it, in this cache only. */
@@ -285,9 +285,9 @@ export class TokenVerifier {
     }
     // The checksum, before any storage lookup: a mistyped or made-up token stops here.
     if (parseToken(secret) !== kind) return this.deny('TOKEN_INVALID', null, meta);
-    // A secret this instance already looked up in vain, from an address past its limit, is
-    // refused without asking the store again.
-    if (this.deps.unknown.has(key, nowMs) && this.blockedFor(meta, nowMs) > 0) {
+    // A secret this instance already looked up in vain, from an address it knows to be past
+    // its limit, is refused without asking the store again.
+    if (this.deps.unknown.has(key, nowMs) && this.knownBlocked(meta, nowMs)) {
       return this.deny('TOKEN_INVALID', null, meta);
     }
     this.deps.telemetry.cacheLookup(false);
@@ -325,7 +325,7 @@ export class TokenVerifier {
     meta: RequestMeta,
   ): Promise<Verification> {
     // An address past its limit is refused anyway: the second look-up would be wasted on it.
-    if (this.blockedFor(meta, nowMs) > 0) return this.deny('TOKEN_INVALID', null, meta);
+    if (this.knownBlocked(meta, nowMs)) return this.deny('TOKEN_INVALID', null, meta);
     const superseded = await findSupersededSecret(this.deps.store.db, hex);
     if (!superseded || superseded.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
     if (superseded.revoked) {
@@ -342,9 +342,12 @@ export class TokenVerifier {
     return this.deny('TOKEN_ROTATED', null, meta);
   }
 
-  /** Seconds the request's address must wait, or 0 while it is under its limit. */
-  private blockedFor(meta: RequestMeta, nowMs: number): number {
-    return this.deps.failures.retryAfter(meta.ip ?? 'unknown', nowMs);
+  /**
+   * Whether this instance knows, without asking Redis, that the request's address is past its
+   * limit: then a store look-up would be wasted, since deny answers 429 anyway.
+   */
+  private knownBlocked(meta: RequestMeta, nowMs: number): boolean {
+    return this.deps.failures.knownBlockedFor(meta.ip ?? 'unknown', nowMs) > 0;
   }
 
   private check(
@@ -353,7 +356,7 @@ export class TokenVerifier {
     key: string,
     nowMs: number,
     meta: RequestMeta,
-  ): Verification {
+  ): Verification | Promise<Verification> {
     if (token.kind !== kind) return this.deny('TOKEN_INVALID', null, meta);
     if (token.revoked) return this.deny('TOKEN_REVOKED', token, meta);
     if (key !== token.digestKey && !this.previousInGrace(token, nowMs)) {
@@ -452,24 +455,36 @@ export class TokenVerifier {
 
   /**
    * A refusal. Credentials that do not work count towards their address's limit; past it,
-   * they are answered RATE_LIMITED instead (which tells a guesser nothing more). A valid
-   * token refused for its plan or address (403) neither counts nor is rate limited.
+   * they are answered RATE_LIMITED instead (which tells a guesser nothing more). The answer
+   * comes from the count the failure itself produced (one atomic increment, shared by every
+   * instance with Redis), or, for an address this instance already saw past its limit, from
+   * that knowledge: the count only grows until its window ends. Synchronous in memory; with
+   * Redis, the one round trip. A valid token refused for its plan or address (403) neither
+   * counts nor is rate limited.
    */
   private deny(
     code: DenialCode,
     token: DeniedToken | null,
     meta: RequestMeta,
     message?: string,
-  ): Verification {
+  ): Verification | Promise<Verification> {
     if (token) this.auditDenial(code, token, meta);
-    if (code.startsWith('TOKEN_')) {
-      const nowMs = this.deps.clock.nowMs();
-      const wait = this.blockedFor(meta, nowMs);
-      this.deps.failures.fail(meta.ip ?? 'unknown', nowMs);
-      if (wait > 0) {
-        this.deps.telemetry.authentication('RATE_LIMITED');
-        return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
-      }
+    if (!code.startsWith('TOKEN_')) return this.refusal(code, 0, message);
+    const wait = countUnlessBlocked(
+      this.deps.failures,
+      meta.ip ?? 'unknown',
+      this.deps.clock.nowMs(),
+    );
+    return typeof wait === 'number'
+      ? this.refusal(code, wait, message)
+      : wait.then((seconds) => this.refusal(code, seconds, message));
+  }
+
+  /** The refusal `code`, or RATE_LIMITED while the address must wait `wait` seconds. */
+  private refusal(code: DenialCode, wait: number, message: string | undefined): Verification {
+    if (wait > 0) {
+      this.deps.telemetry.authentication('RATE_LIMITED');
+      return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
     }
     this.deps.telemetry.authentication(code);
     return message === undefined ? { ok: false, code } : { ok: false, code, message };

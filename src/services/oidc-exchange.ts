@@ -95,8 +95,13 @@ export async function exchangeCiToken(
 ): Promise<ExchangeResult> {
   // Refused exchanges count like failed tokens from the same address (docs/security.md
   // "Rate limiting"): a caller guessing at policies or replaying JWTs is slowed down too.
+  // What this instance already knows of the address, else the count itself (Redis's, with
+  // REDIS_URL): this count is never undone, so a known block is the count's answer.
   const address = meta.ip ?? 'unknown';
-  const wait = deps.limits.tokenFailures.retryAfter(address, deps.clock.nowMs());
+  const limiter = deps.limits.tokenFailures;
+  const nowMs = deps.clock.nowMs();
+  const wait =
+    limiter.knownBlockedFor(address, nowMs) || (await limiter.retryAfter(address, nowMs));
   if (wait > 0) {
     throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
   }
@@ -108,7 +113,7 @@ export async function exchangeCiToken(
       error.code.startsWith('OIDC_') &&
       error.code !== 'OIDC_ISSUER_UNAVAILABLE'
     ) {
-      deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
+      await deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
     }
     throw error;
   }

@@ -37,6 +37,20 @@ function addSeconds(date: Date, seconds: number): string {
 }
 
 /**
+ * An account's key in the password limit: the email's SHA-256, so that no email is kept in
+ * the limiter's store (Redis, with REDIS_URL) as it is.
+ */
+function accountKey(normalizedEmail: string): string {
+  return `account:${createHash('sha256').update(normalizedEmail).digest('hex')}`;
+}
+
+function tooManyPasswords(retryAfterSeconds: number): AppError {
+  return new AppError('RATE_LIMITED', 'Too many wrong passwords; try again later.', {
+    retryAfterSeconds,
+  });
+}
+
+/**
  * The active user with this email and password, or INVALID_CREDENTIALS. An unknown email
  * costs the same scrypt work as a wrong password, and a deactivated user gets the same
  * answer as a wrong password.
@@ -47,27 +61,30 @@ export async function checkPassword(
   meta: RequestMeta,
 ): Promise<UserRow> {
   // Guesses are limited per account (whatever the address) and per address (whatever the
-  // account), and checked before any work: a blocked guess costs no scrypt.
+  // account), and checked before any work: a blocked guess costs no scrypt. The check reads
+  // the count itself (Redis's, with REDIS_URL), never a local guess at it: passwords can be
+  // guessed, so they get the strict limit.
   const limiter = deps.limits.passwordFailures;
   const email = normalizeEmail(input.email);
-  const keys = [`account:${email}`, `ip:${meta.ip ?? 'unknown'}`];
+  const keys = [accountKey(email), `ip:${meta.ip ?? 'unknown'}`] as const;
   const nowMs = deps.clock.nowMs();
-  const wait = Math.max(...keys.map((key) => limiter.retryAfter(key, nowMs)));
-  if (wait > 0) {
-    throw new AppError('RATE_LIMITED', 'Too many wrong passwords; try again later.', {
-      retryAfterSeconds: wait,
-    });
+  const wait = Math.max(...(await Promise.all(keys.map((key) => limiter.retryAfter(key, nowMs)))));
+  if (wait > 0) throw tooManyPasswords(wait);
+  // Counted before the check, so that guesses sent in parallel cannot all slip in while the
+  // first ones are still hashing. Each count is atomic and its answer decides: of guesses
+  // that passed the check together, those counted past the limit are refused and taken
+  // back, so a blocked attempt counts nothing. A success takes its count back too.
+  const counted = Math.max(...(await Promise.all(keys.map((key) => limiter.fail(key, nowMs)))));
+  if (counted > 0) {
+    await Promise.all(keys.map((key) => limiter.undo(key)));
+    throw tooManyPasswords(counted);
   }
-  // Counted before the check, so that guesses sent in parallel cannot all slip in while
-  // the first ones are still hashing; a success takes its count back.
-  for (const key of keys) limiter.fail(key, nowMs);
   const user = await findUserByEmail(deps.store.db, email);
   const valid = user
     ? await deps.passwords.verify(user.password_hash, input.password)
     : await deps.passwords.verifyDecoy(input.password);
   if (!user || !valid || user.active !== 1) throw new AppError('INVALID_CREDENTIALS');
-  limiter.reset(keys[0] ?? '');
-  limiter.undo(keys[1] ?? '');
+  await Promise.all([limiter.reset(keys[0]), limiter.undo(keys[1])]);
   return user;
 }
 

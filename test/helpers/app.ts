@@ -137,6 +137,8 @@ export async function createTestApp(
     oidcInsecureIssuers?: string[];
     /** GitHub's secret scanning keys, served by a test server. */
     githubKeysUrl?: string;
+    /** Count the rate limits in this Redis (the suites' own redis-server). */
+    redisUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const fresh = await freshStore(engine);
@@ -171,6 +173,7 @@ export async function createTestApp(
       ? {}
       : { oidcInsecureIssuers: options.oidcInsecureIssuers }),
     ...(options.githubKeysUrl === undefined ? {} : { githubKeysUrl: options.githubKeysUrl }),
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
     webRoot: options.webRoot ?? false,
     // Every answer of the suite must be one its route declares (src/http/status-guard.ts).
     checkDeclaredStatuses: true,

@@ -15,6 +15,18 @@ describe('failure limiter', () => {
     expect(limiter.retryAfter('k', 1001)).toBe(0);
   });
 
+  it('answers each failure from the count it made: 0 up to the limit, then the seconds left', () => {
+    const limiter = new FailureLimiter(2, 10_000);
+    expect([limiter.fail('k', 0), limiter.fail('k', 1000), limiter.fail('k', 2500)]).toEqual([
+      0, 0, 8,
+    ]);
+    expect(limiter.knownBlockedFor('k', 2500)).toBe(8);
+    limiter.undo('k');
+    expect(limiter.fail('k', 3000)).toBe(7);
+    // The window started at the first failure, blocked ones included, and ends with it.
+    expect(limiter.fail('k', 10_000)).toBe(0);
+  });
+
   it('stays bounded', () => {
     const limiter = new FailureLimiter(1, 1000, 10);
     for (let i = 0; i < 100; i += 1) limiter.fail(`k${i}`, 0);

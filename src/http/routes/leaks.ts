@@ -12,6 +12,7 @@ import {
   LeakResponseSchema,
 } from '../../contract/leaks.js';
 import { AppError } from '../../domain/errors.js';
+import { blockedFor, countUnlessBlocked } from '../../runtime/rate-limits.js';
 import type { ServiceDeps } from '../../services/context.js';
 import {
   getLeakResponse,
@@ -59,9 +60,9 @@ export function leakRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
         const started = performance.now();
         const address = request.ip;
         const now = deps.clock.nowMs();
-        const wait = deps.limits.revokeRequests.retryAfter(address, now);
+        // Counted at once, and the count decides (one atomic increment, shared with Redis).
+        const wait = await countUnlessBlocked(deps.limits.revokeRequests, address, now);
         if (wait > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
-        deps.limits.revokeRequests.fail(address, now);
         await reportLeaks(
           deps,
           metaOf(request),
@@ -138,7 +139,7 @@ function githubScanningRoute(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       async (request) => {
         // Bad signatures count like failed tokens from the address: a forger is slowed down.
         const address = request.ip;
-        const wait = deps.limits.tokenFailures.retryAfter(address, deps.clock.nowMs());
+        const wait = await blockedFor(deps.limits.tokenFailures, address, deps.clock.nowMs());
         if (wait > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const header = (name: string) => {
@@ -150,7 +151,9 @@ function githubScanningRoute(deps: ServiceDeps): FastifyPluginAsyncTypebox {
           signature: header('github-public-key-signature'),
         });
         if (!verified.ok) {
-          if (!verified.unavailable) deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
+          if (!verified.unavailable) {
+            await deps.limits.tokenFailures.fail(address, deps.clock.nowMs());
+          }
           throw new AppError(
             verified.unavailable ? 'SIGNING_KEYS_UNAVAILABLE' : 'SIGNATURE_INVALID',
             verified.reason,
