@@ -41,7 +41,9 @@ import { JobsRunner } from './runtime/jobs.js';
 import type { Mailer } from './runtime/mailer.js';
 import { OidcIssuers } from './runtime/oidc-issuers.js';
 import { OutboxDelivery } from './runtime/outbox.js';
-import { createRateLimits } from './runtime/rate-limits.js';
+import { createRateLimits, type RateLimitSettings } from './runtime/rate-limits.js';
+import { connectRateLimits } from './runtime/redis-rate-limits.js';
+import { Readiness } from './runtime/shutdown.js';
 import { UsageRecorder } from './runtime/usage-recorder.js';
 import { VerificationCache } from './runtime/verification-cache.js';
 import { TokenVerifier } from './runtime/verifier.js';
@@ -67,6 +69,8 @@ export interface Runtime {
   verifier: TokenVerifier;
   services: ServiceDeps;
   setup: FirstRunSetup;
+  /** Off from the first SIGTERM: /readyz then fails while requests are still served. */
+  readiness: Readiness;
 }
 
 declare module 'fastify' {
@@ -88,7 +92,9 @@ export interface AppDeps {
   /** Uploads parsed at once and waiting (ORGTOKEN_INGEST_*); tests also give a worker. */
   ingest?: Partial<IngestPoolOptions>;
   /** Failed authentications allowed per window (see config.ts); tests raise them. */
-  rateLimits?: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
+  rateLimits?: RateLimitSettings;
+  /** REDIS_URL: the rate limits are counted in Redis for every instance; absent or null, here. */
+  redisUrl?: string | null;
   /** Verification cache bound. */
   cacheMaxEntries?: number;
   /** The built web UI to serve at /, or false for the API alone (default: web/dist). */
@@ -162,16 +168,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const { registry, telemetry } = createMetrics();
+  const limitSettings = deps.rateLimits ?? {
+    tokenFailuresPerMinute: defaults.tokenFailuresPerMinute,
+    passwordFailuresPer15Minutes: defaults.passwordFailuresPer15Minutes,
+  };
+  const limits = deps.redisUrl
+    ? await connectRateLimits(limitSettings, { url: deps.redisUrl, log: app.log })
+    : createRateLimits(limitSettings);
+  app.addHook('onClose', () => limits.close());
+  const { registry, telemetry } = createMetrics({ rateLimitBackend: () => limits.backend() });
   const cache = new VerificationCache(deps.cacheMaxEntries ?? defaults.tokenCacheSize);
   const usage = new UsageRecorder(deps.store, telemetry, (error) =>
     app.log.warn({ err: error }, 'usage flush failed; kept for the next one'),
-  );
-  const limits = createRateLimits(
-    deps.rateLimits ?? {
-      tokenFailuresPerMinute: defaults.tokenFailuresPerMinute,
-      passwordFailuresPer15Minutes: defaults.passwordFailuresPer15Minutes,
-    },
   );
   const invalidation = new ClusterInvalidation(cache, deps.store.notifications, (error) =>
     app.log.warn({ err: error }, 'cache invalidation channel trouble; the 30 s backstop holds'),
@@ -236,7 +244,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await jobs.stop();
     mailer?.close();
   });
-  app.decorate('runtime', { cache, jobs, outbox, usage, verifier, services, setup });
+  const readiness = new Readiness();
+  app.decorate('runtime', {
+    cache,
+    jobs,
+    outbox,
+    usage,
+    verifier,
+    services,
+    setup,
+    readiness,
+  });
   const concurrency = deps.ingest?.concurrency ?? defaults.ingestConcurrency;
   const ingest = new IngestPool({
     ...deps.ingest,
@@ -297,7 +315,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerMetrics(app, registry);
-  await app.register(healthRoutes(deps.store));
+  await app.register(healthRoutes(deps.store, readiness));
   await app.register(cliRoutes(defaultCliBundle));
   await app.register(
     async (api) => {

@@ -31,6 +31,10 @@ export interface Config {
   oidcInsecureIssuers: string[];
   /** ORGTOKEN_GITHUB_KEYS_URL: where GitHub lists its secret scanning keys (SPEC §11). */
   githubKeysUrl: string;
+  /** REDIS_URL: where the rate limits are counted for all instances; null: in memory (SPEC §13). */
+  redisUrl: string | null;
+  /** What SIGTERM does (SPEC §13, docs/operations.md "Stopping an instance"). */
+  shutdown: { delaySeconds: number; graceSeconds: number };
 }
 
 export interface NotificationConfig {
@@ -72,6 +76,10 @@ export const defaults = {
   jobsIntervalSeconds: 60,
   sessionIdleMinutes: 120,
   sessionMaxHours: 24 * 7,
+  /** After SIGTERM, how long /readyz fails while requests are still served (a proxy's cue). */
+  shutdownDelaySeconds: 5,
+  /** Then how long in-flight requests may take before their connections are closed. */
+  shutdownGraceSeconds: 25,
 } as const;
 
 /** Names of the environment variables, with the `serve` flag that overrides each. */
@@ -98,6 +106,9 @@ export const settings = {
   oidcInsecureIssuers: { env: 'ORGTOKEN_OIDC_INSECURE_ISSUERS', flag: 'oidc-insecure-issuers' },
   githubKeysUrl: { env: 'ORGTOKEN_GITHUB_KEYS_URL', flag: 'github-keys-url' },
   sessionAbsolute: { env: 'ORGTOKEN_SESSION_MAX_HOURS', flag: 'session-max-hours' },
+  redisUrl: { env: 'REDIS_URL', flag: 'redis-url' },
+  shutdownDelay: { env: 'ORGTOKEN_SHUTDOWN_DELAY_SECONDS', flag: 'shutdown-delay-seconds' },
+  shutdownGrace: { env: 'ORGTOKEN_SHUTDOWN_GRACE_SECONDS', flag: 'shutdown-grace-seconds' },
 } as const;
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -237,6 +248,18 @@ function insecureIssuers(raw: string | undefined): string[] {
   return list;
 }
 
+// redis:// or rediss://, with an optional password and database number in the URL.
+function redisUrl(raw: string | undefined): string | null {
+  const url = raw?.trim() || null;
+  if (url === null) return null;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed || !/^rediss?:$/.test(parsed.protocol) || parsed.hostname === '') {
+    // The URL may hold a password: it is not repeated.
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL with a host');
+  }
+  return url;
+}
+
 /** Parses the environment; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Source = process.env): Config {
   const email = env.ORGTOKEN_ADMIN_EMAIL?.trim() || '';
@@ -308,5 +331,22 @@ export function loadConfig(env: Source = process.env): Config {
     notifications: notificationSettings(env),
     oidcInsecureIssuers: insecureIssuers(env.ORGTOKEN_OIDC_INSECURE_ISSUERS),
     githubKeysUrl: githubKeysUrl(env.ORGTOKEN_GITHUB_KEYS_URL),
+    redisUrl: redisUrl(env.REDIS_URL),
+    shutdown: {
+      delaySeconds: integer(
+        env,
+        'ORGTOKEN_SHUTDOWN_DELAY_SECONDS',
+        defaults.shutdownDelaySeconds,
+        0,
+        60,
+      ),
+      graceSeconds: integer(
+        env,
+        'ORGTOKEN_SHUTDOWN_GRACE_SECONDS',
+        defaults.shutdownGraceSeconds,
+        1,
+        600,
+      ),
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { PasswordHasher } from './domain/passwords.js';
 import { createMailer } from './runtime/mailer.js';
+import { GracefulShutdown } from './runtime/shutdown.js';
 import { purgeExpiredSessions } from './services/sessions.js';
 import { openStore } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -34,7 +35,10 @@ function limitHeapGrowth(): void {
 export async function startServer(config: Config): Promise<{
   app: FastifyInstance;
   url: string;
+  /** Closes at once: no drain delay, in-flight requests finished. */
   close: () => Promise<void>;
+  /** SIGTERM's stop (SPEC §13): `urgent` (a second SIGTERM, SIGINT) skips the drain delay. */
+  shutdown: (urgent: boolean) => Promise<void>;
 }> {
   limitHeapGrowth();
   const store = openStore(config.databaseUrl);
@@ -54,6 +58,7 @@ export async function startServer(config: Config): Promise<{
     analysisBodyLimit: config.bodyLimitBytes,
     ingest: config.ingest,
     rateLimits: config.rateLimits,
+    redisUrl: config.redisUrl,
     logger: { level: config.logLevel },
     version,
     publicUrl: config.publicUrl,
@@ -90,13 +95,18 @@ export async function startServer(config: Config): Promise<{
   }, sessionPurgeIntervalMs);
   purge.unref();
 
-  return {
-    app,
-    url,
-    close: async () => {
-      clearInterval(purge);
-      await app.close();
-      await store.close();
-    },
+  const close = async () => {
+    clearInterval(purge);
+    await app.close();
+    await store.close();
   };
+  const graceful = new GracefulShutdown({
+    readiness: app.runtime.readiness,
+    delayMs: config.shutdown.delaySeconds * 1000,
+    graceMs: config.shutdown.graceSeconds * 1000,
+    close,
+    closeConnections: () => app.server.closeAllConnections(),
+    log: (message, details) => app.log.info(details ?? {}, message),
+  });
+  return { app, url, close, shutdown: (urgent) => graceful.begin(urgent) };
 }

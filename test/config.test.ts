@@ -64,6 +64,8 @@ describe('configuration', () => {
       },
       oidcInsecureIssuers: ['http://127.0.0.1:9000', 'http://gitlab.internal/gitlab'],
       githubKeysUrl: 'http://127.0.0.1:9100/meta/public_keys/secret_scanning',
+      redisUrl: null,
+      shutdown: { delaySeconds: 5, graceSeconds: 25 },
     });
   });
 
@@ -134,5 +136,25 @@ describe('configuration', () => {
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('counts rate limits in memory unless REDIS_URL names a Redis server, never repeating its password', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: ' ' }).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380/2' }).redisUrl).toBe(
+      'redis://127.0.0.1:6380/2',
+    );
+    expect(loadConfig({ REDIS_URL: 'rediss://:s3cret@redis.internal:6380' }).redisUrl).toBe(
+      'rediss://:s3cret@redis.internal:6380',
+    );
+    for (const url of [
+      'http://redis.internal',
+      'redis://',
+      'redis.internal:6379',
+      'redis://:s3cret@',
+    ]) {
+      expect(() => loadConfig({ REDIS_URL: url }), url).toThrow(/REDIS_URL/);
+      expect(() => loadConfig({ REDIS_URL: url }), url).not.toThrow(/s3cret/);
+    }
   });
 });

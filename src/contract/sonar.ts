@@ -64,3 +64,77 @@ export const UserTokenListSchema = Type.Object({
   ),
 });
 export type UserTokenList = Static<typeof UserTokenListSchema>;
+
+// The quality-gate check of SonarQube's tooling (its scanner's `sonar.qualitygate.wait`, the
+// Quality Gate Check GitHub Action): poll the task of an upload, then ask for the gate of
+// the analysis it made. orgtoken stores an analysis before it answers the upload, so the
+// task of an upload is that analysis, and its id is the analysis id (docs/api.md).
+
+/** A task or analysis id as SonarQube tooling passes it back: ours are UUIDs. */
+const SonarId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$' });
+
+/** The parameter of /api/ce/task. */
+export const CeTaskQuery = Type.Object({ id: SonarId }, { additionalProperties: false });
+
+export const CeTaskSchema = Type.Object({
+  task: Type.Object({
+    id: Type.String(),
+    type: Type.Literal('REPORT'),
+    organization: Type.String(),
+    componentId: Type.String(),
+    componentKey: Type.String(),
+    componentName: Type.String(),
+    componentQualifier: Type.Literal('TRK'),
+    branch: Type.Optional(Type.String()),
+    status: Type.Literal('SUCCESS', {
+      description:
+        'An upload is answered only once its analysis is stored (or refused, leaving no task), so a task is never PENDING, IN_PROGRESS or FAILED',
+    }),
+    analysisId: Type.String(),
+    submittedAt: Type.String(),
+    startedAt: Type.String(),
+    executedAt: Type.String(),
+  }),
+});
+export type CeTask = Static<typeof CeTaskSchema>;
+
+/** The parameters of /api/qualitygates/project_status: an analysis, or a project's latest. */
+export const ProjectStatusQuery = Type.Object(
+  {
+    analysisId: Type.Optional(SonarId),
+    projectKey: Type.Optional(ProjectKey),
+    organization: Type.Optional(OrgKey),
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type ProjectStatusRequest = Static<typeof ProjectStatusQuery>;
+
+/** SonarQube's metric key for each condition of orgtoken's quality gate (docs/api.md). */
+export const sonarMetricKeys = {
+  errors: 'error_violations',
+  warnings: 'warning_violations',
+} as const;
+
+const GateLevel = Type.Union([Type.Literal('OK'), Type.Literal('ERROR')]);
+
+export const ProjectStatusSchema = Type.Object({
+  projectStatus: Type.Object({
+    status: Type.Union([GateLevel, Type.Literal('NONE')], {
+      description: 'NONE: the gate sets no limit, or the project has no analysis yet',
+    }),
+    conditions: Type.Array(
+      Type.Object({
+        status: GateLevel,
+        metricKey: Type.Union(Object.values(sonarMetricKeys).map((key) => Type.Literal(key))),
+        comparator: Type.Literal('GT', {
+          description: 'The condition fails when the actual value is greater than the threshold',
+        }),
+        errorThreshold: Type.String(),
+        actualValue: Type.String(),
+      }),
+    ),
+    ignoredConditions: Type.Boolean(),
+  }),
+});
+export type ProjectStatus = Static<typeof ProjectStatusSchema>;

@@ -54,6 +54,10 @@ export const errorCatalogue = {
   },
   RATE_LIMITED: { status: 429, message: 'Too many failed attempts; try again later.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be reached; try again later.' },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: 'This instance is shutting down; another instance takes the request.',
+  },
   INGEST_BUSY: {
     status: 503,
     message: 'The server is parsing as many reports as it takes at once; try again later.',

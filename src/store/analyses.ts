@@ -117,6 +117,48 @@ export function findAnalysis(
     .executeTakeFirst();
 }
 
+/** An analysis with the project and organization it belongs to. */
+export type LocatedAnalysisRow = AnalysisRow & {
+  project_key: string;
+  project_name: string;
+  org_key: string;
+};
+
+/**
+ * An analysis by its id alone, with the keys of its project and organization: what the
+ * SonarQube-compatible task and quality-gate routes are asked with (ids are unique across
+ * projects). The caller decides from those keys whether the analysis may be read.
+ */
+export function findAnalysisById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<LocatedAnalysisRow | undefined> {
+  return db
+    .selectFrom('analyses')
+    .innerJoin('projects', 'projects.id', 'analyses.project_id')
+    .innerJoin('orgs', 'orgs.id', 'projects.org_id')
+    .selectAll('analyses')
+    .select(['projects.key as project_key', 'projects.name as project_name', 'orgs.key as org_key'])
+    .where('analyses.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A project's newest analysis, of `branch` when given (ids sort by creation). */
+export function findLatestAnalysis(
+  db: Kysely<Database>,
+  projectId: string,
+  branch: string | undefined,
+): Promise<AnalysisRow | undefined> {
+  let query = db
+    .selectFrom('analyses')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id', 'desc')
+    .limit(1);
+  if (branch !== undefined) query = query.where('branch', '=', branch);
+  return query.executeTakeFirst();
+}
+
 /** A project's analyses newest first (ids sort by creation), after `after`; `limit + 1` rows. */
 export function listAnalyses(
   db: Kysely<Database>,

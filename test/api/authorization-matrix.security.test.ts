@@ -171,6 +171,10 @@ const matrix: Record<string, string> = {
     '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
   'POST /api/user_tokens/revoke': '401 401 401 401 401 403 403 403 403 403 403 403 204 404 404 404',
   'GET /api/user_tokens/search': '401 401 401 401 401 403 403 403 403 403 403 403 200 200 200 200',
+  // By id, an analysis out of reach is 404 ("lacking" did not upload it); by key, the REST rules.
+  'GET /api/ce/task': '401 401 401 401 401 404 404 404 200 404 200 200 200 200 404 200',
+  'GET /api/qualitygates/project_status':
+    '401 401 401 401 401 403 403 404 200 404 200 200 200 200 404 200',
   'DELETE /api/v1/session': '401 401 401 401 401 403 403 403 403 403 403 403 204 204 204 204',
 };
 
@@ -355,6 +359,10 @@ describeEachEngine('authorization matrix', (engine) => {
       query = `?name=${unique('gen-')}`;
     } else if (key.endsWith('/analyses') && operation.method === 'POST') {
       query = '?format=sarif';
+    } else if (key === 'GET /api/ce/task') {
+      query = `?id=${analysisId}`;
+    } else if (key === 'GET /api/qualitygates/project_status') {
+      query = `?projectKey=existing&organization=${orgKey}`;
     }
     const url =
       operation.path.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? '') + query;

@@ -266,6 +266,12 @@ const rules: Record<string, Rule> = {
   'POST /api/user_tokens/generate': { auth: 'required', query: '?name=made-by-sonar-api' },
   'POST /api/user_tokens/revoke': { auth: 'required', query: '?name=to-revoke' },
   'GET /api/user_tokens/search': { auth: 'required' },
+  'GET /api/ce/task': { auth: 'required', scope: 'org', query: '?id={analysisId}' },
+  'GET /api/qualitygates/project_status': {
+    auth: 'required',
+    scope: 'org',
+    query: '?projectKey={projectKey}&organization={org}',
+  },
   'PUT /api/v1/orgs/{org}/projects/{projectKey}/quality-gate': {
     auth: 'required',
     scope: 'org',
@@ -332,7 +338,7 @@ describeEachEngine('access rules of every route', (engine) => {
         fillPath(
           operation.path.replace('/user/tokens/{tokenId}', '/user/tokens/{personalTokenId}'),
           params,
-        ) + (rules[operationKey(operation)]?.query ?? ''),
+        ) + fillPath(rules[operationKey(operation)]?.query ?? '', params),
       csrf,
       ...(rules[operationKey(operation)]?.body
         ? { payload: rules[operationKey(operation)]?.body }

@@ -21,18 +21,35 @@ export async function freePort(): Promise<number> {
 
 export interface ServerProcess {
   url: string;
+  port: number;
   pid: number;
   output: () => string;
-  /** Sends `signal` and waits for the exit; resolves to the exit code. */
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /**
+   * Sends `signal` and waits for the exit; resolves to the exit code. A process that has not
+   * exited within `deadlineMs` is killed, and the stop fails with what it printed.
+   */
+  stop: (signal?: NodeJS.Signals, deadlineMs?: number) => Promise<number | null>;
 }
 
-/** Runs `orgtoken serve` from the built binary as a real process and waits until it is ready. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
+/**
+ * Runs `orgtoken serve` from the built binary as a real process and waits until it is ready,
+ * on `options.port` (a restarted instance keeps its address) or a free port.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [binary, 'serve', '--port', String(port)], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    // No drain delay unless a test asks for one: a test's SIGTERM then stops at once.
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ORGTOKEN_SHUTDOWN_DELAY_SECONDS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -63,11 +80,27 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 
   return {
     url,
+    port,
     pid: child.pid ?? 0,
     output: () => output,
-    stop: async (signal = 'SIGTERM') => {
+    stop: async (signal = 'SIGTERM', deadlineMs = 45_000) => {
       if (child.exitCode === null) child.kill(signal);
-      return exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(
+            new Error(
+              `server ${port} did not exit within ${deadlineMs} ms of ${signal}:\n${output}`,
+            ),
+          );
+        }, deadlineMs);
+      });
+      try {
+        return await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
@@ -139,6 +172,9 @@ export async function signedIn(
   return client;
 }
 
+/** How long one SessionClient call may wait for its answer. */
+const callDeadlineMs = 20_000;
+
 export class SessionClient {
   private cookie = '';
   private csrf = '';
@@ -171,16 +207,24 @@ export class SessionClient {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> & { items?: unknown[] } }> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        // A server that never answers fails the step that waited, by name, not the whole test.
+        signal: AbortSignal.timeout(callDeadlineMs),
+        headers: {
+          cookie: this.cookie,
+          'x-csrf-token': this.csrf,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new Error(`${method} ${this.baseUrl}${path}: no answer`, { cause: error });
+    }
     return { status: response.status, body: text ? JSON.parse(text) : {} };
   }
 }

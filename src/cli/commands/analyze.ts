@@ -8,6 +8,12 @@ import { serverUrl } from '../environment.js';
 import { CliError, run } from '../errors.js';
 import { credentialFromEnvironment, tokenFor } from '../oidc.js';
 import { formatTable, plural, printJson, printLines } from '../output.js';
+import {
+  defaultReportTaskFile,
+  prepareReportTaskFile,
+  reportTaskFor,
+  writeReportTask,
+} from '../report-task.js';
 import { type CommonOptions, withCommonOptions } from './common-options.js';
 
 interface AnalyzeOptions extends CommonOptions {
@@ -19,6 +25,14 @@ interface AnalyzeOptions extends CommonOptions {
   commit?: string;
   gzip: boolean;
   timeout: number;
+  /** Where to write SonarQube's report-task.txt; false with --no-metadata-file. */
+  metadataFile: string | false;
+}
+
+/** GET /api/v1/server: what report-task.txt says of the server. */
+interface ServerInfo {
+  version: string;
+  publicUrl: string | null;
 }
 
 /** Exit code of a failed quality gate; 2 stays for usage and authentication errors. */
@@ -92,7 +106,14 @@ export function registerAnalyze(program: Command): void {
         )
           .argParser(seconds)
           .default(defaultTimeoutSeconds),
-      ),
+      )
+      .addOption(
+        new Option(
+          '--metadata-file <path>',
+          'where to write the task of the upload for SonarQube’s quality-gate tooling',
+        ).default(defaultReportTaskFile),
+      )
+      .option('--no-metadata-file', 'write no metadata file'),
   )
     .addHelpText(
       'after',
@@ -103,7 +124,11 @@ export function registerAnalyze(program: Command): void {
         'with audience ORGTOKEN_OIDC_AUDIENCE (default: the server URL), elsewhere the JWT in',
         'ORGTOKEN_ID_TOKEN; ORGTOKEN_OIDC_POLICY names the trust policy (default: the server chooses).',
         '',
-        'Exit codes: 0 quality gate passed, 1 quality gate failed, 2 usage, authentication or server error.',
+        'After the upload, writes the metadata file SonarQube’s scanner writes (serverUrl, ceTaskUrl,',
+        'dashboardUrl, ...), so that tools which check the gate the SonarQube way work unchanged.',
+        '',
+        'Exit codes: 0 quality gate passed, 1 quality gate failed, 2 usage, authentication or server error',
+        '(also when the metadata file cannot be written: the analysis is then stored all the same).',
       ].join('\n'),
     )
     .action(
@@ -119,6 +144,14 @@ export function registerAnalyze(program: Command): void {
         const report = await readReport(file);
         const token = await tokenFor(credential, { baseUrl: url, org: options.org, deadline });
         const client = tokenClient(url, token);
+        const metadataFile = options.metadataFile;
+        // Asked before the upload: a server or a directory that cannot give the file fails the
+        // command before an analysis is stored.
+        let server: ServerInfo | null = null;
+        if (metadataFile !== false) {
+          await prepareReportTaskFile(metadataFile);
+          server = await client.request<ServerInfo>('GET', '/api/v1/server', { deadline });
+        }
         const path = `/api/v1/orgs/${encodeURIComponent(options.org)}/projects/${encodeURIComponent(options.project)}/analyses`;
         const analysis = await client.request<Analysis>('POST', path, {
           query: {
@@ -134,6 +167,17 @@ export function registerAnalyze(program: Command): void {
         });
         if (options.json) printJson(analysis);
         else printLines(describe(analysis));
+        if (metadataFile !== false && server !== null) {
+          const task = reportTaskFor({
+            serverUrl: url,
+            server,
+            org: options.org,
+            projectKey: options.project,
+            analysisId: analysis.id,
+          });
+          await writeReportTask(metadataFile, task);
+          if (!options.json) printLines(`Task: ${task.ceTaskUrl} (in ${metadataFile})`);
+        }
         return analysis.qualityGate.status === 'passed' ? 0 : gateFailedExitCode;
       }),
     );

@@ -36,18 +36,21 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig();
       const { startServer } = await import('../../server.js');
       const server = await startServer(config);
-      let closing = false;
-      const shutdown = (signal: string) => {
-        if (closing) return;
-        closing = true;
+      // SIGTERM drains first (SPEC §13); a second SIGTERM or a SIGINT skips what is left of
+      // the drain delay. The first signal starts the stop; later ones only hurry it.
+      let stopping: Promise<void> | null = null;
+      const stop = (signal: NodeJS.Signals, urgent: boolean) => {
         server.app.log.info({ signal }, 'shutting down');
-        server.close().then(
+        const first = stopping === null;
+        stopping = server.shutdown(urgent);
+        if (!first) return;
+        stopping.then(
           () => process.exit(0),
           (error: unknown) => fail(error),
         );
       };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM', stopping !== null));
+      process.on('SIGINT', () => stop('SIGINT', true));
     } catch (error) {
       fail(error);
     }

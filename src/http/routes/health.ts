@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LiveSchema, ReadySchema } from '../../contract/health.js';
 import { AppError } from '../../domain/errors.js';
+import type { Readiness } from '../../runtime/shutdown.js';
 import type { Store } from '../../store/db.js';
 import { migrationsApplied } from '../../store/migrate.js';
 import { errors } from '../responses.js';
 
-/** /healthz (the process is up) and /readyz (the store answers and is migrated). */
-export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
+/**
+ * /healthz (the process is up) and /readyz (the store answers and is migrated, and the
+ * instance is not shutting down).
+ */
+export function healthRoutes(store: Store, readiness: Readiness): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
@@ -27,11 +31,13 @@ export function healthRoutes(store: Store): FastifyPluginAsyncTypebox {
         config: { auth: 'none' },
         schema: {
           tags: ['operations'],
-          summary: 'The store is reachable and every migration is applied',
+          summary:
+            'The store is reachable, every migration is applied and the instance is not shutting down',
           response: { 200: ReadySchema, ...errors() },
         },
       },
       async () => {
+        if (readiness.draining) throw new AppError('SHUTTING_DOWN');
         try {
           await store.ping();
           if (!(await migrationsApplied(store))) throw new Error('migrations pending');

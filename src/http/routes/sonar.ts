@@ -28,6 +28,7 @@ import { metaOf } from '../auth/request-meta.js';
 import { sessionCookieOf } from '../auth/session-cookie.js';
 import { warnIfExpiringSoon } from '../auth/token-expiration.js';
 import { authErrors, errors } from '../responses.js';
+import { sonarGateRoutes } from './sonar-gate.js';
 
 // The token name rule of every other route (the Name schema), checked by hand here because
 // these parameters may come from the query string or a form body.
@@ -50,6 +51,8 @@ export function sonarRoutes(
   return async (app) => {
     await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
     registerAuthentication(app, deps, verifier);
+    // The quality-gate check (report-task.txt's task, then the gate), with the same credentials.
+    await app.register(sonarGateRoutes(deps));
 
     app.get(
       '/authentication/validate',
