@@ -214,7 +214,9 @@ describe.skipIf(missing.length > 0 && !ci)(
       const spread = await failFrom(proxy, '127.0.0.7', 4 * failureLimit);
       const after = await Promise.all(instances.map((i) => failuresServed(i.url)));
       // Round robin: every instance answered some of them.
-      after.forEach((count, i) => expect(count - (before[i] ?? 0)).toBeGreaterThan(0));
+      for (const [i, count] of after.entries()) {
+        expect(count - (before[i] ?? 0)).toBeGreaterThan(0);
+      }
       expect(Object.keys(spread).sort()).toEqual(['401', '429']);
       expect(spread[401]).toBeGreaterThanOrEqual(failureLimit);
       expect(spread[401]).toBeLessThanOrEqual(Math.floor(failureLimit * 1.1));
