@@ -132,11 +132,19 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !cliVariables.includes(name)),
   );
-  const child = spawn(process.execPath, [binary, ...args], {
+  return runProcess([process.execPath, binary, ...args], {
     cwd: root,
     env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `command` in `cwd` with exactly `env`; resolves with its exit code and output. */
+export async function runProcess(
+  command: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<CliResult> {
+  const [file = '', ...args] = command;
+  const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine, freshDatabaseUrl } from '../helpers/engines.js';
 import {
+  type CliResult,
+  runProcess,
   type ServerProcess,
   type SessionClient,
   serverEnv,
@@ -77,30 +77,9 @@ function sarif(levels: string[]): string {
   });
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `command` in `cwd` with exactly `env` (and a PATH of /usr/bin and /bin). */
-async function runIn(cwd: string, command: string[], env: Record<string, string>): Promise<Run> {
-  const [file = '', ...args] = command;
-  const child = spawn(file, args, {
-    cwd,
-    env: { PATH: '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+function runIn(cwd: string, command: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProcess(command, { cwd, env: { PATH: '/usr/bin:/bin', ...env } });
 }
 
 /** Java properties as the gate check reads them: one key=value a line. */

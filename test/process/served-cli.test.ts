@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countSarif, lintFixture } from '../helpers/reports.js';
 import {
+  runProcess,
   type ServerProcess,
   type SessionClient,
   serverEnv,
@@ -41,7 +41,7 @@ describe('the CLI served by the server, in a directory where nothing is installe
 
   /** `node orgtoken.mjs <args>` in the workspace, with only PATH and the CI variables set. */
   const runServedCli = async (args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, ['orgtoken.mjs', ...args], {
+    return runProcess([process.execPath, 'orgtoken.mjs', ...args], {
       cwd: workspace,
       env: {
         PATH: process.env.PATH ?? '',
@@ -49,18 +49,7 @@ describe('the CLI served by the server, in a directory where nothing is installe
         ORGTOKEN_TOKEN: token,
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = (await once(child, 'close')) as [number | null];
-    return { code, stdout, stderr };
   };
 
   beforeAll(async () => {
