@@ -78,8 +78,9 @@ export class OutboxDelivery {
       }
       attempts += claimed.length;
       if (inFlight.size === 0) break;
-      // Nothing more due, or every slot busy: wait for a slot.
-      if (claimed.length < free || free === 0) await Promise.race(inFlight);
+      // Nothing more due, or every slot busy: wait for a slot. (Counted on the set, not on
+      // `free`: the loop must wait whatever a claim returned, or it would spin.)
+      if (claimed.length < free || inFlight.size >= concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
     return attempts;

@@ -25,6 +25,12 @@ export function insertDelivery(db: Kysely<Database>, row: DeliveryRow): Promise<
  * comes due again when the lease ends (at least once, never lost). One statement: on
  * PostgreSQL the rows another instance is claiming are skipped (FOR UPDATE SKIP LOCKED), on
  * SQLite the statement holds the single writer lock.
+ *
+ * The due rows are chosen in a materialized CTE, evaluated once. Written as
+ * `where id in (select … limit n for update skip locked)`, PostgreSQL may evaluate the
+ * subquery again for rows that a concurrent claim changed, and one claim then returned more
+ * rows than its limit (test/store/outbox-claims.test.ts), which the delivery pool took for
+ * more slots than it has.
  */
 export async function claimDueDeliveries(
   db: Kysely<Database>,
@@ -36,8 +42,7 @@ export async function claimDueDeliveries(
 ): Promise<DeliveryRow[]> {
   const lock = engine === 'postgres' ? sql`for update skip locked` : sql``;
   const result = await sql<DeliveryRow>`
-    update outbox_deliveries set next_attempt_at = ${leaseUntil}
-    where id in (
+    with due as materialized (
       select id from outbox_deliveries
       where status = 'pending' and next_attempt_at <= ${now}
         and channel in (${sql.join(channels)})
@@ -45,7 +50,9 @@ export async function claimDueDeliveries(
       limit ${limit}
       ${lock}
     )
-    and status = 'pending' and next_attempt_at <= ${now}
+    update outbox_deliveries set next_attempt_at = ${leaseUntil}
+    where id in (select id from due)
+      and status = 'pending' and next_attempt_at <= ${now}
     returning *
   `.execute(db);
   return result.rows;
