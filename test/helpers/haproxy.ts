@@ -16,7 +16,8 @@ export const proxySourceAddress = '127.0.0.2';
 /**
  * The configuration docs/operations.md "Behind a reverse proxy" shows, with this test's ports:
  * round robin over the instances, `/readyz` checked every 200 ms (one failure takes an instance
- * out, two successes bring it back), the client's address appended to X-Forwarded-For, and a
+ * out, two successes bring it back; a check may take 2 s, so a slow answer on a busy machine
+ * is not a failure), the client's address appended to X-Forwarded-For, and a
  * request whose connection could not be made sent to another instance.
  */
 export function haproxyConfig(options: {
@@ -36,6 +37,7 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout http-keep-alive 10s
+  timeout check 2s
   option redispatch
   retries 3
 
