@@ -5,6 +5,7 @@ import {
   type IngestOutcome,
   type IngestTask,
   ingestReport,
+  inlineSlicedReport,
   slicedReport,
 } from './ingest-worker.js';
 
@@ -151,20 +152,19 @@ export class IngestPool {
    * the next upload gets a new one).
    */
   async parse(format: ReportFormat, body: Uint8Array, signal?: AbortSignal): Promise<SlicedReport> {
-    const outcome =
-      body.byteLength < inlineBelowBytes
-        ? ingestReport({ format, body })
-        : await this.#workers()
-            .run(
-              { format, body },
-              { transferList: transferListOf(body), ...(signal ? { signal } : {}) },
-            )
-            .catch((error: unknown) => {
-              // A parse abandoned because its client left is no parser failure.
-              if (signal?.aborted) throw new AppError('INGEST_FAILED', 'The upload was abandoned.');
-              this.#onWorkerFailure(error);
-              throw new AppError('INGEST_FAILED');
-            });
+    if (body.byteLength < inlineBelowBytes) {
+      const inline = ingestReport({ format, body });
+      if (!inline.ok) throw invalid(inline.field, inline.message);
+      return inlineSlicedReport(inline.report);
+    }
+    const outcome = await this.#workers()
+      .run({ format, body }, { transferList: transferListOf(body), ...(signal ? { signal } : {}) })
+      .catch((error: unknown) => {
+        // A parse abandoned because its client left is no parser failure.
+        if (signal?.aborted) throw new AppError('INGEST_FAILED', 'The upload was abandoned.');
+        this.#onWorkerFailure(error);
+        throw new AppError('INGEST_FAILED');
+      });
     if (!outcome.ok) throw invalid(outcome.field, outcome.message);
     return slicedReport(outcome.report);
   }
