@@ -144,33 +144,42 @@ function checkpointPool(): Piscina<string, unknown> {
   });
 }
 
-/** Statements kept at most, and the longest text kept (a multi-row insert is not reused). */
+/** Statements kept at most; and of those whose text is long (multi-row inserts), at most. */
 const keptStatements = 256;
-const keptTextLength = 4096;
+const keptLongStatements = 4;
+const longTextLength = 4096;
 
 /**
  * The connection with its prepared statements kept, by text. Kysely's SQLite driver
  * prepares every query it runs, and SQLite compiling a statement costs more than running a
  * point look-up by key: a request's queries paid that each time (bench/README.md, issue 15).
  * Reuse is safe because the driver runs one statement at a time on its one connection, and
- * SQLite recompiles a kept statement by itself after a schema change. Oldest kept dropped
- * first; long texts (multi-row inserts, whose text depends on their row count) are never kept.
+ * SQLite recompiles a kept statement by itself after a schema change. The least recently
+ * used is dropped first. Long texts (multi-row inserts, whose text depends on their row
+ * count) are kept apart, a few at a time, so that the remainders of large reports, seldom
+ * used twice, never push out the short statements every request runs; the full batch of
+ * an issue insert stays among them while reports come, and compiling its 8,192 parameters
+ * had cost 4 to 18 ms of the event loop per statement.
  */
 function keepingStatements(connection: SqliteDatabase.Database): SqliteForKysely {
-  const kept = new Map<string, SqliteDatabase.Statement>();
+  const short = new Map<string, SqliteDatabase.Statement>();
+  const long = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => connection.close(),
     prepare: (text) => {
+      const kept = text.length <= longTextLength ? short : long;
       const known = kept.get(text);
-      if (known) return known;
-      const statement = connection.prepare(text);
-      if (text.length <= keptTextLength) {
-        if (kept.size >= keptStatements) {
-          const oldest = kept.keys().next().value;
-          if (oldest !== undefined) kept.delete(oldest);
-        }
-        kept.set(text, statement);
+      if (known) {
+        kept.delete(text);
+        kept.set(text, known);
+        return known;
       }
+      const statement = connection.prepare(text);
+      if (kept.size >= (kept === short ? keptStatements : keptLongStatements)) {
+        const oldest = kept.keys().next().value;
+        if (oldest !== undefined) kept.delete(oldest);
+      }
+      kept.set(text, statement);
       return statement;
     },
   };

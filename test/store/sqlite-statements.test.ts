@@ -34,6 +34,33 @@ describe('kept SQLite statements', () => {
     await expect(rows()).rejects.toThrow(/no such table/);
   });
 
+  it('answer as fresh ones for long multi-row texts, kept apart and reused', async () => {
+    store = openStore('sqlite::memory:');
+    await sql`create table t (k integer primary key, v text)`.execute(store.db);
+    // Texts over 4 KiB, as a large report's issue inserts are: one used again and again
+    // between others of other lengths, which come and go from the long texts kept.
+    const insert = async (from: number, rows: number) => {
+      const values = Array.from({ length: rows }, (_, i) => sql`(${from + i}, ${`v${from + i}`})`);
+      await sql`insert into t (k, v) values ${sql.join(values)}`.execute(store.db);
+    };
+    let next = 0;
+    for (let round = 0; round < 6; round += 1) {
+      await insert(next, 700);
+      next += 700;
+      await insert(next, 701 + round);
+      next += 701 + round;
+    }
+    const counted = await sql<{ n: number; sum: number; last: string }>`
+      select count(*) as n, sum(k) as sum, max(v) as last from t`.execute(store.db);
+    expect(counted.rows[0]).toEqual({
+      n: next,
+      sum: (next * (next - 1)) / 2,
+      last: Array.from({ length: next }, (_, i) => `v${i}`)
+        .sort()
+        .at(-1),
+    });
+  });
+
   it('work inside transactions and after a rollback', async () => {
     store = openStore('sqlite::memory:');
     await sql`create table t (k text primary key)`.execute(store.db);
