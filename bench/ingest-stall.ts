@@ -3,7 +3,8 @@
  * processes of the built binary, each scenario on a fresh one so that its peak resident set
  * (VmHWM, Linux) is its own:
  * - `GET /api/authentication/validate` with an organization token (cache hits), probed one
- *   request at a time with 2 ms between them, while a 20 MB SARIF report is ingested, while
+ *   request at a time with 2 ms between them from this process, while another process
+ *   (bench/lib/uploader.ts, another pipeline) uploads a 20 MB SARIF report, while
  *   two 10 MB reports are ingested at once, and while the lookup-defeating report of the
  *   hardening issue (160,000 results naming undeclared rule ids) is: p50, p99 and max;
  * - four 20 MB reports uploaded at once: every answer 201, and the server's peak RSS;
@@ -11,7 +12,9 @@
  *   the idle RSS measured just before.
  * A part of `npm run bench` (bench/run.ts), which builds first.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -110,17 +113,40 @@ const summary = (latencies: number[]) => ({
   maxMs: round(Math.max(...latencies)),
 });
 
+/**
+ * The uploads of `files` sent at once by another process (bench/lib/uploader.ts), as another
+ * pipeline would send them: resolves to their statuses.
+ */
+async function uploadsFromAnotherProcess(
+  server: Server,
+  files: string[],
+): Promise<() => Promise<number[]>> {
+  const child = fork(new URL('./lib/uploader.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.send({ url: server.url, token: server.token, files });
+  await once(child, 'message');
+  return async () => {
+    const answered = once(child, 'message');
+    child.send({ go: true });
+    const [{ statuses }] = (await answered) as [{ statuses: number[] }];
+    return statuses;
+  };
+}
+
 async function during(
   dir: string,
   name: string,
-  bodies: Buffer[],
+  files: string[],
   postgres = false,
 ): Promise<ReturnType<typeof summary> & { statuses: number[] }> {
   const server = await freshServer(dir, name, postgres);
   try {
     // Warm: the token's verification cached, a parser thread up.
     await probeWhile(server, upload(server, bigSarif(0.5).text));
-    const work = Promise.all(bodies.map((body) => upload(server, body)));
+    const go = await uploadsFromAnotherProcess(server, files);
+    const work = go();
     const latencies = await probeWhile(server, work);
     return { ...summary(latencies), statuses: await work };
   } finally {
@@ -132,23 +158,34 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-stall-'));
   try {
     // Bytes, not strings: encoding 20 MB of text on this process's event loop would delay its
-    // own probes and count against the server.
+    // own probes and count against the server. The probed scenarios' uploads are sent by
+    // another process, from these files.
     const twenty = Buffer.from(bigSarif(20).text);
     const ten = Buffer.from(bigSarif(10).text);
     // The lookup-defeating report of the hardening issue, at the parse benchmark's 4n.
     const hostile = Buffer.from(JSON.stringify(hostileReports.undeclaredRuleIds(160_000)));
-    const one20 = await during(dir, 'one20', [twenty]);
-    const two10 = await during(dir, 'two10', [ten, ten]);
+    const file = (name: string, body: Buffer) => {
+      const path = join(dir, name);
+      writeFileSync(path, body);
+      return path;
+    };
+    const files = {
+      twenty: file('twenty.sarif', twenty),
+      ten: file('ten.sarif', ten),
+      hostile: file('hostile.sarif', hostile),
+    };
+    const one20 = await during(dir, 'one20', [files.twenty]);
+    const two10 = await during(dir, 'two10', [files.ten, files.ten]);
     const lookupDefeating = {
       reportMB: Number((hostile.length / 1e6).toFixed(1)),
-      ...(await during(dir, 'hostile', [hostile])),
+      ...(await during(dir, 'hostile', [files.hostile])),
     };
     // The same three on PostgreSQL, with a server for it.
     const postgres = pgServer
       ? {
-          validateDuringOne20MB: await during(dir, 'one20', [twenty], true),
-          validateDuringTwo10MB: await during(dir, 'two10', [ten, ten], true),
-          validateDuringLookupDefeating: await during(dir, 'hostile', [hostile], true),
+          validateDuringOne20MB: await during(dir, 'one20', [files.twenty], true),
+          validateDuringTwo10MB: await during(dir, 'two10', [files.ten, files.ten], true),
+          validateDuringLookupDefeating: await during(dir, 'hostile', [files.hostile], true),
         }
       : null;
     if (process.env.BENCH_STALL_ONLY === '1') {
