@@ -67,13 +67,19 @@ export class OutboxDelivery {
     let attempts = 0;
     const inFlight = new Set<Promise<void>>();
     const run = new RunChecks(this.options.store);
+    // An attempt that fails outright (the store refusing its outcome) leaves its delivery
+    // claimed until the lease ends, then due again; the run goes on with the others and
+    // reports the first such failure once every attempt has ended.
+    let failure: { error: unknown } | null = null;
     while (!this.stopping.signal.aborted && attempts < maxAttemptsPerRun) {
       const free = Math.min(concurrency - inFlight.size, maxAttemptsPerRun - attempts);
       const claimed = free > 0 ? await this.claim(free) : [];
       for (const { delivery, event, claimedUntil } of claimed) {
-        const attempt = this.attempt(delivery, event, claimedUntil, run).finally(() =>
-          inFlight.delete(attempt),
-        );
+        const attempt = this.attempt(delivery, event, claimedUntil, run)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => inFlight.delete(attempt));
         inFlight.add(attempt);
       }
       attempts += claimed.length;
@@ -83,6 +89,7 @@ export class OutboxDelivery {
       if (claimed.length < free || inFlight.size >= concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    if (failure) throw (failure as { error: unknown }).error;
     return attempts;
   }
 

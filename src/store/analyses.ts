@@ -48,7 +48,7 @@ function insertStatement(engine: Engine, rows: number): string {
  * (PostgreSQL), about 3 ms per 1,000 rows on either: at the limits, 12–28 ms and 25–50 ms of
  * event-loop delay per statement, with 1,024 rows 6–10 ms on both, and a 80,000-issue write
  * takes no longer in all (bench/README.md, "Rows per statement"). 1,024 is also the size of
- * the slices the parser hands over.
+ * the slices a worker hands over (an inline parse hands over one slice of all its issues).
  */
 const rowsPerStatement: Record<Engine, number> = { sqlite: 1024, postgres: 1024 };
 

@@ -169,6 +169,8 @@ function keepingStatements(connection: SqliteDatabase.Database): SqliteForKysely
     prepare: (text) => {
       const kept = text.length <= longTextLength ? short : long;
       const known = kept.get(text);
+      // A statement an open iterator still holds cannot run again until it ends: a fresh one.
+      if (known?.busy) return connection.prepare(text);
       if (known) {
         kept.delete(text);
         kept.set(text, known);

@@ -10,9 +10,9 @@ export interface SummarizedReport extends ParsedReport {
 }
 
 /**
- * A summarized report whose issues arrive in slices, each made only when it is reached: how
- * the ingest pool hands a report over, so that storing it never builds all of its issues at
- * once on the event loop.
+ * A summarized report whose issues arrive in slices: how the ingest pool hands a report over.
+ * From a worker, each slice is made only when it is reached, so that storing it never builds
+ * all of its issues at once on the event loop; a small report parsed inline is one slice.
  */
 export interface SlicedReport {
   tools: string[];
