@@ -24,6 +24,7 @@ import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
 import { quantile } from './lib/stats.js';
+import { uploadReport } from './lib/upload.js';
 
 function memory(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -71,21 +72,6 @@ async function freshServer(dir: string, name: string, postgres = false): Promise
   return { ...server, token: created.body.token as string };
 }
 
-function upload(server: Server, body: string | Buffer, gzip = false): Promise<number> {
-  return fetch(`${server.url}/api/v1/orgs/bench/projects/large/analyses?format=sarif`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${server.token}`,
-      'content-type': 'application/json',
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-    },
-    body,
-  }).then(async (response) => {
-    await response.arrayBuffer();
-    return response.status;
-  });
-}
-
 /** Probes validate until `work` settles; the latencies in ms. */
 async function probeWhile(server: Server, work: Promise<unknown>): Promise<number[]> {
   let done = false;
@@ -125,13 +111,22 @@ async function uploadsFromAnotherProcess(
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // The child's answer, or its exit if it stopped without one (a failed upload ends it).
+  const answer = async () => {
+    const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit')])) as [
+      { statuses?: number[] } | number | null,
+    ];
+    if (typeof message !== 'object' || message === null) {
+      throw new Error(`the uploader exited with ${message}`);
+    }
+    return message;
+  };
   child.send({ url: server.url, token: server.token, files });
-  await once(child, 'message');
+  await answer();
   return async () => {
-    const answered = once(child, 'message');
+    const answered = answer();
     child.send({ go: true });
-    const [{ statuses }] = (await answered) as [{ statuses: number[] }];
-    return statuses;
+    return (await answered).statuses ?? [];
   };
 }
 
@@ -144,7 +139,7 @@ async function during(
   const server = await freshServer(dir, name, postgres);
   try {
     // Warm: the token's verification cached, a parser thread up.
-    await probeWhile(server, upload(server, bigSarif(0.5).text));
+    await probeWhile(server, uploadReport(server, bigSarif(0.5).text));
     const go = await uploadsFromAnotherProcess(server, files);
     const work = go();
     const latencies = await probeWhile(server, work);
@@ -202,7 +197,7 @@ async function main() {
     let fourConcurrent: Record<string, unknown>;
     try {
       const idle = memory(four.pid);
-      const statuses = await Promise.all([1, 2, 3, 4].map(() => upload(four, twenty)));
+      const statuses = await Promise.all([1, 2, 3, 4].map(() => uploadReport(four, twenty)));
       fourConcurrent = { statuses, idleRssMiB: idle.rssMiB, peakRssMiB: memory(four.pid).peakMiB };
     } finally {
       await four.stop();
@@ -214,10 +209,10 @@ async function main() {
       const member = gzipSync(Buffer.alloc(1024 * 1024));
       const body = Buffer.concat(Array.from({ length: 1024 }, () => member));
       // Idle after the work a server does anyway: a small upload, one parser thread started.
-      await upload(bombServer, bigSarif(0.5).text);
+      await uploadReport(bombServer, bigSarif(0.5).text);
       await sleep(500);
       const idle = memory(bombServer.pid);
-      const status = await upload(bombServer, body, true);
+      const status = await uploadReport(bombServer, body, true);
       const peak = memory(bombServer.pid).peakMiB;
       bomb = {
         status,

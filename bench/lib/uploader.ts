@@ -3,9 +3,10 @@
  * when told to, so that sending 20 MB (the loopback's copying is the sender's CPU) never
  * delays the probes of the process that measures, as it would if one process did both.
  * Messages: {url, token, files} → it reads the files and answers {ready}; {go} → it uploads
- * them all at once and answers {statuses}.
+ * them all at once and answers {statuses}. A failed upload ends the process unanswered.
  */
 import { readFileSync } from 'node:fs';
+import { uploadReport } from './upload.js';
 
 interface Setup {
   url: string;
@@ -24,21 +25,8 @@ process.on('message', async (message: Partial<Setup> & { go?: boolean }) => {
     return;
   }
   if (message.go && setup) {
-    const { url, token } = setup;
-    const statuses = await Promise.all(
-      bodies.map(async (body) => {
-        const response = await fetch(
-          `${url}/api/v1/orgs/bench/projects/large/analyses?format=sarif`,
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body,
-          },
-        );
-        await response.arrayBuffer();
-        return response.status;
-      }),
-    );
+    const target = setup;
+    const statuses = await Promise.all(bodies.map((body) => uploadReport(target, body)));
     process.send?.({ statuses }, () => process.exit(0));
   }
 });

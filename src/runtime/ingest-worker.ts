@@ -69,9 +69,9 @@ export function slicedReport(packed: PackedReport): SlicedReport {
 
 /**
  * A report parsed on this thread, as one slice of all its issues (a 64 KiB body holds a few
- * thousand at most; the store cuts its statements by rows, not by slices): packing would only copy its issues
- * into bytes and back (v8.serialize and deserialize were 6 % of the busy time of small
- * uploads, and their garbage more).
+ * thousand at most; the store cuts its statements by rows, not by slices). Packing would only
+ * copy its issues into bytes and back: v8.serialize and deserialize were 6 % of the busy time
+ * of small uploads, and their garbage more.
  */
 export function inlineSlicedReport(report: SummarizedReport): SlicedReport {
   return { tools: report.tools, summary: report.summary, issueSlices: [report.issues] };

@@ -70,14 +70,14 @@ export class OutboxDelivery {
     // An attempt that fails outright (the store refusing its outcome) leaves its delivery
     // claimed until the lease ends, then due again; the run goes on with the others and
     // reports the first such failure once every attempt has ended.
-    let failure: { error: unknown } | null = null;
+    const failures: unknown[] = [];
     while (!this.stopping.signal.aborted && attempts < maxAttemptsPerRun) {
       const free = Math.min(concurrency - inFlight.size, maxAttemptsPerRun - attempts);
       const claimed = free > 0 ? await this.claim(free) : [];
       for (const { delivery, event, claimedUntil } of claimed) {
         const attempt = this.attempt(delivery, event, claimedUntil, run)
           .catch((error: unknown) => {
-            failure ??= { error };
+            failures.push(error);
           })
           .finally(() => inFlight.delete(attempt));
         inFlight.add(attempt);
@@ -89,7 +89,7 @@ export class OutboxDelivery {
       if (claimed.length < free || inFlight.size >= concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    if (failure) throw (failure as { error: unknown }).error;
+    if (failures.length > 0) throw failures[0];
     return attempts;
   }
 

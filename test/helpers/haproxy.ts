@@ -14,7 +14,7 @@ export function haproxyInstalled(): boolean {
 export const proxySourceAddress = '127.0.0.2';
 
 /**
- * The configuration docs/operations.md "Behind a reverse proxy" shows, with this test's ports:
+ * The configuration docs/operations.md "Deployment guide" shows, with this test's ports:
  * round robin over the instances, `/readyz` checked every 200 ms (one failure takes an instance
  * out, two successes bring it back; a check may take 2 s, so a slow answer on a busy machine
  * is not a failure), the client's address appended to X-Forwarded-For, and a
