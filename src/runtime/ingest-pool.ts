@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import { AppError, invalid } from '../domain/errors.js';
 import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
+import type { BodySegments } from './body-segments.js';
 import {
   type IngestOutcome,
   type IngestTask,
@@ -63,16 +64,16 @@ function workerOf(url: URL | undefined): { filename: string; execArgv: string[] 
 }
 
 /**
- * A body that owns its whole ArrayBuffer (what Fastify's body reader allocates for anything
- * beyond a few KiB) is moved to the worker instead of copied; a slice of a shared pool buffer
- * must be copied, since moving it would take the rest of the pool away from this thread.
+ * The segments' memory, moved to the worker instead of copied: every segment owns its
+ * ArrayBuffer (body-segments.ts allocates each one on its own, never from Node's shared pool),
+ * and the event loop never reads a body once it is handed over.
  */
-function transferListOf(body: Uint8Array): ArrayBuffer[] | undefined {
-  const whole =
-    body.byteOffset === 0 &&
-    body.byteLength === body.buffer.byteLength &&
-    body.buffer instanceof ArrayBuffer;
-  return whole ? [body.buffer as ArrayBuffer] : undefined;
+function transferListOf(body: BodySegments): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const segment of body.segments) {
+    if (segment.buffer instanceof ArrayBuffer) buffers.add(segment.buffer);
+  }
+  return [...buffers];
 }
 
 /**
@@ -151,8 +152,12 @@ export class IngestPool {
    * place at fault, or INGEST_FAILED when the worker parsing it stopped (it is replaced, and
    * the next upload gets a new one).
    */
-  async parse(format: ReportFormat, body: Uint8Array, signal?: AbortSignal): Promise<SlicedReport> {
-    if (body.byteLength < inlineBelowBytes) {
+  async parse(
+    format: ReportFormat,
+    body: BodySegments,
+    signal?: AbortSignal,
+  ): Promise<SlicedReport> {
+    if (body.length < inlineBelowBytes) {
       const inline = ingestReport({ format, body });
       if (!inline.ok) throw invalid(inline.field, inline.message);
       return inlineSlicedReport(inline.report);

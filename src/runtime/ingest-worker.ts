@@ -9,11 +9,15 @@ import {
   type SummarizedReport,
 } from '../domain/reports/read-report.js';
 import type { NormalizedIssue } from '../domain/reports/report.js';
+import { type BodySegments, joinedBody } from './body-segments.js';
 
-/** One upload to parse: its format and its body, decompressed, as the client sent it. */
+/**
+ * One upload to parse: its format and its body, decompressed, as the client sent it, in the
+ * segments it was read into (body-segments.ts).
+ */
 export interface IngestTask {
   format: ReportFormat;
-  body: Uint8Array;
+  body: BodySegments;
 }
 
 /** A refusal, naming the place at fault. */
@@ -44,7 +48,7 @@ export interface PackedReport extends Omit<SummarizedReport, 'issues'> {
 }
 
 /** Issues per slice: unpacking one takes well under a millisecond. */
-const sliceIssues = 1024;
+const sliceIssues = 256;
 
 function packReport(report: SummarizedReport): PackedReport {
   const issueSlices: Uint8Array[] = [];
@@ -84,7 +88,7 @@ export function inlineSlicedReport(report: SummarizedReport): SlicedReport {
  * no answer; `__proto__` and `constructor.prototype` keys are refused as Fastify refuses them.
  */
 export function ingestReport(task: IngestTask): InlineOutcome {
-  const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
+  const body = joinedBody(task.body);
   if (body.length === 0) return { ok: false, field: '/body', message: 'The JSON body is empty.' };
   let document: unknown;
   try {

@@ -50,7 +50,7 @@ function insertStatement(engine: Engine, rows: number): string {
  * takes no longer in all (bench/README.md, "Rows per statement"). 1,024 is also the size of
  * the slices a worker hands over (an inline parse hands over one slice of all its issues).
  */
-const rowsPerStatement: Record<Engine, number> = { sqlite: 1024, postgres: 1024 };
+const rowsPerStatement: Record<Engine, number> = { sqlite: 256, postgres: 256 };
 
 function batchRows(engine: Engine): number {
   return rowsPerStatement[engine];

@@ -12,7 +12,8 @@ export const crashingToolName = 'crash-the-parser';
  * names `crashingToolName` near its start: the ingest suite's way to lose a worker mid-parse.
  */
 export function ingestInWorker(task: IngestTask): IngestOutcome {
-  const head = Buffer.from(task.body.buffer, task.body.byteOffset, 300).toString('utf8');
+  const [first] = task.body.segments;
+  const head = first ? Buffer.from(first.buffer, first.byteOffset, 300).toString('utf8') : '';
   if (head.includes(`"${crashingToolName}"`)) process.exit(1);
   return parseReport(task);
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -10,6 +11,7 @@ import {
   UploadQuery,
 } from '../../contract/analyses.js';
 import { Page, PageQuery, ProjectParams } from '../../contract/common.js';
+import { type BodySegments, readBodySegments } from '../../runtime/body-segments.js';
 import { decodedBody } from '../../runtime/ingest-decoding.js';
 import type { IngestPool } from '../../runtime/ingest-pool.js';
 import {
@@ -60,10 +62,9 @@ function uploadRoute(
       if (place && !place.working) place.release();
     };
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'buffer', bodyLimit },
-      (_r, body, done) => done(null, body),
+    // The body is read into segments the parser thread takes as they are (body-segments.ts).
+    app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable) =>
+      readBodySegments(payload, request.headers['content-length'], bodyLimit),
     );
     app.post(
       '/orgs/:org/projects/:projectKey/analyses',
@@ -84,8 +85,10 @@ function uploadRoute(
             // The client may have gone while authorization waited on the store: onRequestAbort
             // then ran before there was a place to give back. The response's close event comes
             // once, answered or not; a socket already gone gives the place back at once.
+            // Aborting makes an AbortError (a DOMException and its stack): only for a client
+            // that left before its answer was sent, not after every upload.
             reply.raw.once('close', () => {
-              if (place.working) place.left.abort();
+              if (place.working && !reply.raw.writableFinished) place.left.abort();
               else place.release();
             });
             if (request.raw.destroyed || reply.raw.destroyed) place.release();
@@ -121,7 +124,11 @@ function uploadRoute(
         const place = places.get(request);
         if (place) place.working = true;
         try {
-          const report = await ingest.parse(format, request.body as Buffer, place?.left.signal);
+          const report = await ingest.parse(
+            format,
+            request.body as BodySegments,
+            place?.left.signal,
+          );
           const analysis = await createAnalysis(deps, callerOf(request), request.params, {
             format,
             report,
