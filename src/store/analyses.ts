@@ -15,77 +15,63 @@ const issueColumns = ['analysis_id', 'seq', 'tool', 'rule', 'level', 'message', 
 /** An issue as a report gives it; its analysis and position are the insert's. */
 export type NewIssue = Omit<IssueRow, 'analysis_id' | 'seq'>;
 
-// The statement's text depends only on the engine and the number of rows: built once per
-// pair, it costs nothing for the full batches that make up a large report.
-const statementTexts = new Map<string, string>();
+// SQLite's statement: one tuple of parameters per row. Its text depends only on the number
+// of rows: built once per count, it costs nothing for the full statements of a large report.
+const statementTexts = new Map<number, string>();
 const keptRemainderText = 4096;
 
-function insertStatement(engine: Engine, rows: number): string {
-  const key = `${engine}:${rows}`;
-  let text = statementTexts.get(key);
+function sqliteInsert(rows: number): string {
+  let text = statementTexts.get(rows);
   if (text === undefined) {
-    const tuples: string[] = [];
-    for (let row = 0; row < rows; row += 1) {
-      const base = row * issueColumns.length;
-      const marks = issueColumns.map((_, i) => (engine === 'postgres' ? `$${base + i + 1}` : '?'));
-      tuples.push(`(${marks.join(', ')})`);
-    }
-    text = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
-    // Full batches repeat, and so do the short texts of small reports (a pipeline uploads
+    const tuple = `(${issueColumns.map(() => '?').join(', ')})`;
+    text = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    // Full statements repeat, and so do the short texts of small reports (a pipeline uploads
     // about the same report each time); a long remainder's text would seldom be used again.
     // Short texts are at most a few hundred row counts of 4 KiB apiece.
-    if (rows === batchRows(engine) || text.length <= keptRemainderText) {
-      statementTexts.set(key, text);
+    if (rows === rowsPerStatement || text.length <= keptRemainderText) {
+      statementTexts.set(rows, text);
     }
   }
   return text;
 }
 
 /**
- * Rows one insert statement carries. Well below the parameter limits (SQLite's 32,766 as
- * better-sqlite3 builds it: 4,095 rows; PostgreSQL's 65,535: 8,191), because a statement is
- * held on the event loop while it runs (SQLite) or while `pg` binds its parameters
- * (PostgreSQL), about 3 ms per 1,000 rows on either: at the limits, 12–28 ms and 25–50 ms of
- * event-loop delay per statement, with 1,024 rows 6–10 ms on both, and a 80,000-issue write
- * takes no longer in all (bench/README.md, "Rows per statement"). 1,024 is also the size of
- * the slices a worker hands over (an inline parse hands over one slice of all its issues).
+ * PostgreSQL's statement: one array per column, whatever the number of rows, and the
+ * analysis and first position once. A statement of one tuple per row had 8 parameters a row,
+ * which PostgreSQL parsed and planned afresh for every upload (the text changes with the
+ * count): for 82 rows about 1.2 ms a statement on this machine against 1.0 ms for this one,
+ * and the analysis id, repeated in every row, was a seventh of the bytes sent.
  */
-const rowsPerStatement: Record<Engine, number> = { sqlite: 256, postgres: 256 };
-
-function batchRows(engine: Engine): number {
-  return rowsPerStatement[engine];
-}
+const postgresInsert = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})
+  select $1, $2::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
+  from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[])
+    with ordinality as u(tool, rule, level, message, file, line, position)`;
 
 /**
- * Inserts an analysis's issues (call inside its transaction) in statements of
- * `rowsPerStatement` rows, the largest that keep each one's hold on the event loop short. The
- * statement is written here rather than built by Kysely's query
- * builder, which would compile tens of thousands of value nodes on the event loop for each.
- * Issues come in slices, read only as statements fill; between statements the event loop
- * gets a turn, so that a large report never holds up other requests for longer than one
- * statement (SQLite runs each one synchronously).
+ * Rows one insert statement carries. Far below the parameter limits (SQLite's 32,766 as
+ * better-sqlite3 builds it: 4,095 rows; PostgreSQL takes arrays), because a statement is
+ * held on the event loop while it runs (SQLite) or while `pg` serializes its parameters
+ * (PostgreSQL), 2–3 ms per 1,000 rows on either, and more on a loaded machine: at 4,095
+ * rows 12–28 ms of event-loop delay per statement. 256 rows hold it under about 1 ms each,
+ * and an 80,000-issue write takes no longer in all (bench/README.md, "Rows per statement").
+ * 256 is also the size of the slices a worker hands over (an inline parse hands over one
+ * slice of all its issues).
  */
-export async function insertIssues(
-  db: Kysely<Database>,
-  engine: Engine,
-  analysisId: string,
-  slices: Iterable<readonly NewIssue[]>,
-): Promise<void> {
-  const perStatement = batchRows(engine);
+const rowsPerStatement = 256;
+
+/** The statements' parameters as they fill, in the shape each engine's statement takes. */
+interface Batch {
+  rows: number;
+  add(issue: NewIssue, seq: number): void;
+  /** The statement for the rows added so far; the batch is empty again after. */
+  take(): CompiledQuery;
+}
+
+function sqliteBatch(analysisId: string): Batch {
   let parameters: unknown[] = [];
-  let rows = 0;
-  let seq = 0;
-  let statements = 0;
-  const flush = async () => {
-    if (statements > 0) await new Promise((resolve) => setImmediate(resolve));
-    statements += 1;
-    const compiled = CompiledQuery.raw(insertStatement(engine, rows), parameters);
-    parameters = [];
-    rows = 0;
-    await db.executeQuery(compiled);
-  };
-  for (const slice of slices) {
-    for (const issue of slice) {
+  const batch: Batch = {
+    rows: 0,
+    add(issue, seq) {
       parameters.push(
         analysisId,
         seq,
@@ -96,12 +82,82 @@ export async function insertIssues(
         issue.file,
         issue.line,
       );
+      batch.rows += 1;
+    },
+    take() {
+      const compiled = CompiledQuery.raw(sqliteInsert(batch.rows), parameters);
+      parameters = [];
+      batch.rows = 0;
+      return compiled;
+    },
+  };
+  return batch;
+}
+
+function postgresBatch(analysisId: string): Batch {
+  let first = 0;
+  let columns: [string[], string[], string[], string[], (string | null)[], (number | null)[]] = [
+    [],
+    [],
+    [],
+    [],
+    [],
+    [],
+  ];
+  const batch: Batch = {
+    rows: 0,
+    add(issue, seq) {
+      if (batch.rows === 0) first = seq;
+      const [tools, rules, levels, messages, files, lines] = columns;
+      tools.push(issue.tool);
+      rules.push(issue.rule);
+      levels.push(issue.level);
+      messages.push(issue.message);
+      files.push(issue.file);
+      lines.push(issue.line);
+      batch.rows += 1;
+    },
+    take() {
+      const compiled = CompiledQuery.raw(postgresInsert, [analysisId, first, ...columns]);
+      columns = [[], [], [], [], [], []];
+      batch.rows = 0;
+      return compiled;
+    },
+  };
+  return batch;
+}
+
+/**
+ * Inserts an analysis's issues (call inside its transaction) in statements of
+ * `rowsPerStatement` rows, small enough to keep each one's hold on the event loop short. The
+ * statements are written here rather than built by Kysely's query builder, which would
+ * compile tens of thousands of value nodes on the event loop for each. Issues come in
+ * slices, read only as statements fill; between statements the event loop gets a turn, so
+ * that a large report never holds up other requests for longer than one statement (SQLite
+ * runs each one synchronously).
+ */
+export async function insertIssues(
+  db: Kysely<Database>,
+  engine: Engine,
+  analysisId: string,
+  slices: Iterable<readonly NewIssue[]>,
+): Promise<void> {
+  const batch = engine === 'postgres' ? postgresBatch(analysisId) : sqliteBatch(analysisId);
+  let seq = 0;
+  let statements = 0;
+  const flush = async () => {
+    if (statements > 0) await new Promise((resolve) => setImmediate(resolve));
+    statements += 1;
+    await db.executeQuery(batch.take());
+  };
+  for (const slice of slices) {
+    for (const issue of slice) {
+      batch.add(issue, seq);
       seq += 1;
-      rows += 1;
-      if (rows === perStatement) await flush();
+      if (batch.rows === rowsPerStatement) await flush();
     }
   }
-  if (rows > 0) await flush();
+  if (batch.rows > 0) await flush();
 }
 
 export function findAnalysis(
