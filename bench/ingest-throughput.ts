@@ -46,11 +46,12 @@ interface Target {
 async function target(databaseUrl: string): Promise<Target> {
   const server = await startServerProcess({
     ...serverEnv(databaseUrl, admin),
+    // The defaults on this machine, said outright: a server started on one core would take
+    // one. No more queue than the defaults: autocannon cuts the uploads in flight at the end
+    // of each run, and every place they held must come back (an upload cut while it was
+    // authorized once kept its place, and later runs were refused INGEST_BUSY).
     ORGTOKEN_INGEST_CONCURRENCY: String(cores),
-    // Far more than the connections: autocannon cuts the uploads in flight at the end of
-    // each run, and on PostgreSQL an upload cut while it is being authorized keeps its place
-    // (reported; a server's own bug, not this benchmark's subject).
-    ORGTOKEN_INGEST_QUEUE: '1000',
+    ORGTOKEN_INGEST_QUEUE: String(2 * cores),
   });
   // Threads the server starts later (its parser pool) inherit the affinity.
   if (pinned) spawnSync('taskset', ['-a', '-pc', '0', String(server.pid)]);

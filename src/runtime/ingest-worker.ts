@@ -88,7 +88,10 @@ export function inlineSlicedReport(report: SummarizedReport): SlicedReport {
  * no answer; `__proto__` and `constructor.prototype` keys are refused as Fastify refuses them.
  */
 export function ingestReport(task: IngestTask): InlineOutcome {
-  const body = joinedBody(task.body);
+  return parseBody(task.format, joinedBody(task.body));
+}
+
+function parseBody(format: ReportFormat, body: Buffer): InlineOutcome {
   if (body.length === 0) return { ok: false, field: '/body', message: 'The JSON body is empty.' };
   let document: unknown;
   try {
@@ -102,7 +105,7 @@ export function ingestReport(task: IngestTask): InlineOutcome {
     };
   }
   try {
-    return { ok: true, report: readReport(task.format, document) };
+    return { ok: true, report: readReport(format, document) };
   } catch (error) {
     if (error instanceof AppError && error.field !== undefined) {
       return { ok: false, field: error.field, message: error.message };
@@ -117,7 +120,10 @@ export function ingestReport(task: IngestTask): InlineOutcome {
  * from Node's buffer pool) is copied.
  */
 export function ingestInWorker(task: IngestTask): IngestOutcome {
-  const parsed = ingestReport(task);
+  const body = joinedBody(task.body);
+  // The segments are garbage once joined: a 20 MB report need not hold them while it parses.
+  task.body.segments = [];
+  const parsed = parseBody(task.format, body);
   if (!parsed.ok) return parsed;
   const outcome = { ok: true as const, report: packReport(parsed.report) };
   const owned = outcome.report.issueSlices
