@@ -40,6 +40,11 @@ export function readBodySegments(
   // known only at its end.
   const known = payload.receivedEncodedLength === undefined && Number.isSafeInteger(contentLength);
   return new Promise((resolve, reject) => {
+    // A client that left while its upload was authorized: its stream will say nothing more.
+    if (payload.destroyed) {
+      reject(Object.assign(new Error('The client closed the request.'), { statusCode: 400 }));
+      return;
+    }
     const segments: Uint8Array[] = [];
     let current: Buffer | null = null;
     let filled = 0;
@@ -48,6 +53,7 @@ export function readBodySegments(
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
       payload.removeListener('error', onError);
+      payload.removeListener('close', onClose);
     };
     const nextSegment = () => {
       const size = segments.length === 0 && known ? Math.min(contentLength, segmentBytes) : 0;
@@ -93,9 +99,14 @@ export function readBodySegments(
       }
       reject(error);
     }
+    // Closed without an end or an error (destroyed without one): the body will not come.
+    function onClose() {
+      onError(new Error('The client closed the request.'));
+    }
     payload.on('data', onData);
     payload.on('end', onEnd);
     payload.on('error', onError);
+    payload.on('close', onClose);
     payload.resume();
   });
 }

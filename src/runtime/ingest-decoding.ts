@@ -47,8 +47,19 @@ export function decodedBody(
     );
   });
   payload.once('error', (error) => counted.destroy(error));
+  // A client gone before its body ended (even before this was set up) closes the inflated
+  // stream too, which would otherwise wait for the rest of a pipe that never comes. Closed
+  // without an error: nothing may listen for one yet, and the reader refuses a stream that
+  // closes before its end.
+  if (payload.destroyed) counted.destroy();
+  payload.once('close', () => {
+    if (!payload.readableEnded) counted.destroy();
+  });
+  // The bytes as sent count too: a stream of empty deflate blocks inflates to nothing, and
+  // would otherwise be read without end.
   payload.on('data', (chunk: Buffer) => {
     counted.receivedEncodedLength += chunk.length;
+    if (counted.receivedEncodedLength > limit) counted.destroy(new AppError('PAYLOAD_TOO_LARGE'));
   });
   payload.pipe(gunzip).pipe(counted);
   return counted;

@@ -164,6 +164,29 @@ describeEachEngine('report ingest', (engine) => {
     expect(await storeDigest(t.store)).toBe(before);
   });
 
+  it('refuses a gzip stream that inflates to nothing once its bytes as sent pass the limit', async () => {
+    const before = await storeDigest(t.store);
+    // A gzip header, then empty stored deflate blocks without end: nothing is inflated, so
+    // only the bytes as sent can end it (the default limit is 50 MiB; 200 MiB on offer).
+    // Counted by inflated bytes alone, the stream's end would be a gzip error (400).
+    const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    const blocks = Buffer.concat(
+      Array.from({ length: 13_107 }, () => Buffer.from([0, 0, 0, 255, 255])),
+    );
+    let sent = 0;
+    const endless = new Readable({
+      read() {
+        const chunk = sent === 0 ? header : blocks;
+        sent += chunk.length;
+        this.push(sent > 200 * 1024 * 1024 ? null : chunk);
+      },
+    });
+    const response = await upload(endless, { 'content-encoding': 'gzip' });
+    expect(response.statusCode, response.body).toBe(413);
+    expect(errorOf(response).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await storeDigest(t.store)).toBe(before);
+  });
+
   it('refuses an unknown Content-Encoding with 415 before reading the body', async () => {
     const before = await storeDigest(t.store);
     for (const encoding of ['br', 'deflate', 'gzip, gzip', 'compress']) {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { joinedBody, readBodySegments } from '../../src/runtime/body-segments.js';
+import { decodedBody } from '../../src/runtime/ingest-decoding.js';
 
 /** A stream of `bytes` in chunks of `chunk` bytes, as a socket would deliver them. */
 function chunked(bytes: Buffer, chunk: number): Readable {
@@ -80,6 +82,33 @@ describe('reading an upload body into segments', () => {
     stream.receivedEncodedLength = 40;
     stream.end(Buffer.alloc(4000));
     expect((await read).length).toBe(4000);
+  });
+
+  it('ends at once for a stream already destroyed, and for one closed before its end', async () => {
+    const gone = new PassThrough();
+    gone.destroy();
+    await expect(readBodySegments(gone, '10', mib)).rejects.toMatchObject({ statusCode: 400 });
+
+    const cut = new PassThrough();
+    const read = readBodySegments(cut, '1000', mib);
+    cut.write(Buffer.alloc(10));
+    // Destroyed without an error: no 'end', no 'error', only 'close'.
+    cut.destroy();
+    await expect(read).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it('ends a gzip body whose client left before it ended, or before it was read at all', async () => {
+    const early = new PassThrough();
+    early.destroy();
+    await expect(
+      readBodySegments(decodedBody(early, 'gzip', mib), undefined, mib),
+    ).rejects.toMatchObject({ statusCode: 400 });
+
+    const late = new PassThrough();
+    const read = readBodySegments(decodedBody(late, 'gzip', mib), undefined, mib);
+    late.write(gzipSync(Buffer.from('{"version":')).subarray(0, 12));
+    late.destroy();
+    await expect(read).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('ends with the stream error, as a client error unless it says otherwise', async () => {
