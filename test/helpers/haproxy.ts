@@ -69,26 +69,71 @@ export interface Haproxy {
   stop: () => Promise<void>;
 }
 
+/** A started HAProxy process, its ports, its output so far and its exit. */
+interface Started {
+  child: ChildProcess;
+  port: number;
+  statsPort: number;
+  dir: string;
+  output: () => string;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Starts HAProxy on two ports free a moment ago. Another process (any outgoing connection
+ * takes a port of the same range) may take one in between, and HAProxy then exits at once,
+ * unable to bind: that start is retried on fresh ports, a few times.
+ */
+async function startOnFreePorts(backends: { name: string; port: number }[]): Promise<Started> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const statsPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'orgtoken-haproxy-'));
+    const configFile = join(dir, 'haproxy.cfg');
+    writeFileSync(configFile, haproxyConfig({ port, statsPort, backends }));
+    const check = spawnSync('haproxy', ['-c', '-q', '-f', configFile], { encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`haproxy refused its configuration:\n${check.stderr}`);
+    const child: ChildProcess = spawn('haproxy', ['-db', '-f', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = once(child, 'exit');
+    const closed = once(child, 'close');
+    // Listening once its stats page answers; a bind failure ends the process first.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (child.exitCode !== null) break;
+      // Bounded: whatever else holds the port may accept and never answer.
+      const answered = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, {
+        signal: AbortSignal.timeout(1000),
+      })
+        .then((response) => response.ok)
+        .catch(() => false);
+      if (answered) return { child, port, statsPort, dir, output: () => output, exited };
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`haproxy did not answer in 10 s:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // All it printed, before reading why it stopped.
+    await closed;
+    rmSync(dir, { recursive: true, force: true });
+    if (!output.includes('cannot bind socket') || attempt === 5) {
+      throw new Error(`haproxy exited:\n${output}`);
+    }
+  }
+}
+
 /** Runs a real HAProxy in the foreground in front of `backends`. */
 export async function startHaproxy(backends: { name: string; port: number }[]): Promise<Haproxy> {
-  const port = await freePort();
-  const statsPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'orgtoken-haproxy-'));
-  const configFile = join(dir, 'haproxy.cfg');
-  writeFileSync(configFile, haproxyConfig({ port, statsPort, backends }));
-  const check = spawnSync('haproxy', ['-c', '-q', '-f', configFile], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`haproxy refused its configuration:\n${check.stderr}`);
-  const child: ChildProcess = spawn('haproxy', ['-db', '-f', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = once(child, 'exit');
+  const { child, port, statsPort, dir, output, exited } = await startOnFreePorts(backends);
 
   const states = async (): Promise<Record<string, string>> => {
     const response = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`);
@@ -113,7 +158,7 @@ export async function startHaproxy(backends: { name: string; port: number }[]): 
     for (;;) {
       const seen = await states().catch(() => ({}) as Record<string, string>);
       if (names.every((n) => seen[n] === 'UP')) return;
-      if (child.exitCode !== null) throw new Error(`haproxy exited:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`haproxy exited:\n${output()}`);
       if (Date.now() > deadline) {
         throw new Error(`haproxy does not see ${names.join(', ')} up: ${JSON.stringify(seen)}`);
       }
