@@ -55,13 +55,20 @@ export function readBodySegments(
       payload.removeListener('error', onError);
       payload.removeListener('close', onClose);
     };
-    const nextSegment = () => {
-      const size = segments.length === 0 && known ? Math.min(contentLength, segmentBytes) : 0;
-      current = Buffer.allocUnsafeSlow(
-        size > 0 ? size : segments.length === 0 ? firstSegmentBytes : segmentBytes,
-      );
+    /** The segment the next bytes go into: the current one until it is full. */
+    const room = (): Buffer => {
+      if (current !== null && filled < current.length) return current;
+      const first = segments.length === 0;
+      const size = !first
+        ? segmentBytes
+        : known && contentLength > 0
+          ? Math.min(contentLength, segmentBytes)
+          : firstSegmentBytes;
+      const next = Buffer.allocUnsafeSlow(size);
+      current = next;
       filled = 0;
-      segments.push(current);
+      segments.push(next);
+      return next;
     };
     function onData(chunk: Buffer | string) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -73,8 +80,8 @@ export function readBodySegments(
       }
       let offset = 0;
       while (offset < bytes.length) {
-        if (current === null || filled === current.length) nextSegment();
-        const target = current as unknown as Buffer;
+        // The segment first: taking a new one starts `filled` over.
+        const target = room();
         const copied = bytes.copy(target, filled, offset);
         filled += copied;
         offset += copied;

@@ -11,6 +11,7 @@ export function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<
 }
 
 const issueColumns = ['analysis_id', 'seq', 'tool', 'rule', 'level', 'message', 'file', 'line'];
+const insertInto = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})`;
 
 /** An issue as a report gives it; its analysis and position are the insert's. */
 export type NewIssue = Omit<IssueRow, 'analysis_id' | 'seq'>;
@@ -24,7 +25,7 @@ function sqliteInsert(rows: number): string {
   let text = statementTexts.get(rows);
   if (text === undefined) {
     const tuple = `(${issueColumns.map(() => '?').join(', ')})`;
-    text = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    text = `${insertInto} values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
     // Full statements repeat, and so do the short texts of small reports (a pipeline uploads
     // about the same report each time); a long remainder's text would seldom be used again.
     // Short texts are at most a few hundred row counts of 4 KiB apiece.
@@ -42,7 +43,7 @@ function sqliteInsert(rows: number): string {
  * count): for 82 rows about 1.2 ms a statement on this machine against 1.0 ms for this one,
  * and the analysis id, repeated in every row, was a seventh of the bytes sent.
  */
-const postgresInsert = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})
+const postgresInsert = `${insertInto}
   select $1, $2::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
   from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[])
     with ordinality as u(tool, rule, level, message, file, line, position)`;
@@ -94,16 +95,14 @@ function sqliteBatch(analysisId: string): Batch {
   return batch;
 }
 
+/** PostgreSQL's parameters after the first two: tool, rule, level, message, file, line. */
+type IssueColumns = [string[], string[], string[], string[], (string | null)[], (number | null)[]];
+
+const noColumns = (): IssueColumns => [[], [], [], [], [], []];
+
 function postgresBatch(analysisId: string): Batch {
   let first = 0;
-  let columns: [string[], string[], string[], string[], (string | null)[], (number | null)[]] = [
-    [],
-    [],
-    [],
-    [],
-    [],
-    [],
-  ];
+  let columns = noColumns();
   const batch: Batch = {
     rows: 0,
     add(issue, seq) {
@@ -119,7 +118,7 @@ function postgresBatch(analysisId: string): Batch {
     },
     take() {
       const compiled = CompiledQuery.raw(postgresInsert, [analysisId, first, ...columns]);
-      columns = [[], [], [], [], [], []];
+      columns = noColumns();
       batch.rows = 0;
       return compiled;
     },

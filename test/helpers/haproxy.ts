@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './server-process.js';
+import { collectedOutput, freePort } from './server-process.js';
 
 /** Whether Debian's HAProxy is installed (`.ci/run` installs it). */
 export function haproxyInstalled(): boolean {
@@ -96,13 +96,7 @@ async function startOnFreePorts(backends: { name: string; port: number }[]): Pro
     const child: ChildProcess = spawn('haproxy', ['-db', '-f', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const output = collectedOutput(child);
     const exited = once(child, 'exit');
     const closed = once(child, 'close');
     // Listening once its stats page answers; a bind failure ends the process first.
@@ -115,18 +109,18 @@ async function startOnFreePorts(backends: { name: string; port: number }[]): Pro
       })
         .then((response) => response.ok)
         .catch(() => false);
-      if (answered) return { child, port, statsPort, dir, output: () => output, exited };
+      if (answered) return { child, port, statsPort, dir, output, exited };
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`haproxy did not answer in 10 s:\n${output}`);
+        throw new Error(`haproxy did not answer in 10 s:\n${output()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     // All it printed, before reading why it stopped.
     await closed;
     rmSync(dir, { recursive: true, force: true });
-    if (!output.includes('cannot bind socket') || attempt === 5) {
-      throw new Error(`haproxy exited:\n${output}`);
+    if (!output().includes('cannot bind socket') || attempt === 5) {
+      throw new Error(`haproxy exited:\n${output()}`);
     }
   }
 }

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
-import { freePort } from './server-process.js';
+import { collectedOutput, freePort } from './server-process.js';
 
 /** Debian's Redis server (`.ci/run` installs it). The machine's own Redis is never touched. */
 export const redisServerPath = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
@@ -77,13 +77,11 @@ function answersPing(port: number): Promise<boolean> {
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
-  let output = '';
   const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const start = async (): Promise<void> => {
     if (child) throw new Error('the Redis server is already running');
-    output = '';
     // Its working directory, though it writes nothing there.
     const dir = mkdtempSync(join(tmpdir(), 'orgtoken-redis-'));
     const started = spawn(
@@ -95,19 +93,15 @@ export async function startRedisServer(): Promise<RedisServer> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = started;
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    started.stdout?.on('data', collect);
-    started.stderr?.on('data', collect);
+    const output = collectedOutput(started);
     started.once('exit', () => {
       if (child === started) child = null;
       rmSync(dir, { recursive: true, force: true });
     });
     const deadline = Date.now() + 10_000;
     while (!(await answersPing(port))) {
-      if (started.exitCode !== null) throw new Error(`redis-server exited:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`redis-server does not answer:\n${output}`);
+      if (started.exitCode !== null) throw new Error(`redis-server exited:\n${output()}`);
+      if (Date.now() > deadline) throw new Error(`redis-server does not answer:\n${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };

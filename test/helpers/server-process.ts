@@ -31,6 +31,17 @@ export interface ServerProcess {
   stop: (signal?: NodeJS.Signals, deadlineMs?: number) => Promise<number | null>;
 }
 
+/** Everything `child` prints on stdout and stderr, in arrival order, as read so far. */
+export function collectedOutput(child: ChildProcess): () => string {
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => output;
+}
+
 /**
  * Runs `orgtoken serve` from the built binary as a real process and waits until it is ready,
  * on `options.port` (a restarted instance keeps its address) or a free port.
@@ -52,19 +63,13 @@ export async function startServerProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const output = collectedOutput(child);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
     try {
       const response = await fetch(`${url}/readyz`);
       if (response.status === 200) break;
@@ -73,7 +78,7 @@ export async function startServerProcess(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready in 30 s:\n${output}`);
+      throw new Error(`server not ready in 30 s:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -82,7 +87,7 @@ export async function startServerProcess(
     url,
     port,
     pid: child.pid ?? 0,
-    output: () => output,
+    output,
     stop: async (signal = 'SIGTERM', deadlineMs = 45_000) => {
       if (child.exitCode === null) child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
@@ -91,7 +96,7 @@ export async function startServerProcess(
           child.kill('SIGKILL');
           reject(
             new Error(
-              `server ${port} did not exit within ${deadlineMs} ms of ${signal}:\n${output}`,
+              `server ${port} did not exit within ${deadlineMs} ms of ${signal}:\n${output()}`,
             ),
           );
         }, deadlineMs);
