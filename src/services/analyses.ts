@@ -14,18 +14,22 @@ import type { IssueLevel } from '../domain/reports/report.js';
 import { projectReadBy, rememberProjectRead } from '../runtime/verified-reads.js';
 import {
   type AnalysisRow,
+  analysisAtOnce,
   findAnalysis,
+  findProjectWithGate,
   findQualityGate,
   insertAnalysis,
   insertIssues,
+  issuesForOneStatement,
   listAnalyses,
   listIssues,
+  type QualityGateRow,
   upsertQualityGate,
 } from '../store/analyses.js';
-import { findProject, type ProjectRow } from '../store/projects.js';
+import type { ProjectRow } from '../store/projects.js';
 import { type OrgAccess, orgAccess, requireProjectAccess, tokenAccess } from './access.js';
-import { audited, targetOf } from './audited.js';
-import type { ServiceDeps } from './context.js';
+import { type AuditedEvent, audited, auditedStatement, targetOf } from './audited.js';
+import { isoNow, type ServiceDeps } from './context.js';
 import { insertProjectAudited, projectForAdmin, projectIn } from './projects.js';
 import type { AnalysisRef, PageRequest, ProjectRef } from './refs.js';
 
@@ -55,9 +59,24 @@ function presentAnalysis(row: AnalysisRow, projectKey: string): Analysis {
   };
 }
 
-async function gateOf(deps: ServiceDeps, projectId: string): Promise<QualityGate> {
-  const row = await findQualityGate(deps.store.db, projectId);
+function gateOfRow(row: QualityGateRow | null | undefined): QualityGate {
   return row ? { maxErrors: row.max_errors, maxWarnings: row.max_warnings } : defaultQualityGate;
+}
+
+async function gateOf(deps: ServiceDeps, projectId: string): Promise<QualityGate> {
+  return gateOfRow(await findQualityGate(deps.store.db, projectId));
+}
+
+/** Where an upload goes. */
+interface UploadTarget {
+  orgId: string;
+  /** Null for a project the upload is to provision. */
+  project: ProjectRow | null;
+  /**
+   * The project's quality gate, read with it; undefined for a project the token read before,
+   * which only authorizes (the body is not read yet, and no gate is needed for that).
+   */
+  gate: QualityGate | undefined;
 }
 
 /**
@@ -68,36 +87,37 @@ async function gateOf(deps: ServiceDeps, projectId: string): Promise<QualityGate
  * its body is read and again when it is stored; a token's organization comes from its
  * verification both times (tokenAccess, as in getProject). Before the body, a project the
  * token read before comes from verified-reads.ts (`remembered`); when storing, the project
- * is read afresh, so that one deleted while the body was read is refused NOT_FOUND as
- * before (deleted after that read, the analysis's foreign key fails in the write: CONFLICT).
+ * and its gate are read afresh, in one statement, so that one deleted while the body was read
+ * is refused NOT_FOUND as before (deleted after that read, the analysis's foreign key fails
+ * in the write: CONFLICT).
  */
 async function uploadTarget(
   deps: ServiceDeps,
   actor: Actor,
   ref: ProjectRef,
   remembered: boolean,
-): Promise<{ orgId: string; project: ProjectRow | null }> {
+): Promise<UploadTarget> {
   const { projectKey } = ref;
   if (actor.type === 'organization_token') {
     const { orgId, limits } = tokenAccess(actor, ref.org);
     requireProjectAccess({ limits }, 'analysis:execute', projectKey);
     const known = remembered ? projectReadBy(actor, projectKey) : undefined;
-    if (known) return { orgId, project: known };
-    const project = await findProject(deps.store.db, orgId, projectKey);
-    if (project) {
-      rememberProjectRead(actor, project);
-      return { orgId, project };
+    if (known) return { orgId, project: known, gate: undefined };
+    const found = await findProjectWithGate(deps.store.db, orgId, projectKey);
+    if (found) {
+      rememberProjectRead(actor, found.project);
+      return { orgId, project: found.project, gate: gateOfRow(found.gate) };
     }
     if (actor.permissions.includes('project:provision') && actor.projects.mode === 'all') {
-      return { orgId, project: null };
+      return { orgId, project: null, gate: defaultQualityGate };
     }
     throw new AppError('NOT_FOUND', 'Project not found.');
   }
   const access = await orgAccess(deps, actor, ref.org);
   requireProjectAccess(access, 'analysis:execute', projectKey);
-  const project = await findProject(deps.store.db, access.org.id, projectKey);
-  if (!project) throw new AppError('NOT_FOUND', 'Project not found.');
-  return { orgId: access.org.id, project };
+  const found = await findProjectWithGate(deps.store.db, access.org.id, projectKey);
+  if (!found) throw new AppError('NOT_FOUND', 'Project not found.');
+  return { orgId: access.org.id, project: found.project, gate: gateOfRow(found.gate) };
 }
 
 /**
@@ -134,13 +154,54 @@ export async function createAnalysis(
   const { orgId } = target;
   const { report: parsed } = input;
   const { summary } = parsed;
-  const verdict = evaluateGate(
-    summary,
-    target.project ? await gateOf(deps, target.project.id) : defaultQualityGate,
-  );
-  const row = await audited(deps, caller, async (tx) => {
-    const trx = tx.db;
-    const now = tx.at;
+  const verdict = evaluateGate(summary, target.gate ?? defaultQualityGate);
+  const at = isoNow(deps);
+  const by = { ...caller, at };
+  const analysisIn = (project: ProjectRow): AnalysisRow => ({
+    id: newId(Date.parse(at)),
+    project_id: project.id,
+    created_at: at,
+    format: input.format,
+    tools: JSON.stringify(parsed.tools),
+    branch: input.branch ?? null,
+    commit_sha: input.commit ?? null,
+    errors: summary.errors,
+    warnings: summary.warnings,
+    notes: summary.notes,
+    gate_status: verdict.status,
+    gate_conditions: JSON.stringify(verdict.conditions),
+    submitted_by_type: partyOf(actor).type,
+    submitted_by_id: actor.id,
+    submitted_by_name: actor.name,
+    ci_context:
+      actor.type === 'organization_token' && actor.minted ? JSON.stringify(actor.minted) : null,
+  });
+  const created = (analysis: AnalysisRow, project: ProjectRow): AuditedEvent => ({
+    orgId,
+    action: 'analysis.created',
+    target: targetOf.project(project),
+    details: {
+      analysisId: analysis.id,
+      format: input.format,
+      branch: analysis.branch,
+      commit: analysis.commit_sha,
+      summary,
+      qualityGate: verdict.status,
+    },
+  });
+  // A small report to a project that exists, on PostgreSQL: one statement (store/analyses.ts).
+  const issues = target.project
+    ? issuesForOneStatement(deps.store.engine, parsed.issueSlices)
+    : null;
+  if (target.project && issues) {
+    const project = target.project;
+    const analysis = analysisIn(project);
+    await auditedStatement(deps, by, created(analysis, project), (event) =>
+      analysisAtOnce(analysis, issues, event),
+    );
+    return presentAnalysis(analysis, projectKey);
+  }
+  const row = await audited(deps, by, async (tx) => {
     const project =
       target.project ??
       (await insertProjectAudited(
@@ -151,40 +212,10 @@ export async function createAnalysis(
           provisionedBy: 'analysis',
         },
       ));
-    const analysis: AnalysisRow = {
-      id: newId(Date.parse(now)),
-      project_id: project.id,
-      created_at: now,
-      format: input.format,
-      tools: JSON.stringify(parsed.tools),
-      branch: input.branch ?? null,
-      commit_sha: input.commit ?? null,
-      errors: summary.errors,
-      warnings: summary.warnings,
-      notes: summary.notes,
-      gate_status: verdict.status,
-      gate_conditions: JSON.stringify(verdict.conditions),
-      submitted_by_type: partyOf(actor).type,
-      submitted_by_id: actor.id,
-      submitted_by_name: actor.name,
-      ci_context:
-        actor.type === 'organization_token' && actor.minted ? JSON.stringify(actor.minted) : null,
-    };
-    await insertAnalysis(trx, analysis);
-    await insertIssues(trx, deps.store.engine, analysis.id, parsed.issueSlices);
-    await tx.record({
-      orgId,
-      action: 'analysis.created',
-      target: targetOf.project(project),
-      details: {
-        analysisId: analysis.id,
-        format: input.format,
-        branch: analysis.branch,
-        commit: analysis.commit_sha,
-        summary,
-        qualityGate: verdict.status,
-      },
-    });
+    const analysis = analysisIn(project);
+    await insertAnalysis(tx.db, analysis);
+    await insertIssues(tx.db, deps.store.engine, analysis.id, parsed.issueSlices);
+    await tx.record(created(analysis, project));
     return analysis;
   });
   return presentAnalysis(row, projectKey);

@@ -1,7 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { partyOf, type RequestMeta } from '../domain/actors.js';
 import type { AuditAction } from '../domain/audit-actions.js';
-import { type AuditParty, type AuditTarget, recordAudit } from '../store/audit.js';
+import {
+  type AuditEventRow,
+  type AuditParty,
+  type AuditTarget,
+  auditEventRow,
+  recordAudit,
+} from '../store/audit.js';
 import type { Database } from '../store/schema.js';
 import { isoNow, type ServiceDeps } from './context.js';
 
@@ -46,12 +52,32 @@ export function audited<T>(
   return deps.store.db.transaction().execute((db) => write(auditedWrite(db, by, at)));
 }
 
+/**
+ * A write that is one statement with its audit event inside it: `statement` gets the event's
+ * row and gives the statement that writes both. One statement lands whole or not at all by
+ * itself, so no transaction is opened around it (on PostgreSQL, BEGIN and COMMIT are two of
+ * the few round trips a small write has). The event is built as `tx.record` builds it.
+ */
+export async function auditedStatement(
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  by: AuditedBy,
+  event: AuditedEvent,
+  statement: (row: AuditEventRow) => CompiledQuery,
+): Promise<void> {
+  const at = by.at ?? isoNow(deps);
+  await deps.store.db.executeQuery(statement(auditEventRow(eventAt(by, at, event))));
+}
+
+function eventAt(by: AuditedBy, at: string, event: AuditedEvent) {
+  return { ...event, at, actor: partyOf(by.actor), meta: by.meta };
+}
+
 function auditedWrite(db: Kysely<Database>, by: AuditedBy, at: string): AuditedWrite {
   return {
     db,
     at,
     async record(event) {
-      await recordAudit(db, { ...event, at, actor: partyOf(by.actor), meta: by.meta });
+      await recordAudit(db, eventAt(by, at, event));
     },
   };
 }

@@ -111,6 +111,9 @@ function uploadRoute(
             ...errors(
               ...readErrors,
               'FORBIDDEN',
+              // The project deleted (or, provisioning, created by another upload) between its
+              // read and the write.
+              'CONFLICT',
               'PAYLOAD_TOO_LARGE',
               'UNSUPPORTED_ENCODING',
               'INGEST_BUSY',
