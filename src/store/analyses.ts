@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { type AuditEventRow, auditEventColumns } from './audit.js';
 import type { Engine } from './db.js';
+import { fixedInsert, valuesOf } from './fixed-statements.js';
 import type { ProjectRow } from './projects.js';
 import type { AnalysesTable, AnalysisIssuesTable, Database, QualityGatesTable } from './schema.js';
 
@@ -8,8 +9,29 @@ export type AnalysisRow = Selectable<AnalysesTable>;
 export type IssueRow = Selectable<AnalysisIssuesTable>;
 export type QualityGateRow = Selectable<QualityGatesTable>;
 
-export function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<unknown> {
-  return db.insertInto('analyses').values(row).execute();
+// Every column, the compiler checking that none is missing (as audit.ts does for its events).
+const analysisColumnSet: Record<keyof AnalysisRow, null> = {
+  id: null,
+  project_id: null,
+  created_at: null,
+  format: null,
+  tools: null,
+  branch: null,
+  commit_sha: null,
+  errors: null,
+  warnings: null,
+  notes: null,
+  gate_status: null,
+  gate_conditions: null,
+  submitted_by_type: null,
+  submitted_by_id: null,
+  submitted_by_name: null,
+  ci_context: null,
+};
+const analysisColumns = Object.keys(analysisColumnSet) as (keyof AnalysisRow)[];
+
+export async function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<void> {
+  await db.executeQuery(fixedInsert(db, 'analyses', row, analysisColumns));
 }
 
 /** A project with its quality gate, null without one: what storing an upload reads, at once. */
@@ -202,27 +224,6 @@ export async function insertIssues(
   if (batch.rows > 0) await flush();
 }
 
-// Every column, the compiler checking that none is missing (as audit.ts does for its events).
-const analysisColumnSet: Record<keyof AnalysisRow, null> = {
-  id: null,
-  project_id: null,
-  created_at: null,
-  format: null,
-  tools: null,
-  branch: null,
-  commit_sha: null,
-  errors: null,
-  warnings: null,
-  notes: null,
-  gate_status: null,
-  gate_conditions: null,
-  submitted_by_type: null,
-  submitted_by_id: null,
-  submitted_by_name: null,
-  ci_context: null,
-};
-const analysisColumns = Object.keys(analysisColumnSet) as (keyof AnalysisRow)[];
-
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 const parameters = (count: number, first: number) =>
   Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
@@ -271,10 +272,10 @@ export function analysisAtOnce(
   for (const [seq, issue] of issues.entries()) batch.add(issue, seq);
   const [, first, ...arrays] = batch.take().parameters;
   return CompiledQuery.raw(postgresAnalysisAtOnce, [
-    ...analysisColumns.map((column) => analysis[column]),
+    ...valuesOf(analysis, analysisColumns),
     first,
     ...arrays,
-    ...auditEventColumns.map((column) => event[column]),
+    ...valuesOf(event, auditEventColumns),
   ]);
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { RequestMeta } from '../domain/actors.js';
 import type { AuditAction } from '../domain/audit-actions.js';
 import { newId } from '../domain/ids.js';
+import { fixedInsert } from './fixed-statements.js';
 import type { AuditEventsTable, Database } from './schema.js';
 
 export type AuditEventRow = Selectable<AuditEventsTable>;
@@ -66,8 +67,8 @@ export function recordAudit(db: Kysely<Database>, event: AuditEventInput): Promi
   return insertAuditEvent(db, auditEventRow(event));
 }
 
-// Every column, the compiler checking that none is missing: the order of a statement written
-// by hand (a write that is one statement with its event, analyses.ts).
+// Every column, the compiler checking that none is missing: the order of the fixed insert and
+// of the statement written by hand that writes an analysis with its event (analyses.ts).
 const auditColumnSet: Record<keyof AuditEventRow, null> = {
   id: null,
   org_id: null,
@@ -86,8 +87,8 @@ const auditColumnSet: Record<keyof AuditEventRow, null> = {
 export const auditEventColumns = Object.keys(auditColumnSet) as (keyof AuditEventRow)[];
 
 /** Audit events are appended only: this module has no update and no delete. */
-export function insertAuditEvent(db: Kysely<Database>, row: AuditEventRow): Promise<unknown> {
-  return db.insertInto('audit_events').values(row).execute();
+export async function insertAuditEvent(db: Kysely<Database>, row: AuditEventRow): Promise<void> {
+  await db.executeQuery(fixedInsert(db, 'audit_events', row, auditEventColumns));
 }
 
 export interface AuditFilter {

@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  type AnalysisRow,
+  analysisAtOnce,
+  findAnalysis,
   insertAnalysis,
   insertIssues,
+  issuesForOneStatement,
   listIssues,
   type NewIssue,
 } from '../../src/store/analyses.js';
+import { auditEventRow, insertAuditEvent } from '../../src/store/audit.js';
 import type { Store } from '../../src/store/db.js';
+import { fixedStatement } from '../../src/store/fixed-statements.js';
 import { describeEachEngine, freshStore } from '../helpers/engines.js';
 
 // Text that an array literal (PostgreSQL's statement) or a parameter list (SQLite's) could
@@ -66,28 +72,34 @@ describeEachEngine('issue rows', (engine) => {
   });
   afterAll(async () => drop());
 
+  const analysisRow = (id: string): AnalysisRow => ({
+    id,
+    project_id: 'project',
+    created_at: new Date().toISOString(),
+    format: 'sarif',
+    tools: '["a \'tool\'"]',
+    branch: awkward[2] ?? null,
+    commit_sha: null,
+    errors: 1,
+    warnings: 2,
+    notes: 3,
+    gate_status: 'OK',
+    gate_conditions: '[]',
+    submitted_by_type: 'user',
+    submitted_by_id: 'u',
+    submitted_by_name: awkward[8] ?? 'U',
+    ci_context: '{"run": 1}',
+  });
+
   async function stored(analysisId: string, slices: NewIssue[][]): Promise<NewIssue[]> {
     await store.db.transaction().execute(async (trx) => {
-      await insertAnalysis(trx, {
-        id: analysisId,
-        project_id: 'project',
-        created_at: new Date().toISOString(),
-        format: 'sarif',
-        tools: '[]',
-        branch: null,
-        commit_sha: null,
-        errors: 0,
-        warnings: 0,
-        notes: 0,
-        gate_status: 'OK',
-        gate_conditions: '[]',
-        submitted_by_type: 'user',
-        submitted_by_id: 'u',
-        submitted_by_name: 'U',
-        ci_context: null,
-      });
+      await insertAnalysis(trx, analysisRow(analysisId));
       await insertIssues(trx, engine, analysisId, slices);
     });
+    return storedIssues(analysisId);
+  }
+
+  async function storedIssues(analysisId: string): Promise<NewIssue[]> {
     const rows = await listIssues(store.db, analysisId, {}, { limit: 10_000 });
     rows.forEach((row, i) => {
       expect(row.analysis_id).toBe(analysisId);
@@ -118,5 +130,84 @@ describeEachEngine('issue rows', (engine) => {
   it('stores a report of one issue, and of none', async () => {
     expect(await stored('analysis-one', [[issueAt(1)]])).toEqual([issueAt(1)]);
     expect(await stored('analysis-none', [])).toEqual([]);
+  });
+
+  it('writes an analysis, its issues and its event as one statement on PostgreSQL only', async () => {
+    const issues = Array.from({ length: 256 }, (_, i) => issueAt(i));
+    const one = issuesForOneStatement(engine, [issues]);
+    // More than one statement's rows, more than one slice, or slices read as they come: the
+    // transaction, on either engine.
+    expect(issuesForOneStatement(engine, [[...issues, issueAt(0)]])).toBeNull();
+    expect(issuesForOneStatement(engine, [issues.slice(0, 1), issues.slice(1)])).toBeNull();
+    expect(
+      issuesForOneStatement(
+        engine,
+        (function* () {
+          yield issues;
+        })(),
+      ),
+    ).toBeNull();
+    if (engine === 'sqlite') {
+      expect(one).toBeNull();
+      return;
+    }
+    expect(one).toBe(issues);
+    const analysis = analysisRow('analysis-at-once');
+    const event = auditEventRow({
+      orgId: 'org',
+      at: analysis.created_at,
+      action: 'analysis.created',
+      actor: { type: 'user', id: 'u', name: awkward[1] ?? 'U' },
+      target: { type: 'project', id: 'project', name: 'p' },
+      meta: { ip: '192.0.2.1', userAgent: awkward[7] ?? null },
+      details: { analysisId: analysis.id },
+    });
+    await store.db.executeQuery(analysisAtOnce(analysis, issues, event));
+    expect(await findAnalysis(store.db, 'project', analysis.id)).toEqual(analysis);
+    expect(await storedIssues(analysis.id)).toEqual(issues);
+    expect(
+      await store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('id', '=', event.id)
+        .executeTakeFirst(),
+    ).toEqual(event);
+  });
+
+  it('inserts audit events and analyses by fixed statements, each value in its column', async () => {
+    const event = auditEventRow({
+      orgId: null,
+      at: new Date().toISOString(),
+      action: 'project.created',
+      actor: { type: 'system', id: null, name: 'setup' },
+      target: { type: 'project', id: 'project', name: awkward[3] ?? 'p' },
+      meta: { ip: null, userAgent: 'agent' },
+    });
+    // The same row built in another order of its fields: the statement's order is its own.
+    const reordered = Object.fromEntries(Object.entries(event).reverse()) as typeof event;
+    await insertAuditEvent(store.db, reordered);
+    await insertAuditEvent(store.db, { ...event, id: `${event.id}-2`, ip: '198.51.100.7' });
+    const rows = await store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('id', 'in', [event.id, `${event.id}-2`])
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([event, { ...event, id: `${event.id}-2`, ip: '198.51.100.7' }]);
+    const analysis = analysisRow('analysis-fixed');
+    await insertAnalysis(store.db, analysis);
+    expect(await findAnalysis(store.db, 'project', analysis.id)).toEqual(analysis);
+  });
+
+  it('refuses a fixed statement whose parameters are not in the order it takes them', () => {
+    const build = () =>
+      store.db.selectFrom('orgs').select('id').where('id', '=', 'a').where('key', '=', 'b');
+    expect(() => fixedStatement(store.db, 'test: reversed', build, ['b', 'a'])).toThrow(
+      /out of order/,
+    );
+    expect(fixedStatement(store.db, 'test: in order', build, ['a', 'b']).parameters).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });
