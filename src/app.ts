@@ -48,11 +48,13 @@ import { UsageRecorder } from './runtime/usage-recorder.js';
 import { VerificationCache } from './runtime/verification-cache.js';
 import { TokenVerifier } from './runtime/verifier.js';
 import { sendWebhook } from './runtime/webhook-sender.js';
+import { WriteBatches } from './runtime/write-batches.js';
 import type { ServiceDeps, SessionPolicy } from './services/context.js';
 import { isoNow } from './services/context.js';
 import { FirstRunSetup } from './services/setup.js';
 import { recordSupersededUse } from './services/superseded-secrets.js';
 import { scanExpiries, scanStale } from './services/token-notices.js';
+import { analysisBatchRows, insertAnalysisRecords, recordRows } from './store/analyses.js';
 import type { Store } from './store/db.js';
 import { purgeJwtIds } from './store/trust-policies.js';
 
@@ -213,6 +215,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       keysUrl: deps.githubKeysUrl ?? defaultGithubKeysUrl,
     }),
+    analysisWrites: new WriteBatches(
+      (records) => insertAnalysisRecords(deps.store.db, deps.store.engine, records),
+      { weight: recordRows, maxWeight: analysisBatchRows },
+    ),
   };
   // Built here only: the setup code it holds must be the one its routes check.
   const setup = new FirstRunSetup(services);

@@ -14,13 +14,12 @@ import type { IssueLevel } from '../domain/reports/report.js';
 import { projectReadBy, rememberProjectRead } from '../runtime/verified-reads.js';
 import {
   type AnalysisRow,
-  analysisAtOnce,
   findAnalysis,
   findProjectWithGate,
   findQualityGate,
   insertAnalysis,
   insertIssues,
-  issuesForOneStatement,
+  issuesAtHand,
   listAnalyses,
   listIssues,
   type QualityGateRow,
@@ -28,7 +27,7 @@ import {
 } from '../store/analyses.js';
 import type { ProjectRow } from '../store/projects.js';
 import { type OrgAccess, orgAccess, requireProjectAccess, tokenAccess } from './access.js';
-import { type AuditedEvent, audited, auditedStatement, targetOf } from './audited.js';
+import { type AuditedEvent, audited, auditedEventRow, targetOf } from './audited.js';
 import { isoNow, type ServiceDeps } from './context.js';
 import { insertProjectAudited, projectForAdmin, projectIn } from './projects.js';
 import type { AnalysisRef, PageRequest, ProjectRef } from './refs.js';
@@ -189,16 +188,14 @@ export async function createAnalysis(
       qualityGate: verdict.status,
     },
   });
-  // A small report to a project that exists, on PostgreSQL: one statement (store/analyses.ts).
-  const issues = target.project
-    ? issuesForOneStatement(deps.store.engine, parsed.issueSlices)
-    : null;
+  // A small report to a project that exists is written with the uploads that finish with
+  // it (runtime/write-batches.ts): its analysis, issues and event land together or not at all.
+  const issues = target.project ? issuesAtHand(parsed.issueSlices) : null;
   if (target.project && issues) {
     const project = target.project;
     const analysis = analysisIn(project);
-    await auditedStatement(deps, by, created(analysis, project), (event) =>
-      analysisAtOnce(analysis, issues, event),
-    );
+    const event = auditedEventRow(by, created(analysis, project));
+    await deps.analysisWrites.write({ analysis, issues, event });
     return presentAnalysis(analysis, projectKey);
   }
   const row = await audited(deps, by, async (tx) => {

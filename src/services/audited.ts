@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { partyOf, type RequestMeta } from '../domain/actors.js';
 import type { AuditAction } from '../domain/audit-actions.js';
 import {
@@ -53,19 +53,15 @@ export function audited<T>(
 }
 
 /**
- * A write that is one statement with its audit event inside it: `statement` gets the event's
- * row and gives the statement that writes both. One statement lands whole or not at all by
- * itself, so no transaction is opened around it (on PostgreSQL, BEGIN and COMMIT are two of
- * the few round trips a small write has). The event is built as `tx.record` builds it.
+ * The row `tx.record` would write for `event`, for a write that is not a transaction of its
+ * own: an upload written with others (runtime/write-batches.ts), whose event goes into the
+ * same statement or transaction as its analysis. `by.at` must be the write's time.
  */
-export async function auditedStatement(
-  deps: Pick<ServiceDeps, 'store' | 'clock'>,
-  by: AuditedBy,
+export function auditedEventRow(
+  by: AuditedBy & { at: string },
   event: AuditedEvent,
-  statement: (row: AuditEventRow) => CompiledQuery,
-): Promise<void> {
-  const at = by.at ?? isoNow(deps);
-  await deps.store.db.executeQuery(statement(auditEventRow(eventAt(by, at, event))));
+): AuditEventRow {
+  return auditEventRow(eventAt(by, by.at, event));
 }
 
 function eventAt(by: AuditedBy, at: string, event: AuditedEvent) {

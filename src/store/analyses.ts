@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import { type AuditEventRow, auditEventColumns } from './audit.js';
+import { type AuditEventRow, auditEventColumns, auditEventColumnTypes } from './audit.js';
 import type { Engine } from './db.js';
 import { fixedInsert, valuesOf } from './fixed-statements.js';
 import type { ProjectRow } from './projects.js';
@@ -9,26 +9,27 @@ export type AnalysisRow = Selectable<AnalysesTable>;
 export type IssueRow = Selectable<AnalysisIssuesTable>;
 export type QualityGateRow = Selectable<QualityGatesTable>;
 
-// Every column, the compiler checking that none is missing (as audit.ts does for its events).
-const analysisColumnSet: Record<keyof AnalysisRow, null> = {
-  id: null,
-  project_id: null,
-  created_at: null,
-  format: null,
-  tools: null,
-  branch: null,
-  commit_sha: null,
-  errors: null,
-  warnings: null,
-  notes: null,
-  gate_status: null,
-  gate_conditions: null,
-  submitted_by_type: null,
-  submitted_by_id: null,
-  submitted_by_name: null,
-  ci_context: null,
+// Every column with its PostgreSQL type, the compiler checking that none is missing (as
+// audit.ts does for its events).
+const analysisColumnTypes: Record<keyof AnalysisRow, 'text' | 'integer'> = {
+  id: 'text',
+  project_id: 'text',
+  created_at: 'text',
+  format: 'text',
+  tools: 'text',
+  branch: 'text',
+  commit_sha: 'text',
+  errors: 'integer',
+  warnings: 'integer',
+  notes: 'integer',
+  gate_status: 'text',
+  gate_conditions: 'text',
+  submitted_by_type: 'text',
+  submitted_by_id: 'text',
+  submitted_by_name: 'text',
+  ci_context: 'text',
 };
-const analysisColumns = Object.keys(analysisColumnSet) as (keyof AnalysisRow)[];
+const analysisColumns = Object.keys(analysisColumnTypes) as (keyof AnalysisRow)[];
 
 export async function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<void> {
   await db.executeQuery(fixedInsert(db, 'analyses', row, analysisColumns));
@@ -94,24 +95,16 @@ function sqliteInsert(rows: number): string {
 }
 
 /**
- * PostgreSQL's rows: one array per column, whatever the number of rows, and the analysis and
- * first position once: the analysis is the parameter `analysis`, the first position `$first`
- * and the six arrays the parameters after it. A statement of one tuple per row had 8
- * parameters a row, which PostgreSQL parsed and planned afresh for every upload (the text
- * changes with the count): for 82 rows about 1.2 ms a statement on this machine against
- * 1.0 ms for this one, and the analysis id, repeated in every row, was a seventh of the bytes
- * sent.
+ * PostgreSQL's statement: one array per column, whatever the number of rows, and the
+ * analysis and first position once. A statement of one tuple per row had 8 parameters a row,
+ * which PostgreSQL parsed and planned afresh for every upload (the text changes with the
+ * count): for 82 rows about 1.2 ms a statement on this machine against 1.0 ms for this one,
+ * and the analysis id, repeated in every row, was a seventh of the bytes sent.
  */
-function postgresIssueRows(analysis: string, first: number): string {
-  const types = ['text', 'text', 'text', 'text', 'text', 'integer'];
-  const arrays = types.map((type, i) => `$${first + 1 + i}::${type}[]`);
-  return `${insertInto}
-  select ${analysis}, $${first}::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
-  from unnest(${arrays.join(', ')})
+const postgresInsert = `${insertInto}
+  select $1, $2::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
+  from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[])
     with ordinality as u(tool, rule, level, message, file, line, position)`;
-}
-
-const postgresInsert = postgresIssueRows('$1', 2);
 
 /**
  * Rows one insert statement carries. Far below the parameter limits (SQLite's 32,766 as
@@ -133,21 +126,26 @@ interface Batch {
   take(): CompiledQuery;
 }
 
+/** One row's parameters of SQLite's statement, in its columns' order (`issueColumns`). */
+function pushIssue(parameters: unknown[], analysisId: string, issue: NewIssue, seq: number) {
+  parameters.push(
+    analysisId,
+    seq,
+    issue.tool,
+    issue.rule,
+    issue.level,
+    issue.message,
+    issue.file,
+    issue.line,
+  );
+}
+
 function sqliteBatch(analysisId: string): Batch {
   let parameters: unknown[] = [];
   const batch: Batch = {
     rows: 0,
     add(issue, seq) {
-      parameters.push(
-        analysisId,
-        seq,
-        issue.tool,
-        issue.rule,
-        issue.level,
-        issue.message,
-        issue.file,
-        issue.line,
-      );
+      pushIssue(parameters, analysisId, issue, seq);
       batch.rows += 1;
     },
     take() {
@@ -224,61 +222,175 @@ export async function insertIssues(
   if (batch.rows > 0) await flush();
 }
 
-const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
-const parameters = (count: number, first: number) =>
-  Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
-
-// The analysis's parameters come first, then the issues' first position and arrays (their
-// analysis is the analysis's $1, sent once), then the event's.
-const issuesFrom = analysisColumns.length + 1;
-const eventsFrom = issuesFrom + 7;
-const postgresAnalysisAtOnce = `with "analysis" as (
-  insert into "analyses" (${quoted(analysisColumns)})
-  values (${parameters(analysisColumns.length, 1)})
-), "issues" as (
-  ${postgresIssueRows('$1', issuesFrom)}
-)
-insert into "audit_events" (${quoted(auditEventColumns)})
-values (${parameters(auditEventColumns.length, eventsFrom)})`;
+/** An upload's write: its analysis, its issues, all at hand, and its audit event. */
+export interface AnalysisRecord {
+  analysis: AnalysisRow;
+  issues: readonly NewIssue[];
+  event: AuditEventRow;
+}
 
 /**
- * The issues of `slices` when an analysis, its issues and its event can be written by one
- * statement, else null: on PostgreSQL, for issues that are all at hand (the one slice of a
- * report parsed inline; a worker's slices are read only as the write reaches them) and that
- * fit one statement. SQLite writes its statements in a transaction on the event loop, where
- * a round trip costs nothing.
+ * The issues of `slices` when they can be written with others' (`insertAnalysisRecords`),
+ * else null: when they are all at hand (the one slice of a report parsed inline; a worker's
+ * slices are read only as the write reaches them) and fit one statement.
  */
-export function issuesForOneStatement(
-  engine: Engine,
-  slices: Iterable<readonly NewIssue[]>,
-): readonly NewIssue[] | null {
-  if (engine !== 'postgres' || !Array.isArray(slices) || slices.length > 1) return null;
+export function issuesAtHand(slices: Iterable<readonly NewIssue[]>): readonly NewIssue[] | null {
+  if (!Array.isArray(slices) || slices.length > 1) return null;
   const [issues = []] = slices as readonly (readonly NewIssue[])[];
   return issues.length <= rowsPerStatement ? issues : null;
 }
 
+/** A record's rows: its analysis, its event and its issues. */
+export function recordRows(record: AnalysisRecord): number {
+  return 2 + record.issues.length;
+}
+
 /**
- * The statement writing an analysis, its issues and its audit event at once on PostgreSQL
- * (`auditedStatement`): one statement is atomic by itself, so it needs no transaction, and a
- * small upload's write is one round trip instead of five (BEGIN, the three inserts, COMMIT).
- * Its issues' foreign key is checked at the statement's end, when the analysis is in.
+ * Rows written together at most: two statements of issues on SQLite, which hold the event
+ * loop about a millisecond each; on two cores with the default admission, all six small
+ * uploads in flight fit.
  */
-export function analysisAtOnce(
-  analysis: AnalysisRow,
-  issues: readonly NewIssue[],
-  event: AuditEventRow,
-): CompiledQuery {
-  const batch = postgresBatch(analysis.id);
-  for (const [seq, issue] of issues.entries()) batch.add(issue, seq);
-  const [, first, ...arrays] = batch.take().parameters;
-  return CompiledQuery.raw(postgresAnalysisAtOnce, [
-    ...valuesOf(analysis, analysisColumns),
-    first,
-    ...arrays,
-    ...valuesOf(event, auditEventColumns),
+export const analysisBatchRows = 2 * rowsPerStatement;
+
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+
+/** `insert ... select * from unnest(...)`: one array per column, typed, from `$first` on. */
+function unnestInsert(
+  table: string,
+  types: Record<string, string>,
+  first: number,
+): { text: string; next: number } {
+  const columns = Object.keys(types);
+  const arrays = columns.map((column, i) => `$${first + i}::${types[column]}[]`);
+  return {
+    text: `insert into "${table}" (${quoted(columns)}) select * from unnest(${arrays.join(', ')})`,
+    next: first + columns.length,
+  };
+}
+
+const issueColumnTypes: Record<string, string> = {
+  analysis_id: 'text',
+  seq: 'integer',
+  tool: 'text',
+  rule: 'text',
+  level: 'text',
+  message: 'text',
+  file: 'text',
+  line: 'integer',
+};
+
+// PostgreSQL's write of several uploads: one statement, one text for any number of them,
+// one array per column of each table. A single statement is atomic by itself, so it needs
+// no transaction: BEGIN and COMMIT are two round trips fewer. The issues' foreign key is
+// checked at the statement's end, when the analyses are in.
+const postgresRecords = (() => {
+  const analyses = unnestInsert('analyses', analysisColumnTypes, 1);
+  const issues = unnestInsert('analysis_issues', issueColumnTypes, analyses.next);
+  const events = unnestInsert('audit_events', auditEventColumnTypes, issues.next);
+  return `with "analyses" as (${analyses.text}), "issues" as (${issues.text}) ${events.text}`;
+})();
+
+/** The columns of `rows` as arrays, one per column in `columns`' order. */
+function arraysOf<R>(rows: readonly R[], columns: readonly (keyof R)[]): unknown[][] {
+  return columns.map((column) => rows.map((row) => row[column]));
+}
+
+function postgresRecordsStatement(records: readonly AnalysisRecord[]): CompiledQuery {
+  // The issues' arrays, in the order of issueColumnTypes.
+  const ids: string[] = [];
+  const seqs: number[] = [];
+  const [tools, rules, levels, messages, files, lines] = noColumns();
+  for (const { analysis, issues } of records) {
+    for (const [seq, issue] of issues.entries()) {
+      ids.push(analysis.id);
+      seqs.push(seq);
+      tools.push(issue.tool);
+      rules.push(issue.rule);
+      levels.push(issue.level);
+      messages.push(issue.message);
+      files.push(issue.file);
+      lines.push(issue.line);
+    }
+  }
+  return CompiledQuery.raw(postgresRecords, [
+    ...arraysOf(
+      records.map((record) => record.analysis),
+      analysisColumns,
+    ),
+    ...[ids, seqs, tools, rules, levels, messages, files, lines],
+    ...arraysOf(
+      records.map((record) => record.event),
+      auditEventColumns,
+    ),
   ]);
 }
 
+// SQLite's multi-row inserts of analyses and events, by count (a few dozen at most).
+const tupleTexts = new Map<string, string>();
+
+function tuplesInsert(table: string, columns: readonly string[], rows: number): string {
+  const key = `${table} ${rows}`;
+  let text = tupleTexts.get(key);
+  if (text === undefined) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    text = `insert into "${table}" (${quoted(columns)}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    tupleTexts.set(key, text);
+  }
+  return text;
+}
+
+async function sqliteRecords(
+  db: Kysely<Database>,
+  records: readonly AnalysisRecord[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const analyses = records.map((record) => record.analysis);
+    await trx.executeQuery(
+      CompiledQuery.raw(
+        tuplesInsert('analyses', analysisColumns, analyses.length),
+        analyses.flatMap((row) => valuesOf(row, analysisColumns)),
+      ),
+    );
+    let parameters: unknown[] = [];
+    let rows = 0;
+    const flush = async () => {
+      await trx.executeQuery(CompiledQuery.raw(sqliteInsert(rows), parameters));
+      parameters = [];
+      rows = 0;
+    };
+    for (const { analysis, issues } of records) {
+      for (const [seq, issue] of issues.entries()) {
+        pushIssue(parameters, analysis.id, issue, seq);
+        rows += 1;
+        if (rows === rowsPerStatement) await flush();
+      }
+    }
+    if (rows > 0) await flush();
+    const events = records.map((record) => record.event);
+    await trx.executeQuery(
+      CompiledQuery.raw(
+        tuplesInsert('audit_events', auditEventColumns, events.length),
+        events.flatMap((row) => valuesOf(row, auditEventColumns)),
+      ),
+    );
+  });
+}
+
+/**
+ * Writes the analyses, issues and audit events of several uploads at once, all or none: on
+ * PostgreSQL one statement, on SQLite one transaction of a statement per table (and per 256
+ * issues). Uploads that finish together are written together (runtime/write-batches.ts), so
+ * that each one's write costs a share of one transaction instead of one of its own.
+ */
+export async function insertAnalysisRecords(
+  db: Kysely<Database>,
+  engine: Engine,
+  records: readonly AnalysisRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  if (engine === 'postgres') await db.executeQuery(postgresRecordsStatement(records));
+  else await sqliteRecords(db, records);
+}
 export function findAnalysis(
   db: Kysely<Database>,
   projectId: string,

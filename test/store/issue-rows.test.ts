@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type AnalysisRow,
-  analysisAtOnce,
   findAnalysis,
   insertAnalysis,
+  insertAnalysisRecords,
   insertIssues,
-  issuesForOneStatement,
+  issuesAtHand,
   listIssues,
   type NewIssue,
 } from '../../src/store/analyses.js';
@@ -132,46 +132,62 @@ describeEachEngine('issue rows', (engine) => {
     expect(await stored('analysis-none', [])).toEqual([]);
   });
 
-  it('writes an analysis, its issues and its event as one statement on PostgreSQL only', async () => {
+  const eventOf = (analysis: AnalysisRow) =>
+    auditEventRow({
+      orgId: 'org',
+      at: analysis.created_at,
+      action: 'analysis.created',
+      actor: { type: 'user', id: 'u', name: awkward[1] ?? 'U' },
+      target: { type: 'project', id: analysis.project_id, name: 'p' },
+      meta: { ip: '192.0.2.1', userAgent: awkward[7] ?? null },
+      details: { analysisId: analysis.id },
+    });
+  const eventById = (id: string) =>
+    store.db.selectFrom('audit_events').selectAll().where('id', '=', id).executeTakeFirst();
+
+  it('writes several uploads at once: each analysis, its issues in order and its event', async () => {
+    const records = [256, 1, 0].map((count, r) => {
+      const analysis = analysisRow(`analysis-record-${r}`);
+      const issues = Array.from({ length: count }, (_, i) => issueAt(i + r));
+      return { analysis, issues, event: eventOf(analysis) };
+    });
+    await insertAnalysisRecords(store.db, engine, records);
+    for (const { analysis, issues, event } of records) {
+      expect(await findAnalysis(store.db, 'project', analysis.id)).toEqual(analysis);
+      expect(await storedIssues(analysis.id)).toEqual(issues);
+      expect(await eventById(event.id)).toEqual(event);
+    }
+  });
+
+  it('writes none of them when one fails', async () => {
+    const good = analysisRow('analysis-batch-good');
+    const orphan = { ...analysisRow('analysis-batch-orphan'), project_id: 'no-such-project' };
+    const records = [good, orphan].map((analysis) => ({
+      analysis,
+      issues: [issueAt(1), issueAt(2)],
+      event: eventOf(analysis),
+    }));
+    await expect(insertAnalysisRecords(store.db, engine, records)).rejects.toThrow();
+    for (const { analysis, event } of records) {
+      expect(await findAnalysis(store.db, analysis.project_id, analysis.id)).toBeUndefined();
+      expect(await storedIssues(analysis.id)).toEqual([]);
+      expect(await eventById(event.id)).toBeUndefined();
+    }
+  });
+
+  it('takes for such a write only issues all at hand that fit one statement', () => {
     const issues = Array.from({ length: 256 }, (_, i) => issueAt(i));
-    const one = issuesForOneStatement(engine, [issues]);
-    // More than one statement's rows, more than one slice, or slices read as they come: the
-    // transaction, on either engine.
-    expect(issuesForOneStatement(engine, [[...issues, issueAt(0)]])).toBeNull();
-    expect(issuesForOneStatement(engine, [issues.slice(0, 1), issues.slice(1)])).toBeNull();
+    expect(issuesAtHand([issues])).toBe(issues);
+    expect(issuesAtHand([])).toEqual([]);
+    expect(issuesAtHand([[...issues, issueAt(0)]])).toBeNull();
+    expect(issuesAtHand([issues.slice(0, 1), issues.slice(1)])).toBeNull();
     expect(
-      issuesForOneStatement(
-        engine,
+      issuesAtHand(
         (function* () {
           yield issues;
         })(),
       ),
     ).toBeNull();
-    if (engine === 'sqlite') {
-      expect(one).toBeNull();
-      return;
-    }
-    expect(one).toBe(issues);
-    const analysis = analysisRow('analysis-at-once');
-    const event = auditEventRow({
-      orgId: 'org',
-      at: analysis.created_at,
-      action: 'analysis.created',
-      actor: { type: 'user', id: 'u', name: awkward[1] ?? 'U' },
-      target: { type: 'project', id: 'project', name: 'p' },
-      meta: { ip: '192.0.2.1', userAgent: awkward[7] ?? null },
-      details: { analysisId: analysis.id },
-    });
-    await store.db.executeQuery(analysisAtOnce(analysis, issues, event));
-    expect(await findAnalysis(store.db, 'project', analysis.id)).toEqual(analysis);
-    expect(await storedIssues(analysis.id)).toEqual(issues);
-    expect(
-      await store.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('id', '=', event.id)
-        .executeTakeFirst(),
-    ).toEqual(event);
   });
 
   it('inserts audit events and analyses by fixed statements, each value in its column', async () => {
