@@ -56,6 +56,7 @@ import { recordSupersededUse } from './services/superseded-secrets.js';
 import { scanExpiries, scanStale } from './services/token-notices.js';
 import { analysisBatchRows, insertAnalysisRecords, recordRows } from './store/analyses.js';
 import type { Store } from './store/db.js';
+import { isRowFault } from './store/errors.js';
 import { purgeJwtIds } from './store/trust-policies.js';
 
 /**
@@ -217,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     analysisWrites: new WriteBatches(
       (records) => insertAnalysisRecords(deps.store.db, deps.store.engine, records),
-      { weight: recordRows, maxWeight: analysisBatchRows },
+      { weight: recordRows, maxWeight: analysisBatchRows, itemFault: isRowFault },
     ),
   };
   // Built here only: the setup code it holds must be the one its routes check.

@@ -133,7 +133,8 @@ export async function authorizeUpload(
 
 /**
  * Stores an uploaded report, validated and normalized already (the ingest pool parses it off
- * the event loop): the analysis, all its issues and its audit event in one transaction.
+ * the event loop): the analysis, all its issues and its audit event together, in one
+ * transaction, or for a small report with the small uploads that finish with it.
  */
 export async function createAnalysis(
   deps: ServiceDeps,
@@ -153,7 +154,9 @@ export async function createAnalysis(
   const { orgId } = target;
   const { report: parsed } = input;
   const { summary } = parsed;
-  const verdict = evaluateGate(summary, target.gate ?? defaultQualityGate);
+  // Read with the project just now (`remembered` false): never a remembered project's.
+  if (!target.gate) throw new Error('An upload is stored against a gate it did not read.');
+  const verdict = evaluateGate(summary, target.gate);
   const at = isoNow(deps);
   const by = { ...caller, at };
   const analysisIn = (project: ProjectRow): AnalysisRow => ({

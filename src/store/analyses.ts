@@ -68,7 +68,18 @@ export async function findProjectWithGate(
   return { project, gate };
 }
 
-const issueColumns = ['analysis_id', 'seq', 'tool', 'rule', 'level', 'message', 'file', 'line'];
+// Every column with its PostgreSQL type, the compiler checking that none is missing.
+const issueColumnTypes: Record<keyof IssueRow, 'text' | 'integer'> = {
+  analysis_id: 'text',
+  seq: 'integer',
+  tool: 'text',
+  rule: 'text',
+  level: 'text',
+  message: 'text',
+  file: 'text',
+  line: 'integer',
+};
+const issueColumns = Object.keys(issueColumnTypes) as (keyof IssueRow)[];
 const insertInto = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})`;
 
 /** An issue as a report gives it; its analysis and position are the insert's. */
@@ -257,7 +268,7 @@ const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join
 /** `insert ... select * from unnest(...)`: one array per column, typed, from `$first` on. */
 function unnestInsert(
   table: string,
-  types: Record<string, string>,
+  types: Record<string, 'text' | 'integer'>,
   first: number,
 ): { text: string; next: number } {
   const columns = Object.keys(types);
@@ -267,17 +278,6 @@ function unnestInsert(
     next: first + columns.length,
   };
 }
-
-const issueColumnTypes: Record<string, string> = {
-  analysis_id: 'text',
-  seq: 'integer',
-  tool: 'text',
-  rule: 'text',
-  level: 'text',
-  message: 'text',
-  file: 'text',
-  line: 'integer',
-};
 
 // PostgreSQL's write of several uploads: one statement, one text for any number of them,
 // one array per column of each table. A single statement is atomic by itself, so it needs
@@ -290,34 +290,21 @@ const postgresRecords = (() => {
   return `with "analyses" as (${analyses.text}), "issues" as (${issues.text}) ${events.text}`;
 })();
 
-/** The columns of `rows` as arrays, one per column in `columns`' order. */
+/** The columns of `rows` as arrays, one per column in `columns`' order, a missing value null. */
 function arraysOf<R>(rows: readonly R[], columns: readonly (keyof R)[]): unknown[][] {
-  return columns.map((column) => rows.map((row) => row[column]));
+  return columns.map((column) => rows.map((row) => row[column] ?? null));
 }
 
 function postgresRecordsStatement(records: readonly AnalysisRecord[]): CompiledQuery {
-  // The issues' arrays, in the order of issueColumnTypes.
-  const ids: string[] = [];
-  const seqs: number[] = [];
-  const [tools, rules, levels, messages, files, lines] = noColumns();
-  for (const { analysis, issues } of records) {
-    for (const [seq, issue] of issues.entries()) {
-      ids.push(analysis.id);
-      seqs.push(seq);
-      tools.push(issue.tool);
-      rules.push(issue.rule);
-      levels.push(issue.level);
-      messages.push(issue.message);
-      files.push(issue.file);
-      lines.push(issue.line);
-    }
-  }
+  const issues = records.flatMap(({ analysis, issues: rows }) =>
+    rows.map((issue, seq): IssueRow => ({ ...issue, analysis_id: analysis.id, seq })),
+  );
   return CompiledQuery.raw(postgresRecords, [
     ...arraysOf(
       records.map((record) => record.analysis),
       analysisColumns,
     ),
-    ...[ids, seqs, tools, rules, levels, messages, files, lines],
+    ...arraysOf(issues, issueColumns),
     ...arraysOf(
       records.map((record) => record.event),
       auditEventColumns,

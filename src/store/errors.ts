@@ -97,6 +97,16 @@ function isForeignKeyViolation(error: unknown): boolean {
 }
 
 /**
+ * Whether a failed write failed because of the values of its rows (a reference to something
+ * deleted meanwhile, a value taken already, text that cannot be stored) rather than because
+ * of the database (gone, busy, or an outcome that cannot be known): a write of several
+ * uploads that fails so is worth trying upload by upload, to find the one at fault.
+ */
+export function isRowFault(error: unknown): boolean {
+  return isUntextable(error) || isForeignKeyViolation(error) || violatedConstraint(error) !== null;
+}
+
+/**
  * Maps a store failure to the API error it means: a known unique violation to CONFLICT, a
  * lost or refused connection to STORE_UNAVAILABLE. Anything else stays unknown (null).
  */

@@ -30,7 +30,11 @@ const outcome = (promise: Promise<void>) =>
 describe('write batches', () => {
   it('starts a lone write after a turn of the event loop, and writes those that arrive meanwhile together, in order', async () => {
     const held = heldWrites();
-    const batches = new WriteBatches(held.write, { weight: () => 1, maxWeight: 10 });
+    const batches = new WriteBatches(held.write, {
+      weight: () => 1,
+      maxWeight: 10,
+      itemFault: () => true,
+    });
     const first = outcome(batches.write('a'));
     // Those that come in the same turn are written with it.
     const same = outcome(batches.write('b'));
@@ -60,6 +64,7 @@ describe('write batches', () => {
     const batches = new WriteBatches(held.write, {
       weight: (item) => weights[item] ?? 0,
       maxWeight: 4,
+      itemFault: () => true,
     });
     const all = ['a', 'b', 'c', 'd', 'e'].map((item) => outcome(batches.write(item)));
     for (let i = 0; i < 4; i += 1) await held.endNext();
@@ -69,7 +74,11 @@ describe('write batches', () => {
 
   it('gives a failed batch’s writes their own outcomes, each tried again alone', async () => {
     const held = heldWrites((items) => items.includes('bad'));
-    const batches = new WriteBatches(held.write, { weight: () => 1, maxWeight: 10 });
+    const batches = new WriteBatches(held.write, {
+      weight: () => 1,
+      maxWeight: 10,
+      itemFault: () => true,
+    });
     const first = outcome(batches.write('a'));
     await expect.poll(() => held.calls).toEqual([['a']]);
     const batch = ['b', 'bad', 'c'].map((item) => outcome(batches.write(item)));
@@ -85,10 +94,47 @@ describe('write batches', () => {
 
   it('refuses a lone write that fails with its error, once', async () => {
     const held = heldWrites(() => true);
-    const batches = new WriteBatches(held.write, { weight: () => 1, maxWeight: 10 });
+    const batches = new WriteBatches(held.write, {
+      weight: () => 1,
+      maxWeight: 10,
+      itemFault: () => true,
+    });
     const lone = outcome(batches.write('x'));
     await held.endNext();
     expect(await lone).toBe('failed: x');
     expect(held.calls).toEqual([['x']]);
+  });
+
+  it('gives every write of a batch the batch’s error when it is no item’s fault', async () => {
+    const held = heldWrites((items) => items.length > 1);
+    const batches = new WriteBatches(held.write, {
+      weight: () => 1,
+      maxWeight: 10,
+      itemFault: (error) => !(error as Error).message.includes('b,c'),
+    });
+    const both = ['b', 'c'].map((item) => outcome(batches.write(item)));
+    await held.endNext();
+    expect(await Promise.all(both)).toEqual(['failed: b,c', 'failed: b,c']);
+    // Not tried again one by one: a database gone would make each wait its turn to fail.
+    expect(held.calls).toEqual([['b', 'c']]);
+  });
+
+  it('starts the next batch beside one that is slow, and settles each as its own ends', async () => {
+    const held = heldWrites();
+    const batches = new WriteBatches(held.write, {
+      weight: () => 1,
+      maxWeight: 10,
+      itemFault: () => true,
+      slowAfterMs: 50,
+    });
+    const stuck = outcome(batches.write('stuck'));
+    await expect.poll(() => held.calls).toEqual([['stuck']]);
+    const next = outcome(batches.write('next'));
+    // Within the slow limit the next one waits; after it, it runs beside the stuck one.
+    expect(held.calls).toHaveLength(1);
+    await expect.poll(() => held.calls).toEqual([['stuck'], ['next']]);
+    await held.endNext();
+    await held.endNext();
+    expect([await stuck, await next]).toEqual(['written', 'written']);
   });
 });

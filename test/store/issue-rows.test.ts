@@ -216,12 +216,23 @@ describeEachEngine('issue rows', (engine) => {
   });
 
   it('refuses a fixed statement whose parameters are not in the order it takes them', () => {
-    const build = () =>
-      store.db.selectFrom('orgs').select('id').where('id', '=', 'a').where('key', '=', 'b');
-    expect(() => fixedStatement(store.db, 'test: reversed', build, ['b', 'a'])).toThrow(
+    // A builder that puts its values in the other order than it is given them.
+    const swapped = (values: readonly unknown[]) =>
+      store.db
+        .selectFrom('orgs')
+        .select('id')
+        .where('key', '=', String(values[1]))
+        .where('id', '=', String(values[0]));
+    expect(() => fixedStatement(store.db, 'test: swapped', swapped, [null, null])).toThrow(
       /out of order/,
     );
-    expect(fixedStatement(store.db, 'test: in order', build, ['a', 'b']).parameters).toEqual([
+    const inOrder = (values: readonly unknown[]) =>
+      store.db
+        .selectFrom('orgs')
+        .select('id')
+        .where('id', '=', String(values[0]))
+        .where('key', '=', String(values[1]));
+    expect(fixedStatement(store.db, 'test: in order', inOrder, ['a', 'b']).parameters).toEqual([
       'a',
       'b',
     ]);
