@@ -3,7 +3,6 @@ import type { PasswordHasher } from '../domain/passwords.js';
 import type { OidcExpectation, OidcVerification } from '../runtime/oidc-issuers.js';
 import type { RateLimits } from '../runtime/rate-limits.js';
 import type { TokenInvalidation } from '../runtime/verification-cache.js';
-import type { WriteBatches } from '../runtime/write-batches.js';
 import type { AnalysisRecord } from '../store/analyses.js';
 import type { Store } from '../store/db.js';
 
@@ -36,8 +35,11 @@ export interface ServiceDeps {
   oidc: CiTokenVerifier;
   /** Verifies GitHub secret scanning's signatures (runtime/github-keys.ts). */
   githubKeys: SignatureVerifier;
-  /** Writes small uploads, those that finish together at once (runtime/write-batches.ts). */
-  analysisWrites: WriteBatches<AnalysisRecord>;
+  /**
+   * Writes a small upload: with those that finish with it on SQLite (runtime/write-batches.ts),
+   * in one statement of its own on PostgreSQL.
+   */
+  analysisWrites: { write(record: AnalysisRecord): Promise<void> };
 }
 
 export interface SignatureVerifier {

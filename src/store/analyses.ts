@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import { type AuditEventRow, auditEventColumns, auditEventColumnTypes } from './audit.js';
+import { type AuditEventRow, auditEventColumns } from './audit.js';
 import type { Engine } from './db.js';
 import { fixedInsert, valuesOf } from './fixed-statements.js';
 import type { ProjectRow } from './projects.js';
@@ -9,27 +9,26 @@ export type AnalysisRow = Selectable<AnalysesTable>;
 export type IssueRow = Selectable<AnalysisIssuesTable>;
 export type QualityGateRow = Selectable<QualityGatesTable>;
 
-// Every column with its PostgreSQL type, the compiler checking that none is missing (as
-// audit.ts does for its events).
-const analysisColumnTypes: Record<keyof AnalysisRow, 'text' | 'integer'> = {
-  id: 'text',
-  project_id: 'text',
-  created_at: 'text',
-  format: 'text',
-  tools: 'text',
-  branch: 'text',
-  commit_sha: 'text',
-  errors: 'integer',
-  warnings: 'integer',
-  notes: 'integer',
-  gate_status: 'text',
-  gate_conditions: 'text',
-  submitted_by_type: 'text',
-  submitted_by_id: 'text',
-  submitted_by_name: 'text',
-  ci_context: 'text',
+// Every column, the compiler checking that none is missing (as audit.ts does for its events).
+const analysisColumnSet: Record<keyof AnalysisRow, null> = {
+  id: null,
+  project_id: null,
+  created_at: null,
+  format: null,
+  tools: null,
+  branch: null,
+  commit_sha: null,
+  errors: null,
+  warnings: null,
+  notes: null,
+  gate_status: null,
+  gate_conditions: null,
+  submitted_by_type: null,
+  submitted_by_id: null,
+  submitted_by_name: null,
+  ci_context: null,
 };
-const analysisColumns = Object.keys(analysisColumnTypes) as (keyof AnalysisRow)[];
+const analysisColumns = Object.keys(analysisColumnSet) as (keyof AnalysisRow)[];
 
 export async function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Promise<void> {
   await db.executeQuery(fixedInsert(db, 'analyses', row, analysisColumns));
@@ -68,18 +67,18 @@ export async function findProjectWithGate(
   return { project, gate };
 }
 
-// Every column with its PostgreSQL type, the compiler checking that none is missing.
-const issueColumnTypes: Record<keyof IssueRow, 'text' | 'integer'> = {
-  analysis_id: 'text',
-  seq: 'integer',
-  tool: 'text',
-  rule: 'text',
-  level: 'text',
-  message: 'text',
-  file: 'text',
-  line: 'integer',
+// Every column, the compiler checking that none is missing.
+const issueColumnSet: Record<keyof IssueRow, null> = {
+  analysis_id: null,
+  seq: null,
+  tool: null,
+  rule: null,
+  level: null,
+  message: null,
+  file: null,
+  line: null,
 };
-const issueColumns = Object.keys(issueColumnTypes) as (keyof IssueRow)[];
+const issueColumns = Object.keys(issueColumnSet) as (keyof IssueRow)[];
 const insertInto = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})`;
 
 /** An issue as a report gives it; its analysis and position are the insert's. */
@@ -106,16 +105,24 @@ function sqliteInsert(rows: number): string {
 }
 
 /**
- * PostgreSQL's statement: one array per column, whatever the number of rows, and the
- * analysis and first position once. A statement of one tuple per row had 8 parameters a row,
- * which PostgreSQL parsed and planned afresh for every upload (the text changes with the
- * count): for 82 rows about 1.2 ms a statement on this machine against 1.0 ms for this one,
- * and the analysis id, repeated in every row, was a seventh of the bytes sent.
+ * PostgreSQL's rows: one array per column, whatever the number of rows, and the analysis and
+ * first position once: the analysis is the parameter `analysis`, the first position `$first`
+ * and the six arrays the parameters after it. A statement of one tuple per row had 8
+ * parameters a row, which PostgreSQL parsed and planned afresh for every upload (the text
+ * changes with the count): for 82 rows about 1.2 ms a statement on this machine against
+ * 1.0 ms for this one, and the analysis id, repeated in every row, was a seventh of the bytes
+ * sent.
  */
-const postgresInsert = `${insertInto}
-  select $1, $2::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
-  from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[])
+function postgresIssueRows(analysis: string, first: number): string {
+  const types = ['text', 'text', 'text', 'text', 'text', 'integer'];
+  const arrays = types.map((type, i) => `$${first + 1 + i}::${type}[]`);
+  return `${insertInto}
+  select ${analysis}, $${first}::integer + u.position - 1, u.tool, u.rule, u.level, u.message, u.file, u.line
+  from unnest(${arrays.join(', ')})
     with ordinality as u(tool, rule, level, message, file, line, position)`;
+}
+
+const postgresInsert = postgresIssueRows('$1', 2);
 
 /**
  * Rows one insert statement carries. Far below the parameter limits (SQLite's 32,766 as
@@ -264,52 +271,44 @@ export function recordRows(record: AnalysisRecord): number {
 export const analysisBatchRows = 2 * rowsPerStatement;
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+const placeholders = (count: number, first: number) =>
+  Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 
-/** `insert ... select * from unnest(...)`: one array per column, typed, from `$first` on. */
-function unnestInsert(
-  table: string,
-  types: Record<string, 'text' | 'integer'>,
-  first: number,
-): { text: string; next: number } {
-  const columns = Object.keys(types);
-  const arrays = columns.map((column, i) => `$${first + i}::${types[column]}[]`);
-  return {
-    text: `insert into "${table}" (${quoted(columns)}) select * from unnest(${arrays.join(', ')})`,
-    next: first + columns.length,
-  };
-}
+// PostgreSQL's write of one small upload: one statement of three data-modifying CTEs. The
+// analysis's parameters come first, then the issues' first position and arrays (their
+// analysis is the analysis's $1, sent once), then the event's.
+const issuesFrom = analysisColumns.length + 1;
+const eventsFrom = issuesFrom + 7;
+const postgresAnalysisAtOnce = `with "analysis" as (
+  insert into "analyses" (${quoted(analysisColumns)})
+  values (${placeholders(analysisColumns.length, 1)})
+), "issues" as (
+  ${postgresIssueRows('$1', issuesFrom)}
+)
+insert into "audit_events" (${quoted(auditEventColumns)})
+values (${placeholders(auditEventColumns.length, eventsFrom)})`;
 
-// PostgreSQL's write of several uploads: one statement, one text for any number of them,
-// one array per column of each table. A single statement is atomic by itself, so it needs
-// no transaction: BEGIN and COMMIT are two round trips fewer. The issues' foreign key is
-// checked at the statement's end, when the analyses are in.
-const postgresRecords = (() => {
-  const analyses = unnestInsert('analyses', analysisColumnTypes, 1);
-  const issues = unnestInsert('analysis_issues', issueColumnTypes, analyses.next);
-  const events = unnestInsert('audit_events', auditEventColumnTypes, issues.next);
-  return `with "analyses" as (${analyses.text}), "issues" as (${issues.text}) ${events.text}`;
-})();
-
-/** The columns of `rows` as arrays, one per column in `columns`' order, a missing value null. */
-function arraysOf<R>(rows: readonly R[], columns: readonly (keyof R)[]): unknown[][] {
-  return columns.map((column) => rows.map((row) => row[column] ?? null));
-}
-
-function postgresRecordsStatement(records: readonly AnalysisRecord[]): CompiledQuery {
-  const issues = records.flatMap(({ analysis, issues: rows }) =>
-    rows.map((issue, seq): IssueRow => ({ ...issue, analysis_id: analysis.id, seq })),
+/**
+ * Writes one small upload on PostgreSQL, its analysis, issues and audit event, in one
+ * statement: one statement is atomic by itself, so it needs no transaction, and the write is
+ * one round trip instead of five (BEGIN, the three inserts, COMMIT). The issues' foreign key
+ * is checked at the statement's end, when the analysis is in.
+ */
+export async function insertAnalysisAtOnce(
+  db: Kysely<Database>,
+  { analysis, issues, event }: AnalysisRecord,
+): Promise<void> {
+  const batch = postgresBatch(analysis.id);
+  for (const [seq, issue] of issues.entries()) batch.add(issue, seq);
+  const [, first, ...arrays] = batch.take().parameters;
+  await db.executeQuery(
+    CompiledQuery.raw(postgresAnalysisAtOnce, [
+      ...valuesOf(analysis, analysisColumns),
+      first,
+      ...arrays,
+      ...valuesOf(event, auditEventColumns),
+    ]),
   );
-  return CompiledQuery.raw(postgresRecords, [
-    ...arraysOf(
-      records.map((record) => record.analysis),
-      analysisColumns,
-    ),
-    ...arraysOf(issues, issueColumns),
-    ...arraysOf(
-      records.map((record) => record.event),
-      auditEventColumns,
-    ),
-  ]);
 }
 
 // SQLite's multi-row inserts of analyses and events, by count (a few dozen at most).
@@ -364,19 +363,16 @@ async function sqliteRecords(
 }
 
 /**
- * Writes the analyses, issues and audit events of several uploads at once, all or none: on
- * PostgreSQL one statement, on SQLite one transaction of a statement per table (and per 256
- * issues). Uploads that finish together are written together (runtime/write-batches.ts), so
- * that each one's write costs a share of one transaction instead of one of its own.
+ * Writes the analyses, issues and audit events of several small uploads at once on SQLite,
+ * all or none: one transaction of a multi-row insert per table (and per 256 issues). Uploads
+ * that finish together are written together (runtime/write-batches.ts), so that each pays a
+ * share of one transaction instead of one of its own.
  */
 export async function insertAnalysisRecords(
   db: Kysely<Database>,
-  engine: Engine,
   records: readonly AnalysisRecord[],
 ): Promise<void> {
-  if (records.length === 0) return;
-  if (engine === 'postgres') await db.executeQuery(postgresRecordsStatement(records));
-  else await sqliteRecords(db, records);
+  if (records.length > 0) await sqliteRecords(db, records);
 }
 export function findAnalysis(
   db: Kysely<Database>,

@@ -3,6 +3,7 @@ import {
   type AnalysisRow,
   findAnalysis,
   insertAnalysis,
+  insertAnalysisAtOnce,
   insertAnalysisRecords,
   insertIssues,
   issuesAtHand,
@@ -145,13 +146,15 @@ describeEachEngine('issue rows', (engine) => {
   const eventById = (id: string) =>
     store.db.selectFrom('audit_events').selectAll().where('id', '=', id).executeTakeFirst();
 
-  it('writes several uploads at once: each analysis, its issues in order and its event', async () => {
+  it('writes small uploads at once: each analysis, its issues in order and its event', async () => {
     const records = [256, 1, 0].map((count, r) => {
       const analysis = analysisRow(`analysis-record-${r}`);
       const issues = Array.from({ length: count }, (_, i) => issueAt(i + r));
       return { analysis, issues, event: eventOf(analysis) };
     });
-    await insertAnalysisRecords(store.db, engine, records);
+    // SQLite writes them in one transaction; PostgreSQL writes each in one statement.
+    if (engine === 'sqlite') await insertAnalysisRecords(store.db, records);
+    else for (const record of records) await insertAnalysisAtOnce(store.db, record);
     for (const { analysis, issues, event } of records) {
       expect(await findAnalysis(store.db, 'project', analysis.id)).toEqual(analysis);
       expect(await storedIssues(analysis.id)).toEqual(issues);
@@ -159,7 +162,7 @@ describeEachEngine('issue rows', (engine) => {
     }
   });
 
-  it('writes none of them when one fails', async () => {
+  it('writes nothing of an upload whose write fails, nor of the others of its batch', async () => {
     const good = analysisRow('analysis-batch-good');
     const orphan = { ...analysisRow('analysis-batch-orphan'), project_id: 'no-such-project' };
     const records = [good, orphan].map((analysis) => ({
@@ -167,7 +170,13 @@ describeEachEngine('issue rows', (engine) => {
       issues: [issueAt(1), issueAt(2)],
       event: eventOf(analysis),
     }));
-    await expect(insertAnalysisRecords(store.db, engine, records)).rejects.toThrow();
+    if (engine === 'sqlite') {
+      await expect(insertAnalysisRecords(store.db, records)).rejects.toThrow();
+    } else {
+      const [, orphaned] = records;
+      if (orphaned) await expect(insertAnalysisAtOnce(store.db, orphaned)).rejects.toThrow();
+      records.splice(0, 1);
+    }
     for (const { analysis, event } of records) {
       expect(await findAnalysis(store.db, analysis.project_id, analysis.id)).toBeUndefined();
       expect(await storedIssues(analysis.id)).toEqual([]);
