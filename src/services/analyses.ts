@@ -134,7 +134,8 @@ export async function authorizeUpload(
 /**
  * Stores an uploaded report, validated and normalized already (the ingest pool parses it off
  * the event loop): the analysis, all its issues and its audit event together, in one
- * transaction, or for a small report with the small uploads that finish with it.
+ * transaction, or for a small report in one statement (PostgreSQL) or with the small
+ * uploads that finish with it (SQLite).
  */
 export async function createAnalysis(
   deps: ServiceDeps,

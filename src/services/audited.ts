@@ -54,7 +54,8 @@ export function audited<T>(
 
 /**
  * The row `tx.record` would write for `event`, for a write that is not a transaction of its
- * own: an upload written with others (runtime/write-batches.ts), whose event goes into the
+ * own: a small upload, written in one statement or with others (flow 2 of
+ * docs/architecture.md), whose event goes into the
  * same statement or transaction as its analysis. `by.at` must be the write's time.
  */
 export function auditedEventRow(

@@ -248,9 +248,10 @@ export interface AnalysisRecord {
 }
 
 /**
- * The issues of `slices` when they can be written with others' (`insertAnalysisRecords`),
- * else null: when they are all at hand (the one slice of a report parsed inline; a worker's
- * slices are read only as the write reaches them) and fit one statement.
+ * The issues of `slices` when the upload can be written as a small one
+ * (`insertAnalysisAtOnce`, `insertAnalysisRecords`), else null: when they are all at hand
+ * (the one slice of a report parsed inline; a worker's slices are read only as the write
+ * reaches them) and fit one statement.
  */
 export function issuesAtHand(slices: Iterable<readonly NewIssue[]>): readonly NewIssue[] | null {
   if (!Array.isArray(slices) || slices.length > 1) return null;

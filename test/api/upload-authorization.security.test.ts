@@ -102,12 +102,12 @@ describeEachEngine('upload authorization with remembered projects', (engine) => 
   });
 });
 
-// On PostgreSQL a small report is stored by one statement with its audit event (and those of
-// the uploads that finish with it), no transaction around it (src/store/analyses.ts,
-// insertAnalysisRecords). A project deleted between the read that authorizes the write and
-// that statement fails its foreign key: the upload is refused and nothing of it is stored.
-// (SQLite's one connection is held while a test holds a read's answer, so the deletion cannot
-// be put there; the store test of a batch with a row at fault covers its transaction.)
+// On PostgreSQL a small report is stored by one statement with its audit event, no
+// transaction around it (src/store/analyses.ts, insertAnalysisAtOnce). A project deleted
+// between the read that authorizes the write and that statement fails its foreign key: the
+// upload is refused and nothing of it is stored. (SQLite's one connection is held while a
+// test holds a read's answer, so the deletion cannot be put there; the store test of a batch
+// with a row at fault covers its transaction.)
 describe.skipIf(!testDatabaseUrl)(
   'an upload whose project goes between its read and its write [postgres]',
   () => {
