@@ -192,8 +192,9 @@ export async function createAnalysis(
       qualityGate: verdict.status,
     },
   });
-  // A small report to a project that exists is written with the uploads that finish with
-  // it (runtime/write-batches.ts): its analysis, issues and event land together or not at all.
+  // A small report to a project that exists: one statement on PostgreSQL, with the uploads
+  // that finish with it on SQLite (app.ts); its analysis, issues and event land together or
+  // not at all.
   const issues = target.project ? issuesAtHand(parsed.issueSlices) : null;
   if (target.project && issues) {
     const project = target.project;

@@ -79,7 +79,15 @@ const issueColumnSet: Record<keyof IssueRow, null> = {
   line: null,
 };
 const issueColumns = Object.keys(issueColumnSet) as (keyof IssueRow)[];
-const insertInto = `insert into "analysis_issues" (${issueColumns.map((c) => `"${c}"`).join(', ')})`;
+
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+const insertInto = `insert into "analysis_issues" (${quoted(issueColumns)})`;
+
+/** SQLite's insert of `rows` rows into `table`: one tuple of parameters per row. */
+function tuplesText(table: string, columns: readonly string[], rows: number): string {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `insert into "${table}" (${quoted(columns)}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+}
 
 /** An issue as a report gives it; its analysis and position are the insert's. */
 export type NewIssue = Omit<IssueRow, 'analysis_id' | 'seq'>;
@@ -92,8 +100,7 @@ const keptRemainderText = 4096;
 function sqliteInsert(rows: number): string {
   let text = statementTexts.get(rows);
   if (text === undefined) {
-    const tuple = `(${issueColumns.map(() => '?').join(', ')})`;
-    text = `${insertInto} values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    text = tuplesText('analysis_issues', issueColumns, rows);
     // Full statements repeat, and so do the short texts of small reports (a pipeline uploads
     // about the same report each time); a long remainder's text would seldom be used again.
     // Short texts are at most a few hundred row counts of 4 KiB apiece.
@@ -271,7 +278,6 @@ export function recordRows(record: AnalysisRecord): number {
  */
 export const analysisBatchRows = 2 * rowsPerStatement;
 
-const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
 const placeholders = (count: number, first: number) =>
   Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 
@@ -319,17 +325,23 @@ function tuplesInsert(table: string, columns: readonly string[], rows: number): 
   const key = `${table} ${rows}`;
   let text = tupleTexts.get(key);
   if (text === undefined) {
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    text = `insert into "${table}" (${quoted(columns)}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    text = tuplesText(table, columns, rows);
     tupleTexts.set(key, text);
   }
   return text;
 }
 
-async function sqliteRecords(
+/**
+ * Writes the analyses, issues and audit events of several small uploads at once on SQLite,
+ * all or none: one transaction of a multi-row insert per table (and per 256 issues). Uploads
+ * that finish together are written together (runtime/write-batches.ts), so that each pays a
+ * share of one transaction instead of one of its own.
+ */
+export async function insertAnalysisRecords(
   db: Kysely<Database>,
   records: readonly AnalysisRecord[],
 ): Promise<void> {
+  if (records.length === 0) return;
   await db.transaction().execute(async (trx) => {
     const analyses = records.map((record) => record.analysis);
     await trx.executeQuery(
@@ -363,18 +375,6 @@ async function sqliteRecords(
   });
 }
 
-/**
- * Writes the analyses, issues and audit events of several small uploads at once on SQLite,
- * all or none: one transaction of a multi-row insert per table (and per 256 issues). Uploads
- * that finish together are written together (runtime/write-batches.ts), so that each pays a
- * share of one transaction instead of one of its own.
- */
-export async function insertAnalysisRecords(
-  db: Kysely<Database>,
-  records: readonly AnalysisRecord[],
-): Promise<void> {
-  if (records.length > 0) await sqliteRecords(db, records);
-}
 export function findAnalysis(
   db: Kysely<Database>,
   projectId: string,
