@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { CrashTestFirst } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,6 @@ export default defineConfig({
     // CI prints every test's name, so the log shows each suite running on both engines.
     reporters: process.env.CI ? ['verbose'] : ['default'],
     hookTimeout: 60_000,
+    sequence: { sequencer: CrashTestFirst },
   },
 });

@@ -329,8 +329,26 @@ describeWithBrowser('first-run setup page after a refused password', () => {
       await page.getByLabel('Password').blur();
       expect(await button.boundingBox()).toEqual(before);
       await page.getByLabel('Password').focus();
+      // What the click set going, for the failure's message: whether the form was sent at
+      // all (a lost click) or the server's answers were slow or refused.
+      const calls: string[] = [];
+      page.on('response', (response) => {
+        const url = new URL(response.url());
+        if (url.pathname.startsWith('/api/')) {
+          calls.push(`${response.request().method()} ${url.pathname} ${response.status()}`);
+        }
+      });
+      const clickedAt = Date.now();
       await button.click();
-      await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+      try {
+        await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+      } catch (error) {
+        const alerts = await page.getByRole('alert').allInnerTexts();
+        throw new Error(
+          `no Organizations heading ${Date.now() - clickedAt} ms after the click; at ${page.url()}; API answers: ${calls.join(', ') || 'none'}; alerts: ${alerts.join(' | ') || 'none'}`,
+          { cause: error },
+        );
+      }
     } finally {
       await browser.close();
       await server.stop();
