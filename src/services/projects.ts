@@ -192,7 +192,10 @@ export async function updateProject(
   return presentProject(changed);
 }
 
-/** Deletes a project and, through the foreign keys, everything stored under it (org admins). */
+/**
+ * Deletes a project and, through the foreign keys (and on PostgreSQL the trigger that deletes
+ * an analysis's issues), everything stored under it (org admins).
+ */
 export async function deleteProject(
   deps: ServiceDeps,
   caller: Caller,

@@ -215,7 +215,8 @@ function postgresBatch(analysisId: string): Batch {
 }
 
 /**
- * Inserts an analysis's issues (call inside its transaction) in statements of
+ * Inserts an analysis's issues (call inside the transaction that inserted the analysis: on
+ * PostgreSQL nothing else ties an issue to its analysis, migration 0008) in statements of
  * `rowsPerStatement` rows, small enough to keep each one's hold on the event loop short. The
  * statements are written here rather than built by Kysely's query builder, which would
  * compile tens of thousands of value nodes on the event loop for each. Issues come in
@@ -298,8 +299,9 @@ values (${placeholders(auditEventColumns.length, eventsFrom)})`;
 /**
  * Writes one small upload on PostgreSQL, its analysis, issues and audit event, in one
  * statement: one statement is atomic by itself, so it needs no transaction, and the write is
- * one round trip instead of five (BEGIN, the three inserts, COMMIT). The issues' foreign key
- * is checked at the statement's end, when the analysis is in.
+ * one round trip instead of five (BEGIN, the three inserts, COMMIT). The issues' link to their
+ * analysis is this statement itself: PostgreSQL has no foreign key for it (migration 0008), and
+ * no other transaction sees the analysis before the statement commits.
  */
 export async function insertAnalysisAtOnce(
   db: Kysely<Database>,

@@ -7,6 +7,7 @@ import * as narrowedPersonalTokens from './migrations/20261201-0004-narrowed-per
 import * as notifications from './migrations/20261202-0005-notifications.js';
 import * as trustPolicies from './migrations/20261202-0006-trust-policies.js';
 import * as leaks from './migrations/20261202-0007-leaks.js';
+import * as issuesWithoutRowChecks from './migrations/20261203-0008-issues-without-row-checks.js';
 
 // Listed statically so the build needs no file-system scan and the order is explicit.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261202-0005-notifications': notifications,
   '20261202-0006-trust-policies': trustPolicies,
   '20261202-0007-leaks': leaks,
+  '20261203-0008-issues-without-row-checks': issuesWithoutRowChecks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -146,6 +146,13 @@ describeEachEngine('issue rows', (engine) => {
   const eventById = (id: string) =>
     store.db.selectFrom('audit_events').selectAll().where('id', '=', id).executeTakeFirst();
 
+  /** A small upload's write, as each engine does it, of an analysis with two issues. */
+  async function insertAnalysisAtOnceOrBatched(analysis: AnalysisRow): Promise<void> {
+    const record = { analysis, issues: [issueAt(6), issueAt(7)], event: eventOf(analysis) };
+    if (engine === 'sqlite') await insertAnalysisRecords(store.db, [record]);
+    else await insertAnalysisAtOnce(store.db, record);
+  }
+
   it('writes small uploads at once: each analysis, its issues in order and its event', async () => {
     const records = [256, 1, 0].map((count, r) => {
       const analysis = analysisRow(`analysis-record-${r}`);
@@ -182,6 +189,49 @@ describeEachEngine('issue rows', (engine) => {
       expect(await storedIssues(analysis.id)).toEqual([]);
       expect(await eventById(event.id)).toBeUndefined();
     }
+  });
+
+  it('deletes the analyses of a deleted project and their issues, and nothing else', async () => {
+    // On PostgreSQL a trigger does what the issues' foreign key did (migration 0008).
+    const now = new Date().toISOString();
+    await store.db
+      .insertInto('projects')
+      .values({
+        id: 'doomed',
+        org_id: 'org',
+        key: 'doomed',
+        name: 'D',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const doomed = ['analysis-doomed-1', 'analysis-doomed-2'];
+    for (const id of doomed) {
+      await store.db.transaction().execute(async (trx) => {
+        await insertAnalysis(trx, { ...analysisRow(id), project_id: 'doomed' });
+        await insertIssues(trx, engine, id, [[issueAt(1), issueAt(2), issueAt(3)]]);
+      });
+    }
+    await insertAnalysisAtOnceOrBatched({
+      ...analysisRow('analysis-doomed-3'),
+      project_id: 'doomed',
+    });
+    const kept = await stored('analysis-kept', [[issueAt(4), issueAt(5)]]);
+    const issueCount = async (ids: string[]) =>
+      Number(
+        (
+          await store.db
+            .selectFrom('analysis_issues')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('analysis_id', 'in', ids)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await issueCount([...doomed, 'analysis-doomed-3'])).toBe(8);
+    await store.db.deleteFrom('projects').where('id', '=', 'doomed').execute();
+    expect(await issueCount([...doomed, 'analysis-doomed-3'])).toBe(0);
+    for (const id of doomed) expect(await findAnalysis(store.db, 'doomed', id)).toBeUndefined();
+    expect(await storedIssues('analysis-kept')).toEqual(kept);
   });
 
   it('takes for such a write only issues all at hand that fit one statement', () => {
