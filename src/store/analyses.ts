@@ -1,7 +1,7 @@
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, type InferResult, type Kysely, type Selectable } from 'kysely';
 import { type AuditEventRow, auditEventColumns } from './audit.js';
 import type { Engine } from './db.js';
-import { fixedInsert, valuesOf } from './fixed-statements.js';
+import { fixedInsert, fixedStatement, valuesOf } from './fixed-statements.js';
 import type { ProjectRow } from './projects.js';
 import type { AnalysesTable, AnalysisIssuesTable, Database, QualityGatesTable } from './schema.js';
 
@@ -34,13 +34,8 @@ export async function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Pr
   await db.executeQuery(fixedInsert(db, 'analyses', row, analysisColumns));
 }
 
-/** A project with its quality gate, null without one: what storing an upload reads, at once. */
-export async function findProjectWithGate(
-  db: Kysely<Database>,
-  orgId: string,
-  key: string,
-): Promise<{ project: ProjectRow; gate: QualityGateRow | null } | undefined> {
-  const row = await db
+const projectWithGate = (db: Kysely<Database>, [orgId, key]: readonly unknown[]) =>
+  db
     .selectFrom('projects')
     .leftJoin('quality_gates', 'quality_gates.project_id', 'projects.id')
     .selectAll('projects')
@@ -50,9 +45,26 @@ export async function findProjectWithGate(
       'quality_gates.max_warnings as gate_max_warnings',
       'quality_gates.updated_at as gate_updated_at',
     ])
-    .where('projects.org_id', '=', orgId)
-    .where('projects.key', '=', key)
-    .executeTakeFirst();
+    .where('projects.org_id', '=', orgId as string)
+    .where('projects.key', '=', key as string);
+
+/** A project and its gate's columns, null without a gate. */
+type ProjectWithGateRow = InferResult<ReturnType<typeof projectWithGate>>[number];
+
+/**
+ * A project with its quality gate, null without one: what storing an upload reads, at once.
+ * A fixed statement (fixed-statements.ts): it runs for every upload, and Kysely's builder cost
+ * more than the read.
+ */
+export async function findProjectWithGate(
+  db: Kysely<Database>,
+  orgId: string,
+  key: string,
+): Promise<{ project: ProjectRow; gate: QualityGateRow | null } | undefined> {
+  const { rows } = await db.executeQuery<ProjectWithGateRow>(
+    fixedStatement(db, 'project with gate', (values) => projectWithGate(db, values), [orgId, key]),
+  );
+  const [row] = rows;
   if (!row) return undefined;
   const { gate_project_id, gate_max_errors, gate_max_warnings, gate_updated_at, ...project } = row;
   const gate =
