@@ -91,11 +91,24 @@ export function ingestReport(task: IngestTask): InlineOutcome {
   return parseBody(task.format, joinedBody(task.body));
 }
 
+/**
+ * The JSON document of `text`, refusing `__proto__` and `constructor` keys as
+ * secure-json-parse does. Its check is two regular expressions over the whole text (30 µs of
+ * a 26 KB upload's 210 µs parse), which match only a key spelled out in the text, each letter
+ * as itself or as a `\u` escape: a text with neither word and no `\u` at all cannot match, and
+ * a plain JSON.parse gives the same document.
+ */
+function parsedJson(text: string): unknown {
+  const cannotMatch =
+    !text.includes('\\u') && !text.includes('__proto__') && !text.includes('constructor');
+  return cannotMatch ? JSON.parse(text) : secureJson.parse(text);
+}
+
 function parseBody(format: ReportFormat, body: Buffer): InlineOutcome {
   if (body.length === 0) return { ok: false, field: '/body', message: 'The JSON body is empty.' };
   let document: unknown;
   try {
-    document = secureJson.parse(body.toString('utf8'));
+    document = parsedJson(body.toString('utf8'));
   } catch {
     return {
       ok: false,

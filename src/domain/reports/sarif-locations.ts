@@ -56,6 +56,8 @@ export function readUriBases(run: Record<string, unknown>, runPath: ReportPath):
 
 /** Percent-decoded, as a person reads a path; as given when it is not valid percent-encoding. */
 function decoded(path: string): string {
+  // Without a `%` there is nothing to decode, and decodeURIComponent would copy it anyway.
+  if (!path.includes('%')) return path;
   try {
     return decodeURIComponent(path);
   } catch {

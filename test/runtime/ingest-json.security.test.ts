@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ingestReport } from '../../src/runtime/ingest-worker.js';
+
+// The upload's JSON: prototype keys are refused however they are written, since the plain
+// JSON.parse is taken only for a text in which secure-json-parse's check cannot match.
+const bodyOf = (text: string) => {
+  const bytes = Buffer.from(text);
+  return { segments: [new Uint8Array(bytes)], length: bytes.length };
+};
+const parse = (text: string) => ingestReport({ format: 'sarif', body: bodyOf(text) });
+
+const sarif = (result: Record<string, unknown>) =>
+  JSON.stringify({
+    version: '2.1.0',
+    runs: [{ tool: { driver: { name: 'lint' } }, results: [result] }],
+  });
+const finding = { ruleId: 'r1', level: 'error', message: { text: 'found' } };
+
+describe('the JSON of an upload', () => {
+  const refused = {
+    'a __proto__ key': sarif({ ...finding, extra: '@' }).replace(
+      '"extra":"@"',
+      '"__proto__":{"x":1}',
+    ),
+    'a __proto__ key written with \\u escapes': sarif({ ...finding, extra: '@' }).replace(
+      '"extra":"@"',
+      '"\\u005f_proto\\u005F_":{"x":1}',
+    ),
+    'a constructor.prototype key': sarif({ ...finding, extra: '@' }).replace(
+      '"extra":"@"',
+      '"constructor":{"prototype":{"x":1}}',
+    ),
+    'a constructor key written with \\u escapes': sarif({ ...finding, extra: '@' }).replace(
+      '"extra":"@"',
+      '"\\u0063onstructor":{"prototype":{"x":1}}',
+    ),
+    'a __proto__ key at the top': `{"__proto__":{"x":1},${sarif(finding).slice(1)}`,
+  };
+  for (const [what, text] of Object.entries(refused)) {
+    it(`refuses ${what}`, () => {
+      expect(text).not.toBe(sarif(finding));
+      expect(parse(text)).toMatchObject({ ok: false, field: '/body' });
+    });
+  }
+
+  it('reads the words as text, and \\u escapes in text, as any JSON', () => {
+    const words = parse(sarif({ ...finding, message: { text: 'a constructor and __proto__' } }));
+    expect(words).toMatchObject({ ok: true });
+    const escaped = parse(sarif(finding).replace('"found"', '"f\\u00f6und \\u003c"'));
+    expect(escaped.ok && escaped.report.issues[0]?.message).toBe('föund <');
+    const plain = parse(sarif(finding));
+    expect(plain.ok && plain.report.issues).toEqual([
+      { tool: 'lint', rule: 'r1', level: 'error', message: 'found', file: null, line: null },
+    ]);
+  });
+});
