@@ -35,6 +35,11 @@ describe('the JSON of an upload', () => {
       '"\\u0063onstructor":{"prototype":{"x":1}}',
     ),
     'a __proto__ key at the top': `{"__proto__":{"x":1},${sarif(finding).slice(1)}`,
+    'a __proto__ key with white space before its colon': sarif({ ...finding, extra: '@' }).replace(
+      '"extra":"@"',
+      '"__proto__" \n :{"x":1}',
+    ),
+    'a __proto__ key after a byte order mark': `\ufeff{"__proto__":{"x":1},${sarif(finding).slice(1)}`,
   };
   for (const [what, text] of Object.entries(refused)) {
     it(`refuses ${what}`, () => {
@@ -48,6 +53,10 @@ describe('the JSON of an upload', () => {
     expect(words).toMatchObject({ ok: true });
     const escaped = parse(sarif(finding).replace('"found"', '"f\\u00f6und \\u003c"'));
     expect(escaped.ok && escaped.report.issues[0]?.message).toBe('föund <');
+    // As Fastify's JSON parser did: a leading byte order mark (Windows tools write one) is no
+    // part of the document.
+    const marked = parse(`\ufeff${sarif(finding)}`);
+    expect(marked.ok && marked.report.issues.length).toBe(1);
     const plain = parse(sarif(finding));
     expect(plain.ok && plain.report.issues).toEqual([
       { tool: 'lint', rule: 'r1', level: 'error', message: 'found', file: null, line: null },

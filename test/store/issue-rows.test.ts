@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type AnalysisRow,
@@ -13,6 +14,7 @@ import {
 import { auditEventRow, insertAuditEvent } from '../../src/store/audit.js';
 import type { Store } from '../../src/store/db.js';
 import { fixedStatement } from '../../src/store/fixed-statements.js';
+import * as issuesWithoutRowChecks from '../../src/store/migrations/20261203-0008-issues-without-row-checks.js';
 import { describeEachEngine, freshStore } from '../helpers/engines.js';
 
 // Text that an array literal (PostgreSQL's statement) or a parameter list (SQLite's) could
@@ -233,6 +235,40 @@ describeEachEngine('issue rows', (engine) => {
     for (const id of doomed) expect(await findAnalysis(store.db, 'doomed', id)).toBeUndefined();
     expect(await storedIssues('analysis-kept')).toEqual(kept);
   });
+
+  it.runIf(engine === 'postgres')(
+    'refuses to truncate analyses, and keeps the cascade through a migration down and up',
+    async () => {
+      // Truncating analyses would leave their issues behind, as the foreign key refused it.
+      await expect(sql`truncate analyses cascade`.execute(store.db)).rejects.toThrow(
+        /cannot be truncated/,
+      );
+      // In a transaction, as the migrator runs them.
+      await store.db.transaction().execute(async (trx) => {
+        await issuesWithoutRowChecks.down(trx);
+        await issuesWithoutRowChecks.up(trx);
+      });
+      const now = new Date().toISOString();
+      await store.db
+        .insertInto('projects')
+        .values({
+          id: 'again',
+          org_id: 'org',
+          key: 'again',
+          name: 'A',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await insertAnalysisAtOnceOrBatched({
+        ...analysisRow('analysis-again'),
+        project_id: 'again',
+      });
+      expect(await storedIssues('analysis-again')).toHaveLength(2);
+      await store.db.deleteFrom('projects').where('id', '=', 'again').execute();
+      expect(await storedIssues('analysis-again')).toEqual([]);
+    },
+  );
 
   it('takes for such a write only issues all at hand that fit one statement', () => {
     const issues = Array.from({ length: 256 }, (_, i) => issueAt(i));
