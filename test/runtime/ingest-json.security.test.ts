@@ -15,23 +15,16 @@ const sarif = (result: Record<string, unknown>) =>
     runs: [{ tool: { driver: { name: 'lint' } }, results: [result] }],
   });
 const finding = { ruleId: 'r1', level: 'error', message: { text: 'found' } };
+/** The report of `finding` with `member` (a key and its value, as written) in its result. */
+const withMember = (member: string) =>
+  sarif({ ...finding, extra: '@' }).replace('"extra":"@"', member);
 
 describe('the JSON of an upload', () => {
   const refused = {
-    'a __proto__ key': sarif({ ...finding, extra: '@' }).replace(
-      '"extra":"@"',
-      '"__proto__":{"x":1}',
-    ),
-    'a __proto__ key written with \\u escapes': sarif({ ...finding, extra: '@' }).replace(
-      '"extra":"@"',
-      '"\\u005f_proto\\u005F_":{"x":1}',
-    ),
-    'a constructor.prototype key': sarif({ ...finding, extra: '@' }).replace(
-      '"extra":"@"',
-      '"constructor":{"prototype":{"x":1}}',
-    ),
-    'a constructor key written with \\u escapes': sarif({ ...finding, extra: '@' }).replace(
-      '"extra":"@"',
+    'a __proto__ key': withMember('"__proto__":{"x":1}'),
+    'a __proto__ key written with \\u escapes': withMember('"\\u005f_proto\\u005F_":{"x":1}'),
+    'a constructor.prototype key': withMember('"constructor":{"prototype":{"x":1}}'),
+    'a constructor key written with \\u escapes': withMember(
       '"\\u0063onstructor":{"prototype":{"x":1}}',
     ),
     'a __proto__ key at the top': `{"__proto__":{"x":1},${sarif(finding).slice(1)}`,

@@ -61,19 +61,18 @@ describeEachEngine('issue rows', (engine) => {
         updated_at: now,
       })
       .execute();
-    await store.db
-      .insertInto('projects')
-      .values({
-        id: 'project',
-        org_id: 'org',
-        key: 'p',
-        name: 'P',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertProject('project');
   });
   afterAll(async () => drop());
+
+  /** A project of the organization, `id` also its key. */
+  const insertProject = async (id: string) => {
+    const now = new Date().toISOString();
+    await store.db
+      .insertInto('projects')
+      .values({ id, org_id: 'org', key: id, name: id, created_at: now, updated_at: now })
+      .execute();
+  };
 
   const analysisRow = (id: string): AnalysisRow => ({
     id,
@@ -195,18 +194,7 @@ describeEachEngine('issue rows', (engine) => {
 
   it('deletes the analyses of a deleted project and their issues, and nothing else', async () => {
     // On PostgreSQL a trigger does what the issues' foreign key did (migration 0008).
-    const now = new Date().toISOString();
-    await store.db
-      .insertInto('projects')
-      .values({
-        id: 'doomed',
-        org_id: 'org',
-        key: 'doomed',
-        name: 'D',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertProject('doomed');
     const doomed = ['analysis-doomed-1', 'analysis-doomed-2'];
     for (const id of doomed) {
       await store.db.transaction().execute(async (trx) => {
@@ -248,18 +236,7 @@ describeEachEngine('issue rows', (engine) => {
         await issuesWithoutRowChecks.down(trx);
         await issuesWithoutRowChecks.up(trx);
       });
-      const now = new Date().toISOString();
-      await store.db
-        .insertInto('projects')
-        .values({
-          id: 'again',
-          org_id: 'org',
-          key: 'again',
-          name: 'A',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertProject('again');
       await insertAnalysisAtOnceOrBatched({
         ...analysisRow('analysis-again'),
         project_id: 'again',
