@@ -35,9 +35,36 @@ export class TestClock implements Clock {
   }
 }
 
-/** Counts queries (and remembers their SQL) as a Kysely plugin. */
+interface NamedNode {
+  kind: string;
+  table?: NamedNode;
+  identifier?: { name: string };
+  node?: NamedNode;
+}
+
+/** The table a from or join item names (through an alias), if it is a table. */
+function tableName(item: NamedNode | undefined): string | null {
+  if (!item) return null;
+  if (item.kind === 'AliasNode') return tableName(item.node);
+  if (item.kind === 'TableNode') return item.table?.identifier?.name ?? null;
+  return null;
+}
+
+/** The tables a query reads from or joins. */
+function tablesOf(node: RootOperationNode): string[] {
+  const query = node as unknown as {
+    from?: { froms: NamedNode[] };
+    joins?: Array<{ table: NamedNode }>;
+  };
+  const items = [...(query.from?.froms ?? []), ...(query.joins ?? []).map((join) => join.table)];
+  return items.map(tableName).filter((name): name is string => name !== null);
+}
+
+/** Counts queries (and remembers their kinds and tables) as a Kysely plugin. */
 export class QueryCounter implements KyselyPlugin {
   readonly sql: string[] = [];
+  /** The tables each query names in its from and join clauses, in the order of `sql`. */
+  readonly tables: string[][] = [];
   #held: Promise<void> | null = null;
   get count(): number {
     return this.sql.length;
@@ -58,6 +85,7 @@ export class QueryCounter implements KyselyPlugin {
   }
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     this.sql.push(args.node.kind);
+    this.tables.push(tablesOf(args.node));
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
