@@ -224,9 +224,10 @@ describeEachEngine('issue rows', (engine) => {
     expect(await storedIssues('analysis-kept')).toEqual(kept);
   });
 
-  it.runIf(engine === 'postgres')(
-    'refuses to truncate analyses, and keeps the cascade through a migration down and up',
-    async () => {
+  // PostgreSQL's alone: SQLite keeps the foreign key, and the migration does nothing there.
+  // Declared only there, so that no run counts a skipped test.
+  if (engine === 'postgres') {
+    it('refuses to truncate analyses, and keeps the cascade through a migration down and up', async () => {
       // Truncating analyses would leave their issues behind, as the foreign key refused it.
       await expect(sql`truncate analyses cascade`.execute(store.db)).rejects.toThrow(
         /cannot be truncated/,
@@ -244,8 +245,8 @@ describeEachEngine('issue rows', (engine) => {
       expect(await storedIssues('analysis-again')).toHaveLength(2);
       await store.db.deleteFrom('projects').where('id', '=', 'again').execute();
       expect(await storedIssues('analysis-again')).toEqual([]);
-    },
-  );
+    });
+  }
 
   it('takes for such a write only issues all at hand that fit one statement', () => {
     const issues = Array.from({ length: 256 }, (_, i) => issueAt(i));
