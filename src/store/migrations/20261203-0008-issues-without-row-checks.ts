@@ -2,8 +2,8 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 // Frozen: never edit after it lands. PostgreSQL only: an issue's link to its analysis is no
 // longer checked row by row. The foreign key ran its check once per inserted row, a lookup of
-// the analysis and a lock on it each time; for a small upload of 82 issues that was 0.45 ms
-// of the database's 1.3–1.5 ms, and uploads a second rose 1.25–1.30 × without it
+// the analysis and a lock on it each time; for a small upload of 82 issues that was 0.45–0.52
+// ms of the database's 1.4–1.5 ms, and uploads a second rose 1.25–1.30 × without it
 // (docs/architecture.md, "Decisions and why"). The link holds by construction instead: issues
 // are written only in the statement or transaction that writes their analysis
 // (store/analyses.ts), which no other transaction can see, let alone delete, before it
