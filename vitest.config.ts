@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { CrashTestFirst } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,6 +10,5 @@ export default defineConfig({
     // CI prints every test's name, so the log shows each suite running on both engines.
     reporters: process.env.CI ? ['verbose'] : ['default'],
     hookTimeout: 60_000,
-    sequence: { sequencer: CrashTestFirst },
   },
 });
