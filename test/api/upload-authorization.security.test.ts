@@ -57,8 +57,7 @@ describeEachEngine('upload authorization with remembered projects', (engine) => 
     const readsOf = async () => {
       const before = t.queries.count;
       expect((await upload(token, project.key)).statusCode).toBe(201);
-      return t.queries.sql
-        .map((kind, i) => ({ kind, tables: t.queries.tables[i] ?? [] }))
+      return t.queries.log
         .slice(before)
         .filter(({ kind, tables }) => kind === 'SelectQueryNode' && tables.some(isProjectOrOrg));
     };

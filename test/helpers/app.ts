@@ -62,12 +62,15 @@ function tablesOf(node: RootOperationNode): string[] {
 
 /** Counts queries (and remembers their kinds and tables) as a Kysely plugin. */
 export class QueryCounter implements KyselyPlugin {
-  readonly sql: string[] = [];
-  /** The tables each query names in its from and join clauses, in the order of `sql`. */
-  readonly tables: string[][] = [];
+  /** Each query in order: its kind, and the tables its from and join clauses name. */
+  readonly log: Array<{ kind: string; tables: string[] }> = [];
   #held: Promise<void> | null = null;
   get count(): number {
-    return this.sql.length;
+    return this.log.length;
+  }
+  /** Each query's kind, in order. */
+  get sql(): string[] {
+    return this.log.map((query) => query.kind);
   }
   /**
    * Holds every query's answer until the returned function is called: a test can then act
@@ -84,8 +87,7 @@ export class QueryCounter implements KyselyPlugin {
     };
   }
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.sql.push(args.node.kind);
-    this.tables.push(tablesOf(args.node));
+    this.log.push({ kind: args.node.kind, tables: tablesOf(args.node) });
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {

@@ -28,10 +28,7 @@ describe('the JSON of an upload', () => {
       '"\\u0063onstructor":{"prototype":{"x":1}}',
     ),
     'a __proto__ key at the top': `{"__proto__":{"x":1},${sarif(finding).slice(1)}`,
-    'a __proto__ key with white space before its colon': sarif({ ...finding, extra: '@' }).replace(
-      '"extra":"@"',
-      '"__proto__" \n :{"x":1}',
-    ),
+    'a __proto__ key with white space before its colon': withMember('"__proto__" \n :{"x":1}'),
     'a __proto__ key after a byte order mark': `\ufeff{"__proto__":{"x":1},${sarif(finding).slice(1)}`,
   };
   for (const [what, text] of Object.entries(refused)) {
