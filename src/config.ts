@@ -9,6 +9,11 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /**
+   * ORGTOKEN_PG_PREPARED_STATEMENTS: the store's fixed statements prepared by name on
+   * PostgreSQL (off behind a pooler that does not keep them, docs/operations.md).
+   */
+  pgPreparedStatements: boolean;
   admin: { email: string; password: string } | null;
   publicUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -87,6 +92,10 @@ export const settings = {
   port: { env: 'PORT', flag: 'port' },
   host: { env: 'HOST', flag: 'host' },
   databaseUrl: { env: 'DATABASE_URL', flag: 'database-url' },
+  pgPreparedStatements: {
+    env: 'ORGTOKEN_PG_PREPARED_STATEMENTS',
+    flag: 'pg-prepared-statements',
+  },
   publicUrl: { env: 'ORGTOKEN_PUBLIC_URL', flag: 'public-url' },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level' },
   trustProxy: { env: 'TRUST_PROXY', flag: 'trust-proxy' },
@@ -260,6 +269,18 @@ function redisUrl(raw: string | undefined): string | null {
   return url;
 }
 
+// On unless said otherwise: a pooler that hands a connection to another client between
+// transactions must keep named statements itself (PgBouncer 1.21 and later can) or be told.
+function pgPreparedStatements(env: Source): boolean {
+  const raw = env.ORGTOKEN_PG_PREPARED_STATEMENTS;
+  if (raw === undefined || raw.trim() === '') return true;
+  const value = flag(env, 'ORGTOKEN_PG_PREPARED_STATEMENTS');
+  if (value === null) {
+    throw new ConfigError(`ORGTOKEN_PG_PREPARED_STATEMENTS must be true or false (got "${raw}")`);
+  }
+  return value;
+}
+
 /** Parses the environment; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Source = process.env): Config {
   const email = env.ORGTOKEN_ADMIN_EMAIL?.trim() || '';
@@ -291,6 +312,7 @@ export function loadConfig(env: Source = process.env): Config {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl,
+    pgPreparedStatements: pgPreparedStatements(env),
     admin: email ? { email, password } : null,
     publicUrl,
     logLevel,

@@ -41,7 +41,9 @@ export async function startServer(config: Config): Promise<{
   shutdown: (urgent: boolean) => Promise<void>;
 }> {
   limitHeapGrowth();
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, {
+    preparedStatements: config.pgPreparedStatements,
+  });
   await migrateToLatest(store);
 
   const app = await buildApp({

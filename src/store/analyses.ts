@@ -2,6 +2,7 @@ import { CompiledQuery, type InferResult, type Kysely, type Selectable } from 'k
 import { type AuditEventRow, auditEventColumns } from './audit.js';
 import type { Engine } from './db.js';
 import { fixedInsert, fixedStatement, valuesOf } from './fixed-statements.js';
+import { preparedOnPostgres } from './prepared-statements.js';
 import type { ProjectRow } from './projects.js';
 import type { AnalysesTable, AnalysisIssuesTable, Database, QualityGatesTable } from './schema.js';
 
@@ -34,11 +35,25 @@ export async function insertAnalysis(db: Kysely<Database>, row: AnalysisRow): Pr
   await db.executeQuery(fixedInsert(db, 'analyses', row, analysisColumns));
 }
 
+// The project's columns by name, not `projects.*`: the read is prepared on PostgreSQL
+// (prepared-statements.ts), whose kept plan must not change shape when a column is added.
+const projectColumnSet: Record<keyof ProjectRow, null> = {
+  id: null,
+  org_id: null,
+  key: null,
+  name: null,
+  created_at: null,
+  updated_at: null,
+};
+const projectColumns = Object.keys(projectColumnSet).map(
+  (column) => `projects.${column}` as `projects.${keyof ProjectRow}`,
+);
+
 const projectWithGate = (db: Kysely<Database>, [orgId, key]: readonly unknown[]) =>
   db
     .selectFrom('projects')
     .leftJoin('quality_gates', 'quality_gates.project_id', 'projects.id')
-    .selectAll('projects')
+    .select(projectColumns)
     .select([
       'quality_gates.project_id as gate_project_id',
       'quality_gates.max_errors as gate_max_errors',
@@ -141,7 +156,7 @@ function postgresIssueRows(analysis: string, first: number): string {
     with ordinality as u(tool, rule, level, message, file, line, position)`;
 }
 
-const postgresInsert = postgresIssueRows('$1', 2);
+const postgresInsert = preparedOnPostgres(postgresIssueRows('$1', 2));
 
 /**
  * Rows one insert statement carries. Far below the parameter limits (SQLite's 32,766 as
@@ -299,14 +314,14 @@ const placeholders = (count: number, first: number) =>
 // analysis is the analysis's $1, sent once), then the event's.
 const issuesFrom = analysisColumns.length + 1;
 const eventsFrom = issuesFrom + 7;
-const postgresAnalysisAtOnce = `with "analysis" as (
+const postgresAnalysisAtOnce = preparedOnPostgres(`with "analysis" as (
   insert into "analyses" (${quoted(analysisColumns)})
   values (${placeholders(analysisColumns.length, 1)})
 ), "issues" as (
   ${postgresIssueRows('$1', issuesFrom)}
 )
 insert into "audit_events" (${quoted(auditEventColumns)})
-values (${placeholders(auditEventColumns.length, eventsFrom)})`;
+values (${placeholders(auditEventColumns.length, eventsFrom)})`);
 
 /**
  * Writes one small upload on PostgreSQL, its analysis, issues and audit event, in one

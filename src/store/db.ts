@@ -11,6 +11,7 @@ import {
 import pg from 'pg';
 import { Piscina } from 'piscina';
 import { type ChannelEvents, listenPostgres, type Subscription } from './notifications.js';
+import { namingStatements } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -36,6 +37,11 @@ export interface Store {
 export interface StoreOptions {
   /** PostgreSQL pool size. */
   maxConnections?: number;
+  /**
+   * PostgreSQL: the store's fixed statements prepared by name on each connection
+   * (prepared-statements.ts); default on (ORGTOKEN_PG_PREPARED_STATEMENTS).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Opens the store named by a `sqlite:` or `postgres://` URL (DATABASE_URL, docs/operations.md). */
@@ -198,6 +204,8 @@ function openPostgres(url: string, options: StoreOptions): Store {
   // An idle client losing its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query gets a fresh connection or fails with 503.
   pool.on('error', () => {});
+  // Each new connection, before its first query.
+  if (options.preparedStatements ?? true) pool.on('connect', namingStatements);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { preparedOnPostgres } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 // Texts by dialect: Kysely's adapter is one object per database handle, shared by its
@@ -39,7 +40,7 @@ export function fixedStatement(
       compiled.parameters.length === standIns.length &&
       compiled.parameters.every((value, i) => value === standIns[i]);
     if (!same) throw new Error(`The parameters of the fixed statement ${name} are out of order.`);
-    text = compiled.sql;
+    text = preparedOnPostgres(compiled.sql);
     named.set(name, text);
   }
   return CompiledQuery.raw(text, [...parameters]);
