@@ -9,12 +9,24 @@
  * median of each round's ratio of uploads to validate of the same server. On two cores or
  * more (unless BENCH_PIN=0) the servers run on core 0 and this process on core 1, as in
  * http.ts. A part of `npm run bench` (bench/run.ts), which builds first.
+ *
+ * Beside the ratio, the floor: what every small upload costs on SQLite whatever the server
+ * around it does, timed in this process with the store's own code: `JSON.parse` of the body,
+ * and the write of its analysis, 82 issues and audit event (`insertAnalysisRecords`, six
+ * uploads a transaction as the server's batches write them under this load). Against the
+ * budget the target leaves an upload (one second ÷ (0.06 × validate's rate)), it tells
+ * whether the target can be met on the machine at all by a server on one core.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { readReport } from '../src/domain/reports/read-report.js';
+import { type AnalysisRecord, insertAnalysisRecords } from '../src/store/analyses.js';
+import { auditEventRow } from '../src/store/audit.js';
+import { openStore } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
 import { bigSarif } from '../test/helpers/big-sarif.js';
 import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
@@ -77,6 +89,75 @@ async function load(options: autocannon.Options): Promise<number> {
   return result.requests.average;
 }
 
+/** Microseconds per call of `run`, the median of five timed batches after a warm-up. */
+async function microsPer(run: () => unknown, calls: number): Promise<number> {
+  const batches: number[] = [];
+  for (let batch = 0; batch < 6; batch += 1) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i += 1) await run();
+    if (batch > 0) batches.push(Number(process.hrtime.bigint() - start) / 1000 / calls);
+  }
+  return median(batches);
+}
+
+/** The small upload's floor on SQLite (see the top of this file), in microseconds. */
+async function sqliteFloor(text: string, dir: string) {
+  const jsonParse = await microsPer(() => JSON.parse(text), 1000);
+  const store = openStore(`sqlite:${join(dir, 'floor.db')}`);
+  try {
+    await migrateToLatest(store);
+    const at = new Date().toISOString();
+    await store.db
+      .insertInto('orgs')
+      .values({ id: 'org', key: 'org', name: 'Org', plan: 'team', created_at: at, updated_at: at })
+      .execute();
+    await store.db
+      .insertInto('projects')
+      .values({ id: 'p', org_id: 'org', key: 'p', name: 'P', created_at: at, updated_at: at })
+      .execute();
+    const { issues } = readReport('sarif', JSON.parse(text));
+    let next = 0;
+    const record = (): AnalysisRecord => {
+      next += 1;
+      const analysis = {
+        id: `floor-${next}`,
+        project_id: 'p',
+        created_at: at,
+        format: 'sarif',
+        tools: '["bench"]',
+        branch: 'main',
+        commit_sha: null,
+        errors: 1,
+        warnings: 1,
+        notes: 0,
+        gate_status: 'OK',
+        gate_conditions: '[]',
+        submitted_by_type: 'org_token',
+        submitted_by_id: 'token',
+        submitted_by_name: 'bench',
+        ci_context: null,
+      };
+      const event = auditEventRow({
+        orgId: 'org',
+        at,
+        action: 'analysis.created',
+        actor: { type: 'org_token', id: 'token', name: 'bench' },
+        target: { type: 'project', id: 'p', name: 'P' },
+        meta: { ip: '127.0.0.1', userAgent: 'autocannon' },
+        details: { analysisId: analysis.id },
+      });
+      return { analysis, issues, event };
+    };
+    const perSix = await microsPer(
+      () => insertAnalysisRecords(store.db, Array.from({ length: 6 }, record)),
+      100,
+    );
+    return { jsonParse: Math.round(jsonParse), sqliteWrite: Math.round(perSix / 6) };
+  } finally {
+    await store.close();
+  }
+}
+
 async function main() {
   const report = bigSarif(0.02);
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-throughput-'));
@@ -121,6 +202,9 @@ async function main() {
             ).toFixed(3),
           )
         : null;
+    const floor = await sqliteFloor(report.text, dir);
+    const validateSqlite = median(samples['validate.sqlite'] ?? []);
+    const budget = 1e6 / (0.06 * validateSqlite);
     const result = {
       date: new Date().toISOString(),
       report: { bytes: report.text.length, results: report.results },
@@ -133,6 +217,12 @@ async function main() {
       ),
       uploadVsValidateSqlite: ratio('sqlite'),
       uploadVsValidatePostgres: ratio('postgres'),
+      sqliteFloorMicros: {
+        ...floor,
+        total: floor.jsonParse + floor.sqliteWrite,
+        budgetAtTarget: Math.round(budget),
+        shareOfBudget: Number(((floor.jsonParse + floor.sqliteWrite) / budget).toFixed(2)),
+      },
       samples: Object.fromEntries(
         Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
       ),

@@ -365,6 +365,27 @@ function ingestThroughputRows(part: Json | undefined): Row[] {
   });
 }
 
+/**
+ * Issue 15: what a small upload costs on SQLite whatever the server does (its JSON.parse and
+ * its write), against what the target leaves it at this run's validate rate.
+ */
+function sqliteFloorRows(part: Json | undefined): Row[] {
+  const floor = (key: string) => num(at(part, 'sqliteFloorMicros', key));
+  const share = floor('shareOfBudget');
+  return [
+    {
+      measure:
+        'small upload floor, SQLite: JSON.parse of the body + the write of its rows, in process',
+      figure:
+        share === null
+          ? '—'
+          : `${floor('jsonParse')} + ${floor('sqliteWrite')} = ${floor('total')} µs, ${share} × the ${floor('budgetAtTarget')} µs an upload may take at 0.06 × validate`,
+      target: '',
+      result: '',
+    },
+  ];
+}
+
 /** Issue 15: what an upload costs the other requests of the instance, and its memory. */
 function ingestStallRows(part: Json | undefined): Row[] {
   const rows: Row[] = [];
@@ -598,6 +619,7 @@ function summarize(parts: Partial<Record<PartName, Json>>): Row[] {
     ...ingestStallRows(parts['ingest-stall']),
     ...failed('ingest-throughput'),
     ...ingestThroughputRows(parts['ingest-throughput']),
+    ...sqliteFloorRows(parts['ingest-throughput']),
     ...failed('parse'),
     ...parseRows(parts.parse),
     ...failed('notice-scan'),

@@ -1,20 +1,28 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalysisRow,
   findAnalysis,
   findProjectWithGate,
+  insertAnalysis,
   insertAnalysisAtOnce,
+  insertIssues,
+  listIssues,
 } from '../../src/store/analyses.js';
-import { auditEventRow } from '../../src/store/audit.js';
+import { auditEventRow, insertAuditEvent } from '../../src/store/audit.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { preparedOnPostgres } from '../../src/store/prepared-statements.js';
+import type { Database } from '../../src/store/schema.js';
 import { freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
 
 describe('prepared statements', () => {
   it('refuses to prepare a text that selects *: its kept plan would break when a column is added', () => {
-    for (const text of ['select * from projects', 'select "projects".*, 1 from projects']) {
+    for (const text of [
+      'select * from projects',
+      'select "projects".*, 1 from projects',
+      'select row_to_json(p.*) from projects p',
+    ]) {
       expect(() => preparedOnPostgres(text)).toThrow(/must not select \*/);
     }
     expect(preparedOnPostgres('select count(*) from projects')).toBe(
@@ -106,6 +114,24 @@ describe.skipIf(!testDatabaseUrl)('prepared statements [postgres]', () => {
     expect(statements.filter((text) => text.startsWith('with "analysis" as'))).toHaveLength(1);
   });
 
+  it("prepares a large upload's statements and the fixed inserts too", async () => {
+    const { analysis, issues, event } = smallUpload('large-1');
+    await named.db.transaction().execute(async (trx) => {
+      await insertAnalysis(trx, analysis);
+      await insertIssues(trx, 'postgres', analysis.id, [issues, issues]);
+      await insertAuditEvent(trx, event);
+    });
+    expect(await listIssues(named.db, analysis.id, {}, { limit: 10 })).toHaveLength(2);
+    const statements = await preparedInSession(named);
+    for (const start of [
+      'insert into "analyses"',
+      'insert into "analysis_issues"',
+      'insert into "audit_events"',
+    ]) {
+      expect(statements.filter((text) => text.startsWith(start))).toHaveLength(1);
+    }
+  });
+
   it('prepares nothing when told not to (a pooler that does not keep named statements)', async () => {
     expect((await findProjectWithGate(unnamed.db, 'org', 'p'))?.project.id).toBe('p');
     await insertAnalysisAtOnce(unnamed.db, smallUpload('b1'));
@@ -118,5 +144,51 @@ describe.skipIf(!testDatabaseUrl)('prepared statements [postgres]', () => {
     const found = await findProjectWithGate(named.db, 'org', 'p');
     expect(found?.project).toEqual(expect.objectContaining({ id: 'p', key: 'p', name: 'P' }));
     expect(found?.project).not.toHaveProperty('added_later');
+  });
+
+  it('prepares a statement again when a migration changes the type of a column it reads', async () => {
+    await named.db
+      .insertInto('quality_gates')
+      .values({ project_id: 'p', max_errors: 5, max_warnings: null, updated_at: 'now' })
+      .execute();
+    expect((await findProjectWithGate(named.db, 'org', 'p'))?.gate?.max_errors).toBe(5);
+    // The kept plan's result changes type: "cached plan must not change result type".
+    await sql`alter table quality_gates alter column max_errors type numeric`.execute(named.db);
+    expect(Number((await findProjectWithGate(named.db, 'org', 'p'))?.gate?.max_errors)).toBe(5);
+  });
+
+  it('prepares a statement again when the session lost it, and writes once', async () => {
+    await sql`deallocate all`.execute(named.db);
+    expect((await findProjectWithGate(named.db, 'org', 'p'))?.project.id).toBe('p');
+    await sql`deallocate all`.execute(named.db);
+    await insertAnalysisAtOnce(named.db, smallUpload('after-deallocate'));
+    expect(await listIssues(named.db, 'after-deallocate', {}, { limit: 10 })).toHaveLength(1);
+  });
+
+  it('sends a text unnamed on a connection where its statement keeps getting lost', async () => {
+    const preparedReads = async () =>
+      (await preparedInSession(named)).filter((text) => text.includes('from "projects"'));
+    for (let lost = 0; lost < 5; lost += 1) {
+      await sql`deallocate all`.execute(named.db);
+      expect((await findProjectWithGate(named.db, 'org', 'p'))?.project.id).toBe('p');
+    }
+    expect(await preparedReads()).toEqual([]);
+  });
+
+  it('fails a transaction whose statement was lost inside it, with the first error, and the next succeeds', async () => {
+    const write = (id: string, before: (trx: Kysely<Database>) => Promise<unknown>) =>
+      named.db.transaction().execute(async (trx) => {
+        await before(trx);
+        await insertAnalysis(trx, smallUpload(id).analysis);
+      });
+    // One run first, outside a transaction, so that the insert is prepared on the connection
+    // (an earlier test's `deallocate all` may have left it stale there).
+    await insertAnalysis(named.db, smallUpload('in-transaction-0').analysis);
+    await expect(
+      write('in-transaction-1', (trx) => sql`deallocate all`.execute(trx)),
+    ).rejects.toMatchObject({ code: '26000' });
+    expect(await findAnalysis(named.db, 'p', 'in-transaction-1')).toBeUndefined();
+    await write('in-transaction-2', async () => {});
+    expect((await findAnalysis(named.db, 'p', 'in-transaction-2'))?.id).toBe('in-transaction-2');
   });
 });

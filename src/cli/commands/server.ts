@@ -66,7 +66,9 @@ export function registerServerCommands(program: Command): void {
         const config = loadConfig();
         const { openStore, redactUrl } = await import('../../store/db.js');
         const { migrateToLatest } = await import('../../store/migrate.js');
-        const store = openStore(config.databaseUrl);
+        const store = openStore(config.databaseUrl, {
+          preparedStatements: config.pgPreparedStatements,
+        });
         try {
           const applied = await migrateToLatest(store);
           console.log(
