@@ -220,15 +220,26 @@ class RedisFailureLimiter implements FailureCounter {
   }
 
   retryAfter(key: string, nowMs: number): Awaitable<number> {
-    if (!this.connection.usable()) return this.local.retryAfter(key, nowMs);
+    if (!this.connection.usable()) return this.whileAway(key, nowMs);
     return this.redis.get(key).then(
-      (count) =>
-        count !== null && count.consumedPoints >= this.limit ? seconds(count.msBeforeNext) : 0,
+      (count) => {
+        if (count === null || count.consumedPoints < this.limit) return 0;
+        // Another instance's block too: remembered here, so that an outage does not lift it.
+        this.known.add(key, nowMs + count.msBeforeNext);
+        return seconds(count.msBeforeNext);
+      },
       (error: unknown) => {
         this.connection.failed(error);
-        return this.local.retryAfter(key, nowMs);
+        return this.whileAway(key, nowMs);
       },
     );
+  }
+
+  // While Redis is away: a block seen in Redis holds until its window ends, and the local
+  // count adds its own. Without the first, an outage would give every blocked account and
+  // address a fresh allowance of attempts on each instance.
+  private whileAway(key: string, nowMs: number): number {
+    return Math.max(this.known.secondsLeft(key, nowMs), this.local.retryAfter(key, nowMs));
   }
 
   fail(key: string, nowMs: number): Awaitable<number> {

@@ -184,6 +184,36 @@ describeWithRedis('rate limits counted in Redis', () => {
     expect(a.tokenFailures.knownBlockedFor(ip, Date.now())).toBe(0);
   });
 
+  it("keeps a block it saw in Redis, its own or another instance's, while Redis is down", async () => {
+    const a = await instance();
+    const b = await instance();
+    const account = `account:${freshIp()}`;
+    const address = `ip:${freshIp()}`;
+    const now = Date.now();
+    // b blocks the account; a blocks the address itself.
+    for (let i = 0; i < settings.passwordFailuresPer15Minutes; i += 1) {
+      await b.passwordFailures.fail(account, now);
+      await a.passwordFailures.fail(address, now);
+    }
+    expect(await a.passwordFailures.retryAfter(account, now)).toBeGreaterThan(0);
+    expect(await a.passwordFailures.retryAfter(address, now)).toBeGreaterThan(0);
+
+    await server.stop();
+    try {
+      await waitFor('counting locally', () => a.backend() === 'local');
+      // The local counts of a are 0 and 3: the blocks come from what Redis said.
+      expect(await a.passwordFailures.retryAfter(account, now + 1000)).toBeGreaterThan(14 * 60);
+      expect(await a.passwordFailures.retryAfter(address, now + 1000)).toBeGreaterThan(14 * 60);
+      // A key Redis never said was blocked is not.
+      expect(await a.passwordFailures.retryAfter(`account:${freshIp()}`, now)).toBe(0);
+      // The block ends with its window.
+      expect(await a.passwordFailures.retryAfter(account, now + 15 * 60_000 + 1000)).toBe(0);
+    } finally {
+      await server.start();
+    }
+    await waitFor('back on Redis', () => a.backend() === 'redis' && b.backend() === 'redis');
+  });
+
   it('counts locally within the command timeout when Redis stalls, and returns once it answers', async () => {
     const log = recordingLog();
     const a = await instance(log);
