@@ -66,6 +66,9 @@ async function target(databaseUrl: string): Promise<Target> {
     // authorized once kept its place, and later runs were refused INGEST_BUSY).
     ORGTOKEN_INGEST_CONCURRENCY: String(cores),
     ORGTOKEN_INGEST_QUEUE: String(2 * cores),
+    // One organization uploads here, so its share is every place (by default it is the
+    // parsers and half the queue, and two connections of six would be refused INGEST_BUSY).
+    ORGTOKEN_INGEST_ORG_SHARE: String(3 * cores),
   });
   // Threads the server starts later (its parser pool) inherit the affinity.
   if (pinned) spawnSync('taskset', ['-a', '-pc', '0', String(server.pid)]);

@@ -26,8 +26,11 @@ export interface Config {
   rateLimits: { tokenFailuresPerMinute: number; passwordFailuresPer15Minutes: number };
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
-  /** Uploads parsed at once, and how many more may wait (docs/operations.md "Ingest"). */
-  ingest: { concurrency: number; queue: number };
+  /**
+   * Uploads parsed at once, how many more may wait, and how many of those places one
+   * organization may hold (docs/operations.md "Ingest").
+   */
+  ingest: { concurrency: number; queue: number; orgShare: number };
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
   /** Email, webhooks and the periodic jobs (docs/operations.md "Notifications"). */
@@ -87,6 +90,17 @@ export const defaults = {
   shutdownGraceSeconds: 25,
 } as const;
 
+/**
+ * The places one organization may hold unless configured: every parser and half the queue
+ * (rounded up). Alone, an organization still keeps every parser busy with one of its uploads
+ * waiting; with others, at least half the queue stays theirs, so that one organization's
+ * burst of uploads (fifty jobs of one pipeline at once) never refuses another's. Without a
+ * queue there is nothing to keep: the share is every place.
+ */
+export function orgShareOf(concurrency: number, queue: number): number {
+  return concurrency + Math.ceil(queue / 2);
+}
+
 /** Names of the environment variables, with the `serve` flag that overrides each. */
 export const settings = {
   port: { env: 'PORT', flag: 'port' },
@@ -102,6 +116,7 @@ export const settings = {
   bodyLimit: { env: 'ORGTOKEN_BODY_LIMIT_MB', flag: 'body-limit-mb' },
   ingestConcurrency: { env: 'ORGTOKEN_INGEST_CONCURRENCY', flag: 'ingest-concurrency' },
   ingestQueue: { env: 'ORGTOKEN_INGEST_QUEUE', flag: 'ingest-queue' },
+  ingestOrgShare: { env: 'ORGTOKEN_INGEST_ORG_SHARE', flag: 'ingest-org-share' },
   usageFlush: { env: 'ORGTOKEN_USAGE_FLUSH_SECONDS', flag: 'usage-flush-seconds' },
   tokenCacheSize: { env: 'ORGTOKEN_TOKEN_CACHE_SIZE', flag: 'token-cache-size' },
   tokenFailureLimit: { env: 'ORGTOKEN_TOKEN_FAILURE_LIMIT', flag: 'token-failure-limit' },
@@ -164,7 +179,8 @@ function trustProxy(source: Source): boolean | string[] {
   }
 }
 
-// The queue's default follows the concurrency that was configured, not the default one.
+// The queue's default follows the concurrency that was configured, not the default one, and
+// the share of one organization follows both.
 function ingestSettings(env: Source): Config['ingest'] {
   const concurrency = integer(
     env,
@@ -180,7 +196,14 @@ function ingestSettings(env: Source): Config['ingest'] {
     0,
     10_000,
   );
-  return { concurrency, queue };
+  const orgShare = integer(
+    env,
+    'ORGTOKEN_INGEST_ORG_SHARE',
+    orgShareOf(concurrency, queue),
+    1,
+    concurrency + queue,
+  );
+  return { concurrency, queue, orgShare };
 }
 
 function notificationSettings(env: Source): NotificationConfig {

@@ -34,6 +34,7 @@ describe('configuration', () => {
       ORGTOKEN_TOKEN_CACHE_SIZE: '500',
       ORGTOKEN_INGEST_CONCURRENCY: '3',
       ORGTOKEN_INGEST_QUEUE: '7',
+      ORGTOKEN_INGEST_ORG_SHARE: '5',
       ORGTOKEN_SMTP_URL: 'smtps://mailer:secret@mail.example.test:465',
       ORGTOKEN_MAIL_FROM: 'tokens@example.test',
       ORGTOKEN_JOBS_INTERVAL_SECONDS: '15',
@@ -57,7 +58,7 @@ describe('configuration', () => {
       usageFlushMs: 3000,
       tokenCacheSize: 500,
       rateLimits: { tokenFailuresPerMinute: 30, passwordFailuresPer15Minutes: 10 },
-      ingest: { concurrency: 3, queue: 7 },
+      ingest: { concurrency: 3, queue: 7, orgShare: 5 },
       notifications: {
         smtpUrl: 'smtps://mailer:secret@mail.example.test:465',
         mailFrom: 'tokens@example.test',
@@ -89,9 +90,30 @@ describe('configuration', () => {
     expect(loadConfig({ ORGTOKEN_INGEST_CONCURRENCY: '3' }).ingest).toEqual({
       concurrency: 3,
       queue: 6,
+      orgShare: 6,
     });
     expect(loadConfig({ ORGTOKEN_INGEST_QUEUE: '0' }).ingest.queue).toBe(0);
     expect(loadConfig({}).ingest.concurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets one organization hold every parser and half the queue unless ORGTOKEN_INGEST_ORG_SHARE says', () => {
+    const ingest = (env: Record<string, string>) => loadConfig(env).ingest;
+    expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '2', ORGTOKEN_INGEST_QUEUE: '4' }).orgShare).toBe(
+      4,
+    );
+    expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '1', ORGTOKEN_INGEST_QUEUE: '3' }).orgShare).toBe(
+      3,
+    );
+    expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '2', ORGTOKEN_INGEST_QUEUE: '0' }).orgShare).toBe(
+      2,
+    );
+    expect(
+      ingest({
+        ORGTOKEN_INGEST_CONCURRENCY: '2',
+        ORGTOKEN_INGEST_QUEUE: '4',
+        ORGTOKEN_INGEST_ORG_SHARE: '6',
+      }).orgShare,
+    ).toBe(6);
   });
 
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
@@ -117,6 +139,15 @@ describe('configuration', () => {
     [{ ORGTOKEN_GITHUB_KEYS_URL: 'http://keys.example.test/list' }, /ORGTOKEN_GITHUB_KEYS_URL/],
     [{ ORGTOKEN_INGEST_CONCURRENCY: '0' }, /ORGTOKEN_INGEST_CONCURRENCY/],
     [{ ORGTOKEN_INGEST_QUEUE: '-1' }, /ORGTOKEN_INGEST_QUEUE/],
+    [{ ORGTOKEN_INGEST_ORG_SHARE: '0' }, /ORGTOKEN_INGEST_ORG_SHARE/],
+    [
+      {
+        ORGTOKEN_INGEST_CONCURRENCY: '2',
+        ORGTOKEN_INGEST_QUEUE: '4',
+        ORGTOKEN_INGEST_ORG_SHARE: '7',
+      },
+      /ORGTOKEN_INGEST_ORG_SHARE must be an integer from 1 to 6/,
+    ],
     [{ PORT: '70000' }, /PORT/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],

@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import { orgShareOf } from '../config.js';
 import { AppError, invalid } from '../domain/errors.js';
 import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
 import type { BodySegments } from './body-segments.js';
@@ -15,6 +16,11 @@ export interface IngestPoolOptions {
   concurrency: number;
   /** Uploads admitted beyond those, waiting for a worker (ORGTOKEN_INGEST_QUEUE). */
   queue: number;
+  /**
+   * Places one organization may hold at once (ORGTOKEN_INGEST_ORG_SHARE); default
+   * `orgShareOf(concurrency, queue)`.
+   */
+  orgShare?: number;
   /**
    * The worker module, exporting `ingestInWorker`. Tests give one that fails on purpose;
    * everything else uses ingest-worker beside this file.
@@ -86,12 +92,17 @@ export class IngestPool {
   readonly #options: IngestPoolOptions;
   readonly #capacity: number;
   readonly #onWorkerFailure: (error: unknown) => void;
+  readonly #orgShare: number;
   #pool: Piscina<IngestTask, IngestOutcome> | null = null;
   #admitted = 0;
+  // Places held by organization; an organization holding none has no entry, so the map has
+  // at most as many entries as there are places.
+  readonly #held = new Map<string, number>();
 
   constructor(options: IngestPoolOptions) {
     this.#options = options;
     this.#capacity = options.concurrency + options.queue;
+    this.#orgShare = options.orgShare ?? orgShareOf(options.concurrency, options.queue);
     this.#onWorkerFailure = options.onWorkerFailure ?? (() => {});
   }
 
@@ -129,21 +140,39 @@ export class IngestPool {
     return this.#admitted;
   }
 
+  /** Uploads of the organization `orgId` admitted and not yet released. */
+  heldBy(orgId: string): number {
+    return this.#held.get(orgId) ?? 0;
+  }
+
   /**
-   * Admits one upload, before its body is read, or refuses it with INGEST_BUSY and a
-   * Retry-After. The caller calls the returned function once the upload is answered; calling
-   * it again does nothing.
+   * Admits one upload of the organization `orgId`, before its body is read, or refuses it
+   * with INGEST_BUSY and a Retry-After: when every place is held, or when that organization
+   * holds its share of them already. The caller calls the returned function once the upload
+   * is answered; calling it again does nothing.
    */
-  admit(): () => void {
+  admit(orgId: string): () => void {
     if (this.#admitted >= this.#capacity) {
       throw new AppError('INGEST_BUSY', undefined, { retryAfterSeconds: busyRetryAfterSeconds });
     }
+    const held = this.heldBy(orgId);
+    if (held >= this.#orgShare) {
+      throw new AppError(
+        'INGEST_BUSY',
+        "This organization's uploads already hold their share of the server's parsing places; try again later.",
+        { retryAfterSeconds: busyRetryAfterSeconds },
+      );
+    }
     this.#admitted += 1;
+    this.#held.set(orgId, held + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#admitted -= 1;
+      const left = this.heldBy(orgId) - 1;
+      if (left > 0) this.#held.set(orgId, left);
+      else this.#held.delete(orgId);
     };
   }
 

@@ -121,14 +121,16 @@ async function uploadTarget(
 
 /**
  * Checks that the actor may upload to this project, before the report is read: a caller
- * without the right never makes the server hold a 50 MB body.
+ * without the right never makes the server hold a 50 MB body. Gives the organization's id,
+ * whose share of the parsing places the upload then takes.
  */
 export async function authorizeUpload(
   deps: ServiceDeps,
   caller: Caller,
   ref: ProjectRef,
-): Promise<void> {
-  await uploadTarget(deps, caller.actor, ref, true);
+): Promise<{ orgId: string }> {
+  const { orgId } = await uploadTarget(deps, caller.actor, ref, true);
+  return { orgId };
 }
 
 /**

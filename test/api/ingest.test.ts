@@ -301,6 +301,51 @@ describeEachEngine('report ingest under load', (engine) => {
     });
   });
 
+  describe("with one parser and two waiting places (an organization's share: two)", () => {
+    let t: TestApp;
+    let busy: { url: string; token: string };
+    let other: { url: string; token: string };
+    beforeAll(async () => {
+      t = await createTestApp(engine, { ingest: { concurrency: 1, queue: 2 } });
+      busy = await uploader(t);
+      other = await uploader(t);
+    });
+    afterAll(() => t.close());
+
+    const upload = (target: { url: string; token: string }, body: string | Readable) =>
+      t.app.inject({
+        method: 'POST',
+        url: target.url,
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+        payload: body,
+      });
+
+    it("refuses an organization's upload beyond its share while another's is taken", async () => {
+      const held = [heldBody(), heldBody()];
+      const first = held.map((body) => upload(busy, body.stream));
+      await Promise.all(held.map((body) => body.reading));
+      const before = await storeDigest(t.store);
+
+      const refused = await upload(busy, reports.eslintSarif);
+      expect(refused.statusCode).toBe(503);
+      expect(errorOf(refused)).toMatchObject({
+        code: 'INGEST_BUSY',
+        message: expect.stringMatching(/this organization's uploads/i),
+      });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(await storeDigest(t.store)).toBe(before);
+
+      // The place left is the other organization's to take.
+      const theirs = await upload(other, reports.eslintSarif);
+      expect(theirs.statusCode, theirs.body).toBe(201);
+
+      for (const body of held) body.finish(reports.eslintSarif);
+      for (const response of await Promise.all(first)) expect(response.statusCode).toBe(201);
+      const next = await upload(busy, reports.eslintSarif);
+      expect(next.statusCode, next.body).toBe(201);
+    });
+  });
+
   describe('when a parser dies mid-parse', () => {
     let t: TestApp;
     let target: { url: string; token: string };

@@ -75,9 +75,9 @@ function uploadRoute(
           // (registerEarlyParamsCheck), so none reaches the store.
           async (request, reply, payload) => {
             const { org, projectKey } = request.params as { org: string; projectKey: string };
-            await authorizeUpload(deps, callerOf(request), { org, projectKey });
+            const { orgId } = await authorizeUpload(deps, callerOf(request), { org, projectKey });
             const place: Place = {
-              release: ingest.admit(),
+              release: ingest.admit(orgId),
               working: false,
               left: new AbortController(),
             };
