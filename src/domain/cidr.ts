@@ -60,3 +60,24 @@ export function ipAllowed(ip: string, cidrs: string[]): boolean {
     return address.kind() === range[0].kind() && address.match(range as never);
   });
 }
+
+/**
+ * The key a client address is rate limited by: an IPv4 address (an IPv4-mapped IPv6 one
+ * too) as it is, an IPv6 address by its /64, the smallest block a provider gives a single
+ * customer, whose 2^64 addresses would otherwise each get a fresh allowance (and a key of
+ * their own in every limiter and in Redis). Anything else (no address: `unknown`) as given.
+ */
+export function limitedAddress(ip: string | null | undefined): string {
+  if (!ip) return 'unknown';
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return ip;
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = ipaddr.process(ip);
+  } catch {
+    return ip;
+  }
+  if (address.kind() === 'ipv4') return address.toString();
+  const prefix = [...(address as ipaddr.IPv6).parts.slice(0, 4), 0, 0, 0, 0];
+  return `${new ipaddr.IPv6(prefix).toString()}/64`;
+}

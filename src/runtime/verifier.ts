@@ -1,5 +1,5 @@
 import type { MintedBy, Narrowing, RequestMeta } from '../domain/actors.js';
-import { ipAllowed } from '../domain/cidr.js';
+import { ipAllowed, limitedAddress } from '../domain/cidr.js';
 import type { Clock } from '../domain/clock.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Plan } from '../domain/organizations.js';
@@ -347,7 +347,7 @@ export class TokenVerifier {
    * limit: then a store look-up would be wasted, since deny answers 429 anyway.
    */
   private knownBlocked(meta: RequestMeta, nowMs: number): boolean {
-    return this.deps.failures.knownBlockedFor(meta.ip ?? 'unknown', nowMs) > 0;
+    return this.deps.failures.knownBlockedFor(limitedAddress(meta.ip), nowMs) > 0;
   }
 
   private check(
@@ -472,7 +472,7 @@ export class TokenVerifier {
     if (!code.startsWith('TOKEN_')) return this.refusal(code, 0, message);
     const wait = countUnlessBlocked(
       this.deps.failures,
-      meta.ip ?? 'unknown',
+      limitedAddress(meta.ip),
       this.deps.clock.nowMs(),
     );
     return typeof wait === 'number'

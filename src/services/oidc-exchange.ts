@@ -1,5 +1,6 @@
 import type { ExchangeRequest, ExchangeResult } from '../contract/trust-policies.js';
 import type { CiRun, MintedBy, RequestMeta } from '../domain/actors.js';
+import { limitedAddress } from '../domain/cidr.js';
 import {
   allConditionsPass,
   type ClaimConditions,
@@ -97,7 +98,7 @@ export async function exchangeCiToken(
   // "Rate limiting"): a caller guessing at policies or replaying JWTs is slowed down too.
   // What this instance already knows of the address, else the count itself (Redis's, with
   // REDIS_URL): this count is never undone, so a known block is the count's answer.
-  const address = meta.ip ?? 'unknown';
+  const address = limitedAddress(meta.ip);
   const limiter = deps.limits.tokenFailures;
   const nowMs = deps.clock.nowMs();
   const wait =

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { User } from '../contract/users.js';
 import type { RequestMeta, UserActor } from '../domain/actors.js';
+import { limitedAddress } from '../domain/cidr.js';
 import { AppError } from '../domain/errors.js';
 import {
   deleteExpiredSessions,
@@ -66,7 +67,7 @@ export async function checkPassword(
   // guessed, so they get the strict limit.
   const limiter = deps.limits.passwordFailures;
   const email = normalizeEmail(input.email);
-  const keys = [accountKey(email), `ip:${meta.ip ?? 'unknown'}`] as const;
+  const keys = [accountKey(email), `ip:${limitedAddress(meta.ip)}`] as const;
   const nowMs = deps.clock.nowMs();
   const wait = Math.max(...(await Promise.all(keys.map((key) => limiter.retryAfter(key, nowMs)))));
   if (wait > 0) throw tooManyPasswords(wait);

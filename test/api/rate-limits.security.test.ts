@@ -37,6 +37,29 @@ describeEachEngine('rate limits', (engine) => {
     expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
   });
 
+  it('counts every address of one IPv6 /64 as one address, and no other /64 with it', async () => {
+    // One customer's block: each failure from another of its addresses.
+    for (let i = 1; i <= 5; i += 1) {
+      const address = `2001:db8:aa:bb:${i}::${i}`;
+      expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(401);
+    }
+    for (const address of ['2001:db8:aa:bb::ffff', '2001:DB8:AA:BB:0:0:0:77']) {
+      expect((await me(`Bearer ${generateToken('organization')}`, address)).statusCode).toBe(429);
+    }
+    expect(
+      (await me(`Bearer ${generateToken('organization')}`, '2001:db8:aa:bc::1')).statusCode,
+    ).toBe(401);
+    // An IPv4-mapped address is its IPv4 address.
+    for (let i = 0; i < 5; i += 1) {
+      expect((await me(`Bearer ${generateToken('organization')}`, '192.0.2.77')).statusCode).toBe(
+        401,
+      );
+    }
+    expect(
+      (await me(`Bearer ${generateToken('organization')}`, '::ffff:192.0.2.77')).statusCode,
+    ).toBe(429);
+  });
+
   it("tells SonarScanner's token check from a blocked address 429, not that a token is invalid", async () => {
     const address = '192.0.2.40';
     const validate = (authorization: string) =>
@@ -162,5 +185,17 @@ describeEachEngine('rate limits', (engine) => {
     const user = await t.createUser();
     expect((await signIn(user.email, password, address)).statusCode).toBe(429);
     expect((await signIn(user.email, password, '203.0.113.51')).statusCode).toBe(200);
+  });
+
+  it('limits password guesses per IPv6 /64, however many of its addresses guess', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const address = `2001:db8:5:6:${i + 1}::1`;
+      expect(
+        (await signIn(`nobody-v6-${i}@example.test`, 'wrong password here', address)).statusCode,
+      ).toBe(401);
+    }
+    const user = await t.createUser();
+    expect((await signIn(user.email, password, '2001:db8:5:6:ffff::2')).statusCode).toBe(429);
+    expect((await signIn(user.email, password, '2001:db8:5:7::2')).statusCode).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipAllowed, parseCidrs } from '../../src/domain/cidr.js';
+import { ipAllowed, limitedAddress, parseCidrs } from '../../src/domain/cidr.js';
 
 describe('CIDR allowlists', () => {
   it('normalizes addresses and ranges, IPv4-mapped IPv6 ranges to the IPv4 they mean', () => {
@@ -53,5 +53,29 @@ describe('CIDR allowlists', () => {
     expect(() => parseCidrs(['10.0.0.0/8', 'nope'], '/body/allowedCidrs')).toThrow(
       '/body/allowedCidrs/1 is not an IPv4 or IPv6 address or CIDR',
     );
+  });
+});
+
+describe('the address a client is rate limited by', () => {
+  it('is an IPv4 address as it is, and an IPv6 address its /64 in one spelling', () => {
+    expect(limitedAddress('192.0.2.1')).toBe('192.0.2.1');
+    expect(limitedAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(limitedAddress('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(limitedAddress('2001:DB8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(limitedAddress('2001:0db8:0001:0002:0000:0000:0000:0001')).toBe('2001:db8:1:2::/64');
+    expect(limitedAddress('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(limitedAddress('::1')).toBe('::/64');
+    expect(limitedAddress('2001:db8::1')).toBe('2001:db8::/64');
+  });
+
+  it('is "unknown" without an address, and anything else as given', () => {
+    expect(limitedAddress(null)).toBe('unknown');
+    expect(limitedAddress(undefined)).toBe('unknown');
+    expect(limitedAddress('')).toBe('unknown');
+    expect(limitedAddress('not an address')).toBe('not an address');
+  });
+
+  it('drops the zone of a link-local address with the rest of the host part', () => {
+    expect(limitedAddress('fe80::1%eth0')).toBe('fe80::/64');
   });
 });

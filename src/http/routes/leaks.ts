@@ -11,6 +11,7 @@ import {
   GithubReportBody,
   LeakResponseSchema,
 } from '../../contract/leaks.js';
+import { limitedAddress } from '../../domain/cidr.js';
 import { AppError } from '../../domain/errors.js';
 import { blockedFor, countUnlessBlocked } from '../../runtime/rate-limits.js';
 import type { ServiceDeps } from '../../services/context.js';
@@ -58,7 +59,7 @@ export function leakRoutes(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const started = performance.now();
-        const address = request.ip;
+        const address = limitedAddress(request.ip);
         const now = deps.clock.nowMs();
         // Counted at once, and the count decides (one atomic increment, shared with Redis).
         const wait = await countUnlessBlocked(deps.limits.revokeRequests, address, now);
@@ -138,7 +139,7 @@ function githubScanningRoute(deps: ServiceDeps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         // Bad signatures count like failed tokens from the address: a forger is slowed down.
-        const address = request.ip;
+        const address = limitedAddress(request.ip);
         const wait = await blockedFor(deps.limits.tokenFailures, address, deps.clock.nowMs());
         if (wait > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: wait });
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
