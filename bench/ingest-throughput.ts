@@ -32,6 +32,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { bigSarif } from '../test/helpers/big-sarif.js';
 import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
+import { insertOrgRow, insertProjectRow } from '../test/helpers/store-rows.js';
 import { finishPart } from './lib/part.js';
 import { median, pairedRatio, rotated } from './lib/stats.js';
 
@@ -114,14 +115,8 @@ async function sqliteFloor(text: string, dir: string) {
   try {
     await migrateToLatest(store);
     const at = new Date().toISOString();
-    await store.db
-      .insertInto('orgs')
-      .values({ id: 'org', key: 'org', name: 'Org', plan: 'team', created_at: at, updated_at: at })
-      .execute();
-    await store.db
-      .insertInto('projects')
-      .values({ id: 'p', org_id: 'org', key: 'p', name: 'P', created_at: at, updated_at: at })
-      .execute();
+    await insertOrgRow(store.db, 'org');
+    await insertProjectRow(store.db, 'org', 'p');
     const { issues } = readReport('sarif', document);
     const record = (): AnalysisRecord => {
       const analysis = {

@@ -4,15 +4,13 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { claimDueDeliveries, recordAttempt } from '../../src/store/outbox.js';
 import { engines, freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
+import { insertOrgRow } from '../helpers/store-rows.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function seed(store: Store, deliveries: number): Promise<void> {
   const now = iso(Date.now());
-  await store.db
-    .insertInto('orgs')
-    .values({ id: 'org', key: 'org', name: 'Org', plan: 'team', created_at: now, updated_at: now })
-    .execute();
+  await insertOrgRow(store.db, 'org');
   await store.db
     .insertInto('outbox_events')
     .values({

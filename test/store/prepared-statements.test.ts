@@ -15,6 +15,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { preparedOnPostgres } from '../../src/store/prepared-statements.js';
 import type { Database } from '../../src/store/schema.js';
 import { freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
+import { insertOrgRow, insertProjectRow } from '../helpers/store-rows.js';
 
 describe('prepared statements', () => {
   it('refuses to prepare a text that selects *: its kept plan would break when a column is added', () => {
@@ -36,15 +37,8 @@ async function storeOnOneConnection(preparedStatements: boolean): Promise<Store>
   const { url } = await freshDatabaseUrl('postgres');
   const store = openStore(url, { maxConnections: 1, preparedStatements });
   await migrateToLatest(store);
-  const now = new Date().toISOString();
-  await store.db
-    .insertInto('orgs')
-    .values({ id: 'org', key: 'org', name: 'Org', plan: 'team', created_at: now, updated_at: now })
-    .execute();
-  await store.db
-    .insertInto('projects')
-    .values({ id: 'p', org_id: 'org', key: 'p', name: 'P', created_at: now, updated_at: now })
-    .execute();
+  await insertOrgRow(store.db, 'org');
+  await insertProjectRow(store.db, 'org', 'p');
   return store;
 }
 
@@ -142,7 +136,7 @@ describe.skipIf(!testDatabaseUrl)('prepared statements [postgres]', () => {
     expect((await findProjectWithGate(named.db, 'org', 'p'))?.project.id).toBe('p');
     await sql`alter table projects add column added_later text`.execute(named.db);
     const found = await findProjectWithGate(named.db, 'org', 'p');
-    expect(found?.project).toEqual(expect.objectContaining({ id: 'p', key: 'p', name: 'P' }));
+    expect(found?.project).toEqual(expect.objectContaining({ id: 'p', key: 'p', name: 'p' }));
     expect(found?.project).not.toHaveProperty('added_later');
   });
 
