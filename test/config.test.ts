@@ -101,9 +101,11 @@ describe('configuration', () => {
     expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '2', ORGTOKEN_INGEST_QUEUE: '4' }).orgShare).toBe(
       4,
     );
-    expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '1', ORGTOKEN_INGEST_QUEUE: '3' }).orgShare).toBe(
-      3,
-    );
+    const share = (concurrency: string, queue: string) =>
+      ingest({ ORGTOKEN_INGEST_CONCURRENCY: concurrency, ORGTOKEN_INGEST_QUEUE: queue }).orgShare;
+    // Half the queue rounded down: with one waiting place, it is the others'.
+    expect(share('1', '3')).toBe(2);
+    expect(share('2', '1')).toBe(2);
     expect(ingest({ ORGTOKEN_INGEST_CONCURRENCY: '2', ORGTOKEN_INGEST_QUEUE: '0' }).orgShare).toBe(
       2,
     );

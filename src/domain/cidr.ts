@@ -61,9 +61,19 @@ export function ipAllowed(ip: string, cidrs: string[]): boolean {
   });
 }
 
+// IPv6 prefixes whose last 32 bits are an IPv4 client's address: IPv4-mapped
+// (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96, SIIT) and NAT64's well-known prefix
+// (64:ff9b::/96). Their first six 16-bit parts.
+const embeddingIPv4 = [
+  [0, 0, 0, 0, 0, 0xffff],
+  [0, 0, 0, 0, 0xffff, 0],
+  [0x64, 0xff9b, 0, 0, 0, 0],
+];
+
 /**
- * The key a client address is rate limited by: an IPv4 address (an IPv4-mapped IPv6 one
- * too) as it is, an IPv6 address by its /64, the smallest block a provider gives a single
+ * The key a client address is rate limited by: an IPv4 address as it is (one carried in an
+ * IPv6 address by mapping, SIIT or NAT64 too: behind a translator each IPv4 client keeps its
+ * own count), any other IPv6 address by its /64, the smallest block a provider gives a single
  * customer, whose 2^64 addresses would otherwise each get a fresh allowance (and a key of
  * their own in every limiter and in Redis). Anything else (no address: `unknown`) as given.
  */
@@ -71,13 +81,21 @@ export function limitedAddress(ip: string | null | undefined): string {
   if (!ip) return 'unknown';
   if (isIPv4(ip)) return ip;
   if (!isIPv6(ip)) return ip;
-  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  let parts: number[];
   try {
-    address = ipaddr.process(ip);
+    // Through the URL standard's IPv6 parser first, which writes every address in hex:
+    // ipaddr.js reads `::1.2.3.4` (IPv4-compatible) as if it were mapped. A zone names an
+    // interface, not an address, and goes.
+    const [address = ''] = ip.split('%');
+    const hex = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    parts = ipaddr.IPv6.parse(hex).parts;
   } catch {
     return ip;
   }
-  if (address.kind() === 'ipv4') return address.toString();
-  const prefix = [...(address as ipaddr.IPv6).parts.slice(0, 4), 0, 0, 0, 0];
+  if (embeddingIPv4.some((head) => head.every((part, i) => parts[i] === part))) {
+    const [high = 0, low = 0] = parts.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  const prefix = [...parts.slice(0, 4), 0, 0, 0, 0];
   return `${new ipaddr.IPv6(prefix).toString()}/64`;
 }

@@ -223,7 +223,11 @@ class RedisFailureLimiter implements FailureCounter {
     if (!this.connection.usable()) return this.whileAway(key, nowMs);
     return this.redis.get(key).then(
       (count) => {
-        if (count === null || count.consumedPoints < this.limit) return 0;
+        if (count === null || count.consumedPoints < this.limit) {
+          // Redis's count is the truth: a block known here was undone, reset or forgotten.
+          this.known.delete(key);
+          return 0;
+        }
         // Another instance's block too: remembered here, so that an outage does not lift it.
         this.known.add(key, nowMs + count.msBeforeNext);
         return seconds(count.msBeforeNext);
@@ -261,6 +265,8 @@ class RedisFailureLimiter implements FailureCounter {
   }
 
   undo(key: string): Awaitable<void> {
+    // A count taken back leaves the key below its limit: a block it made is not one.
+    this.known.delete(key);
     if (!this.connection.usable()) return this.local.undo(key);
     return this.connection.client.eval(undoScript, 1, this.redis.getKey(key)).then(
       () => {},

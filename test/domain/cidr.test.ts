@@ -65,7 +65,20 @@ describe('the address a client is rate limited by', () => {
     expect(limitedAddress('2001:0db8:0001:0002:0000:0000:0000:0001')).toBe('2001:db8:1:2::/64');
     expect(limitedAddress('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
     expect(limitedAddress('::1')).toBe('::/64');
+    // IPv4-compatible (deprecated) is IPv6 like any other, however it is written.
+    expect(limitedAddress('::1.2.3.4')).toBe('::/64');
+    expect(limitedAddress('::102:304')).toBe('::/64');
     expect(limitedAddress('2001:db8::1')).toBe('2001:db8::/64');
+  });
+
+  it('is the IPv4 address an IPv6 address carries by mapping, SIIT or NAT64', () => {
+    expect(limitedAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(limitedAddress('::FFFF:c000:201')).toBe('192.0.2.1');
+    expect(limitedAddress('::ffff:0:192.0.2.1')).toBe('192.0.2.1');
+    expect(limitedAddress('64:ff9b::192.0.2.1')).toBe('192.0.2.1');
+    expect(limitedAddress('64:ff9b::198.51.100.7')).toBe('198.51.100.7');
+    // Another /96 is not a translator's.
+    expect(limitedAddress('64:ff9c::192.0.2.1')).toBe('64:ff9c::/64');
   });
 
   it('is "unknown" without an address, and anything else as given', () => {

@@ -201,13 +201,41 @@ describeWithRedis('rate limits counted in Redis', () => {
     await server.stop();
     try {
       await waitFor('counting locally', () => a.backend() === 'local');
-      // The local counts of a are 0 and 3: the blocks come from what Redis said.
+      // a counted nothing locally (its failures went to Redis): the blocks are what Redis said.
       expect(await a.passwordFailures.retryAfter(account, now + 1000)).toBeGreaterThan(14 * 60);
       expect(await a.passwordFailures.retryAfter(address, now + 1000)).toBeGreaterThan(14 * 60);
       // A key Redis never said was blocked is not.
       expect(await a.passwordFailures.retryAfter(`account:${freshIp()}`, now)).toBe(0);
       // The block ends with its window.
       expect(await a.passwordFailures.retryAfter(account, now + 15 * 60_000 + 1000)).toBe(0);
+    } finally {
+      await server.start();
+    }
+    await waitFor('back on Redis', () => a.backend() === 'redis' && b.backend() === 'redis');
+  });
+
+  it('keeps no block that a success took back or that Redis no longer holds, when Redis goes down', async () => {
+    const a = await instance();
+    const b = await instance();
+    const undone = `ip:${freshIp()}`;
+    const resetElsewhere = `account:${freshIp()}`;
+    const now = Date.now();
+    for (let i = 0; i < settings.passwordFailuresPer15Minutes; i += 1) {
+      await a.passwordFailures.fail(undone, now);
+      await a.passwordFailures.fail(resetElsewhere, now);
+    }
+    // The last count was an attempt that then succeeded: taken back, below the limit.
+    await a.passwordFailures.undo(undone);
+    expect(await a.passwordFailures.retryAfter(undone, now)).toBe(0);
+    // A success on another instance resets the account; a reads Redis's answer.
+    await b.passwordFailures.reset(resetElsewhere);
+    expect(await a.passwordFailures.retryAfter(resetElsewhere, now)).toBe(0);
+
+    await server.stop();
+    try {
+      await waitFor('counting locally', () => a.backend() === 'local');
+      expect(await a.passwordFailures.retryAfter(undone, now + 1000)).toBe(0);
+      expect(await a.passwordFailures.retryAfter(resetElsewhere, now + 1000)).toBe(0);
     } finally {
       await server.start();
     }
