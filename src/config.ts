@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { parseCidrs } from './domain/cidr.js';
 import { defaultRetrySchedule } from './domain/notifications.js';
 import { defaultGithubKeysUrl } from './runtime/github-keys.js';
+import { orgShareOf } from './runtime/ingest-share.js';
 import { checkSmtpUrl, defaultMailFrom } from './runtime/mailer.js';
 
 /** Every setting orgtoken reads, parsed and validated in one place (docs/operations.md "Configuration"). */
@@ -89,17 +90,6 @@ export const defaults = {
   /** Then how long in-flight requests may take before their connections are closed. */
   shutdownGraceSeconds: 25,
 } as const;
-
-/**
- * The places one organization may hold unless configured: every parser and half the queue
- * (rounded down). Alone, an organization still keeps every parser busy, with uploads waiting
- * when the queue has two places or more; with others, at least half the queue stays theirs,
- * so that one organization's burst of uploads (fifty jobs of one pipeline at once) never
- * refuses another's. Without a queue there is nothing to keep: the share is every place.
- */
-export function orgShareOf(concurrency: number, queue: number): number {
-  return concurrency + Math.floor(queue / 2);
-}
 
 /** Names of the environment variables, with the `serve` flag that overrides each. */
 export const settings = {

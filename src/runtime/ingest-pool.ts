@@ -1,8 +1,8 @@
 import { Piscina } from 'piscina';
-import { orgShareOf } from '../config.js';
 import { AppError, invalid } from '../domain/errors.js';
 import type { ReportFormat, SlicedReport } from '../domain/reports/read-report.js';
 import type { BodySegments } from './body-segments.js';
+import { orgShareOf } from './ingest-share.js';
 import {
   type IngestOutcome,
   type IngestTask,
