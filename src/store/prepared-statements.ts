@@ -34,7 +34,7 @@ export function preparedOnPostgres(text: string): string {
 /** A statement this connection holds is stale or gone: prepare it again. */
 const staleStatement = new Set(['0A000', '26000']);
 
-type Query = (...args: unknown[]) => Promise<unknown>;
+type Query = (...args: unknown[]) => unknown;
 
 /**
  * Sends the marked texts of `client`'s queries as named statements: `pg` parses a name once
@@ -48,12 +48,34 @@ export function namingStatements(client: pg.PoolClient): void {
   // pooler that loses them) is sent unnamed on this connection from then on, so that names
   // never pile up.
   const renamed = new Map<string, number>();
-  const nameOf = (text: string, base: string) => {
-    const times = renamed.get(text);
-    return times === undefined ? base : `${base}_${times}`;
-  };
   const maxRenames = 3;
-  const named: Query = async (...args) => {
+  const run = (text: string, values: unknown, base: string, times: number) =>
+    times > maxRenames
+      ? query(text, values)
+      : query({ name: times === 0 ? base : `${base}_${times}`, text, values });
+  const runNamed = async (text: string, values: unknown, base: string) => {
+    const times = renamed.get(text) ?? 0;
+    if (times > maxRenames) return query(text, values);
+    try {
+      return await run(text, values, base, times);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !staleStatement.has(code)) throw error;
+      renamed.set(text, times + 1);
+      // Once more under the new name. A statement that failed outside a transaction did
+      // nothing, and now runs, or fails for a reason of its own (a foreign key, say), which
+      // is the caller's answer. Inside a transaction, the first failure has already lost
+      // it and the retry is refused (25P02): the caller gets the first error.
+      try {
+        return await run(text, values, base, times + 1);
+      } catch (retryError) {
+        throw (retryError as { code?: unknown }).code === '25P02' ? error : retryError;
+      }
+    }
+  };
+  // Anything not marked passes through as it came, and its answer as pg gives it: a
+  // submittable (a cursor) comes back at once, not as a promise.
+  const named = (...args: unknown[]) => {
     const [text, values] = args;
     const base =
       args.length <= 2 &&
@@ -61,28 +83,7 @@ export function namingStatements(client: pg.PoolClient): void {
       (values === undefined || Array.isArray(values))
         ? names.get(text)
         : undefined;
-    if (base === undefined || (renamed.get(text as string) ?? 0) > maxRenames) {
-      return query(...args);
-    }
-    try {
-      return await query({ name: nameOf(text as string, base), text, values });
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code !== 'string' || !staleStatement.has(code)) throw error;
-      const times = (renamed.get(text as string) ?? 0) + 1;
-      renamed.set(text as string, times);
-      // Once more under the new name. A statement that failed outside a transaction did
-      // nothing, and now runs, or fails for a reason of its own (a foreign key, say), which
-      // is the caller's answer. Inside a transaction, the first failure has already lost
-      // it and the retry is refused (25P02): the caller gets the first error.
-      try {
-        return await (times > maxRenames
-          ? query(text, values)
-          : query({ name: nameOf(text as string, base), text, values }));
-      } catch (retryError) {
-        throw (retryError as { code?: unknown }).code === '25P02' ? error : retryError;
-      }
-    }
+    return base === undefined ? query(...args) : runNamed(text as string, values, base);
   };
   Object.assign(client, { query: named });
 }

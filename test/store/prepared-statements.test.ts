@@ -12,7 +12,7 @@ import {
 import { auditEventRow, insertAuditEvent } from '../../src/store/audit.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { preparedOnPostgres } from '../../src/store/prepared-statements.js';
+import { namingStatements, preparedOnPostgres } from '../../src/store/prepared-statements.js';
 import type { Database } from '../../src/store/schema.js';
 import { freshDatabaseUrl, testDatabaseUrl } from '../helpers/engines.js';
 import { insertOrgRow, insertProjectRow } from '../helpers/store-rows.js';
@@ -29,6 +29,40 @@ describe('prepared statements', () => {
     expect(preparedOnPostgres('select count(*) from projects')).toBe(
       'select count(*) from projects',
     );
+  });
+});
+
+describe('naming statements on a connection', () => {
+  it("passes what it does not name through as it came, and pg's answer as pg gives it", () => {
+    const calls: unknown[][] = [];
+    const answer = { a: 'submittable, such as a cursor' };
+    const client = {
+      query: (...args: unknown[]) => {
+        calls.push(args);
+        return answer;
+      },
+    };
+    namingStatements(client as never);
+    const submittable = { submit: () => {} };
+    expect(client.query(submittable)).toBe(answer);
+    expect(client.query('select 1', [])).toBe(answer);
+    expect(calls).toEqual([[submittable], ['select 1', []]]);
+  });
+
+  it('sends a marked text by name, with its values', async () => {
+    const text = preparedOnPostgres('select $1::int as "n" from "projects"');
+    const calls: unknown[][] = [];
+    const client = {
+      query: async (...args: unknown[]) => {
+        calls.push(args);
+        return { rows: [] };
+      },
+    };
+    namingStatements(client as never);
+    await client.query(text, [1]);
+    expect(calls).toEqual([
+      [{ name: expect.stringMatching(/^ot_[0-9a-f]{32}$/), text, values: [1] }],
+    ]);
   });
 });
 
