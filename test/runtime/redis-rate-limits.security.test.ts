@@ -184,6 +184,21 @@ describeWithRedis('rate limits counted in Redis', () => {
     expect(a.tokenFailures.knownBlockedFor(ip, Date.now())).toBe(0);
   });
 
+  /** Runs `check` with Redis stopped and `a` counting locally, then waits for both back on Redis. */
+  async function whileRedisIsDown(
+    [a, b]: [RateLimits, RateLimits],
+    check: () => Promise<void>,
+  ): Promise<void> {
+    await server.stop();
+    try {
+      await waitFor('counting locally', () => a.backend() === 'local');
+      await check();
+    } finally {
+      await server.start();
+    }
+    await waitFor('back on Redis', () => a.backend() === 'redis' && b.backend() === 'redis');
+  }
+
   it("keeps a block it saw in Redis, its own or another instance's, while Redis is down", async () => {
     const a = await instance();
     const b = await instance();
@@ -198,9 +213,7 @@ describeWithRedis('rate limits counted in Redis', () => {
     expect(await a.passwordFailures.retryAfter(account, now)).toBeGreaterThan(0);
     expect(await a.passwordFailures.retryAfter(address, now)).toBeGreaterThan(0);
 
-    await server.stop();
-    try {
-      await waitFor('counting locally', () => a.backend() === 'local');
+    await whileRedisIsDown([a, b], async () => {
       // a counted nothing locally (its failures went to Redis): the blocks are what Redis said.
       expect(await a.passwordFailures.retryAfter(account, now + 1000)).toBeGreaterThan(14 * 60);
       expect(await a.passwordFailures.retryAfter(address, now + 1000)).toBeGreaterThan(14 * 60);
@@ -208,10 +221,7 @@ describeWithRedis('rate limits counted in Redis', () => {
       expect(await a.passwordFailures.retryAfter(`account:${freshIp()}`, now)).toBe(0);
       // The block ends with its window.
       expect(await a.passwordFailures.retryAfter(account, now + 15 * 60_000 + 1000)).toBe(0);
-    } finally {
-      await server.start();
-    }
-    await waitFor('back on Redis', () => a.backend() === 'redis' && b.backend() === 'redis');
+    });
   });
 
   it('keeps no block that a success took back or that Redis no longer holds, when Redis goes down', async () => {
@@ -231,15 +241,10 @@ describeWithRedis('rate limits counted in Redis', () => {
     await b.passwordFailures.reset(resetElsewhere);
     expect(await a.passwordFailures.retryAfter(resetElsewhere, now)).toBe(0);
 
-    await server.stop();
-    try {
-      await waitFor('counting locally', () => a.backend() === 'local');
+    await whileRedisIsDown([a, b], async () => {
       expect(await a.passwordFailures.retryAfter(undone, now + 1000)).toBe(0);
       expect(await a.passwordFailures.retryAfter(resetElsewhere, now + 1000)).toBe(0);
-    } finally {
-      await server.start();
-    }
-    await waitFor('back on Redis', () => a.backend() === 'redis' && b.backend() === 'redis');
+    });
   });
 
   it('counts locally within the command timeout when Redis stalls, and returns once it answers', async () => {
