@@ -18,7 +18,10 @@ beforeAll(async () => {
 }, 60_000);
 
 /** An app with one project and an organization token that may upload to it. */
-async function uploader(t: TestApp): Promise<{ url: string; token: string }> {
+/** Where an upload goes and the organization token that may send it. */
+type UploadTarget = { url: string; token: string };
+
+async function uploader(t: TestApp): Promise<UploadTarget> {
   const root = await t.newSession({ instanceAdmin: true });
   const admin = await t.newSession();
   const org = await t.createOrg(root, { orgAdmin: admin });
@@ -29,6 +32,25 @@ async function uploader(t: TestApp): Promise<{ url: string; token: string }> {
   });
   const { token } = await createOrgToken(t, admin, org.key);
   return { url: `/api/v1/orgs/${org.key}/projects/web/analyses?format=sarif`, token };
+}
+
+/** An upload of `body` to `target` with its token, as a pipeline sends it. */
+function uploadTo(
+  t: TestApp,
+  target: UploadTarget,
+  body: string | Buffer | Readable,
+  headers: Record<string, string> = {},
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: target.url,
+    headers: {
+      authorization: `Bearer ${target.token}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
+    payload: body,
+  });
 }
 
 /**
@@ -62,7 +84,7 @@ const errorOf = (response: { json: () => unknown }) =>
 
 describeEachEngine('report ingest', (engine) => {
   let t: TestApp;
-  let target: { url: string; token: string };
+  let target: UploadTarget;
   beforeAll(async () => {
     t = await createTestApp(engine);
     target = await uploader(t);
@@ -70,16 +92,7 @@ describeEachEngine('report ingest', (engine) => {
   afterAll(() => t.close());
 
   const upload = (body: string | Buffer | Readable, headers: Record<string, string> = {}) =>
-    t.app.inject({
-      method: 'POST',
-      url: target.url,
-      headers: {
-        authorization: `Bearer ${target.token}`,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      payload: body,
-    });
+    uploadTo(t, target, body, headers);
 
   const storedIssues = async (analysisId: string) =>
     Number(
@@ -225,20 +238,14 @@ describeEachEngine('report ingest', (engine) => {
 describeEachEngine('report ingest under load', (engine) => {
   describe('with one parser and no queue', () => {
     let t: TestApp;
-    let target: { url: string; token: string };
+    let target: UploadTarget;
     beforeAll(async () => {
       t = await createTestApp(engine, { ingest: { concurrency: 1, queue: 0 } });
       target = await uploader(t);
     });
     afterAll(() => t.close());
 
-    const upload = (body: string | Readable) =>
-      t.app.inject({
-        method: 'POST',
-        url: target.url,
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-        payload: body,
-      });
+    const upload = (body: string | Readable) => uploadTo(t, target, body);
 
     it('refuses an upload beyond the queue with 503 INGEST_BUSY and Retry-After, before reading it', async () => {
       const held = heldBody();
@@ -303,8 +310,8 @@ describeEachEngine('report ingest under load', (engine) => {
 
   describe("with one parser and two waiting places (an organization's share: two)", () => {
     let t: TestApp;
-    let busy: { url: string; token: string };
-    let other: { url: string; token: string };
+    let busy: UploadTarget;
+    let other: UploadTarget;
     beforeAll(async () => {
       t = await createTestApp(engine, { ingest: { concurrency: 1, queue: 2 } });
       busy = await uploader(t);
@@ -312,13 +319,7 @@ describeEachEngine('report ingest under load', (engine) => {
     });
     afterAll(() => t.close());
 
-    const upload = (target: { url: string; token: string }, body: string | Readable) =>
-      t.app.inject({
-        method: 'POST',
-        url: target.url,
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-        payload: body,
-      });
+    const upload = (target: UploadTarget, body: string | Readable) => uploadTo(t, target, body);
 
     it("refuses an organization's upload beyond its share while another's is taken", async () => {
       const held = [heldBody(), heldBody()];
@@ -348,7 +349,7 @@ describeEachEngine('report ingest under load', (engine) => {
 
   describe('when a parser dies mid-parse', () => {
     let t: TestApp;
-    let target: { url: string; token: string };
+    let target: UploadTarget;
     beforeAll(async () => {
       t = await createTestApp(engine, {
         ingest: {
@@ -361,13 +362,7 @@ describeEachEngine('report ingest under load', (engine) => {
     });
     afterAll(() => t.close());
 
-    const upload = (body: string) =>
-      t.app.inject({
-        method: 'POST',
-        url: target.url,
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-        payload: body,
-      });
+    const upload = (body: string) => uploadTo(t, target, body);
 
     it('answers that upload 500 INGEST_FAILED, stores nothing, and parses the next one', async () => {
       const report = bigSarif(0.2);
