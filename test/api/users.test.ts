@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, password, type TestApp, type TestSession, unique } from '../helpers/app.js';
-import { describeEachEngine } from '../helpers/engines.js';
+import { describeEachEngine, testDatabaseUrl } from '../helpers/engines.js';
 
 describeEachEngine('users', (engine) => {
   let t: TestApp;
@@ -217,3 +218,79 @@ describeEachEngine('users', (engine) => {
     });
   });
 });
+
+// Two instance admins demoting each other at the same moment must not leave the instance
+// with none (src/services/users.ts, changeUser). On PostgreSQL each check counts the active
+// instance admins in a transaction of its own; without the row locks both would count two and
+// both pass. A third transaction holds both rows until both requests wait on it, so the two
+// checks are sure to overlap. (SQLite runs one write transaction at a time.)
+describe.skipIf(!testDatabaseUrl)(
+  'the last instance admin under concurrent changes [postgres]',
+  () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp('postgres');
+    }, 60_000);
+    afterAll(() => t.close());
+
+    /** Backends of this database waiting, directly or behind another waiter, on `holder`. */
+    async function waitingOn(holder: number): Promise<number> {
+      const { rows } = await sql<{ pid: number; blockers: number[] }>`
+      select pid, pg_blocking_pids(pid) as blockers from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(t.store.db);
+      const chain = new Set([holder]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const { pid, blockers } of rows) {
+          if (!chain.has(pid) && blockers.some((blocker) => chain.has(blocker))) {
+            chain.add(pid);
+            grew = true;
+          }
+        }
+      }
+      return chain.size - 1;
+    }
+
+    it('lets one of two admins demoting each other through, and refuses the other CONFLICT', async () => {
+      const first = await t.newSession({ instanceAdmin: true });
+      const second = await t.newSession({ instanceAdmin: true });
+      const admins = () =>
+        t.store.db
+          .selectFrom('users')
+          .select('id')
+          .where('instance_admin', '=', 1)
+          .where('active', '=', 1)
+          .execute();
+      expect((await admins()).map(({ id }) => id).sort()).toEqual(
+        [first.user.id, second.user.id].sort(),
+      );
+      const demote = (by: TestSession, whom: TestSession) =>
+        t.request(by, {
+          method: 'PATCH',
+          url: `/api/v1/users/${whom.user.id}`,
+          payload: { instanceAdmin: false },
+        });
+      let both: Promise<Awaited<ReturnType<typeof demote>>[]> | undefined;
+      await t.store.db.transaction().execute(async (trx) => {
+        await sql`select id from users where id in (${first.user.id}, ${second.user.id}) for update`.execute(
+          trx,
+        );
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        const holder = rows[0]?.pid ?? 0;
+        both = Promise.all([demote(first, second), demote(second, first)]);
+        await expect.poll(() => waitingOn(holder), { timeout: 20_000 }).toBe(2);
+        // Committing lets both go on.
+      });
+      const answers = (await both) ?? [];
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 409]);
+      const refused = answers.find((answer) => answer.statusCode === 409);
+      expect(refused?.json()).toMatchObject({
+        error: {
+          code: 'CONFLICT',
+          message: 'The last active instance admin cannot lose the instance admin role.',
+        },
+      });
+      expect(await admins()).toHaveLength(1);
+    });
+  },
+);
