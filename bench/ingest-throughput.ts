@@ -14,9 +14,10 @@
  * around it does, timed in this process with the server's own code: `JSON.parse` of the body,
  * its validation and summary (`readReport`), and the write of its analysis, 82 issues and
  * audit event (`insertAnalysisRecords`, six
- * uploads a transaction as the server's batches write them under this load). Against the
- * budget the target leaves an upload (one second ÷ (0.06 × validate's rate)), it tells
- * whether the target can be met on the machine at all by a server on one core.
+ * uploads a transaction as the server's batches write them under this load), timed after
+ * each round. Against the budget the target leaves an upload in that round (one second ÷
+ * (0.06 × the round's validate rate)), it tells whether the target can be met on the machine
+ * at all by a server on one core.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,72 +96,83 @@ async function load(options: autocannon.Options): Promise<number> {
   return result.requests.average;
 }
 
-/** Microseconds per call of `run`, the median of five timed batches after a warm-up. */
-async function microsPer(run: () => unknown, calls: number): Promise<number> {
-  const batches: number[] = [];
-  for (let batch = 0; batch < 6; batch += 1) {
+/** Microseconds per call of `run`, the median of `batches` timed batches after a warm-up. */
+async function microsPer(run: () => unknown, calls: number, batches = 5): Promise<number> {
+  const times: number[] = [];
+  for (let batch = 0; batch <= batches; batch += 1) {
     const start = process.hrtime.bigint();
     for (let i = 0; i < calls; i += 1) await run();
-    if (batch > 0) batches.push(Number(process.hrtime.bigint() - start) / 1000 / calls);
+    if (batch > 0) times.push(Number(process.hrtime.bigint() - start) / 1000 / calls);
   }
-  return median(batches);
+  return median(times);
 }
 
-/** The small upload's floor on SQLite (see the top of this file), in microseconds. */
-async function sqliteFloor(text: string, dir: string) {
-  const jsonParse = await microsPer(() => JSON.parse(text), 1000);
+/** The floor's parts, in microseconds per upload. */
+interface Floor {
+  jsonParse: number;
+  readReport: number;
+  sqliteWrite: number;
+}
+
+/**
+ * Times the small upload's floor on SQLite (see the top of this file) whenever asked: once
+ * after each round, so that each round's floor is set against that round's `validate` rate.
+ * This machine's speed drifts within a run (`validate` by up to 1.7 × between rounds), and a
+ * floor timed once, after every round, was 0.6–1.2 × the target's time in three runs of one
+ * hour.
+ */
+async function floorMeter(text: string, dir: string) {
   const document: unknown = JSON.parse(text);
-  const readAndSummarize = await microsPer(() => readReport('sarif', document), 1000);
   const store = openStore(`sqlite:${join(dir, 'floor.db')}`);
-  try {
-    await migrateToLatest(store);
-    const at = new Date().toISOString();
-    await insertOrgRow(store.db, 'org');
-    await insertProjectRow(store.db, 'org', 'p');
-    const { issues } = readReport('sarif', document);
-    const record = (): AnalysisRecord => {
-      const analysis = {
-        // Time-ordered, as the server's: each analysis's issues go to the end of the index.
-        id: newId(),
-        project_id: 'p',
-        created_at: at,
-        format: 'sarif',
-        tools: '["bench"]',
-        branch: 'main',
-        commit_sha: null,
-        errors: 1,
-        warnings: 1,
-        notes: 0,
-        gate_status: 'OK',
-        gate_conditions: '[]',
-        submitted_by_type: 'org_token',
-        submitted_by_id: 'token',
-        submitted_by_name: 'bench',
-        ci_context: null,
-      };
-      const event = auditEventRow({
-        orgId: 'org',
-        at,
-        action: 'analysis.created',
-        actor: { type: 'org_token', id: 'token', name: 'bench' },
-        target: { type: 'project', id: 'p', name: 'P' },
-        meta: { ip: '127.0.0.1', userAgent: 'autocannon' },
-        details: { analysisId: analysis.id },
-      });
-      return { analysis, issues, event };
+  await migrateToLatest(store);
+  const at = new Date().toISOString();
+  await insertOrgRow(store.db, 'org');
+  await insertProjectRow(store.db, 'org', 'p');
+  const { issues } = readReport('sarif', document);
+  const record = (): AnalysisRecord => {
+    const analysis = {
+      // Time-ordered, as the server's: each analysis's issues go to the end of the index.
+      id: newId(),
+      project_id: 'p',
+      created_at: at,
+      format: 'sarif',
+      tools: '["bench"]',
+      branch: 'main',
+      commit_sha: null,
+      errors: 1,
+      warnings: 1,
+      notes: 0,
+      gate_status: 'OK',
+      gate_conditions: '[]',
+      submitted_by_type: 'org_token',
+      submitted_by_id: 'token',
+      submitted_by_name: 'bench',
+      ci_context: null,
     };
-    const perSix = await microsPer(
-      () => insertAnalysisRecords(store.db, Array.from({ length: 6 }, record)),
-      100,
-    );
-    return {
-      jsonParse: Math.round(jsonParse),
-      readReport: Math.round(readAndSummarize),
-      sqliteWrite: Math.round(perSix / 6),
-    };
-  } finally {
-    await store.close();
-  }
+    const event = auditEventRow({
+      orgId: 'org',
+      at,
+      action: 'analysis.created',
+      actor: { type: 'org_token', id: 'token', name: 'bench' },
+      target: { type: 'project', id: 'p', name: 'P' },
+      meta: { ip: '127.0.0.1', userAgent: 'autocannon' },
+      details: { analysisId: analysis.id },
+    });
+    return { analysis, issues, event };
+  };
+  return {
+    async sample(): Promise<Floor> {
+      const jsonParse = await microsPer(() => JSON.parse(text), 400, 3);
+      const readAndSummarize = await microsPer(() => readReport('sarif', document), 400, 3);
+      const perSix = await microsPer(
+        () => insertAnalysisRecords(store.db, Array.from({ length: 6 }, record)),
+        40,
+        3,
+      );
+      return { jsonParse, readReport: readAndSummarize, sqliteWrite: perSix / 6 };
+    },
+    close: () => store.close(),
+  };
 }
 
 async function main() {
@@ -190,13 +202,21 @@ async function main() {
       ]);
     }
     for (const [, run] of cases) await run();
+    const meter = await floorMeter(report.text, dir);
     const samples: Record<string, number[]> = {};
-    for (let round = 0; round < rounds; round += 1) {
-      for (const [name, run] of rotated(cases, round)) {
-        const rate = await run();
-        samples[name] = [...(samples[name] ?? []), rate];
-        console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
+    const floors: Floor[] = [];
+    try {
+      await meter.sample();
+      for (let round = 0; round < rounds; round += 1) {
+        for (const [name, run] of rotated(cases, round)) {
+          const rate = await run();
+          samples[name] = [...(samples[name] ?? []), rate];
+          console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
+        }
+        floors.push(await meter.sample());
       }
+    } finally {
+      await meter.close();
     }
     const ratio = (engine: string) =>
       samples[`upload.${engine}`]
@@ -207,10 +227,12 @@ async function main() {
             ).toFixed(3),
           )
         : null;
-    const floor = await sqliteFloor(report.text, dir);
-    const validateSqlite = median(samples['validate.sqlite'] ?? []);
-    const budget = 1e6 / (0.06 * validateSqlite);
-    const floorTotal = floor.jsonParse + floor.readReport + floor.sqliteWrite;
+    // Each round's floor against the time the target leaves an upload at that round's
+    // validate rate: one second ÷ (0.06 × validate).
+    const totals = floors.map((f) => f.jsonParse + f.readReport + f.sqliteWrite);
+    const budgets = (samples['validate.sqlite'] ?? []).map((rate) => 1e6 / (0.06 * rate));
+    const shares = totals.map((total, round) => total / (budgets[round] ?? Number.NaN));
+    const part = (key: keyof Floor) => Math.round(median(floors.map((f) => f[key])));
     const result = {
       date: new Date().toISOString(),
       report: { bytes: report.text.length, results: report.results },
@@ -224,10 +246,14 @@ async function main() {
       uploadVsValidateSqlite: ratio('sqlite'),
       uploadVsValidatePostgres: ratio('postgres'),
       sqliteFloorMicros: {
-        ...floor,
-        total: floorTotal,
-        budgetAtTarget: Math.round(budget),
-        shareOfBudget: Number((floorTotal / budget).toFixed(2)),
+        jsonParse: part('jsonParse'),
+        readReport: part('readReport'),
+        sqliteWrite: part('sqliteWrite'),
+        total: Math.round(median(totals)),
+        budgetAtTarget: Math.round(median(budgets)),
+        // The median of the rounds' shares, each round's floor ÷ its own budget.
+        shareOfBudget: Number(median(shares).toFixed(2)),
+        shareOfBudgetByRound: shares.map((share) => Number(share.toFixed(2))),
       },
       samples: Object.fromEntries(
         Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
