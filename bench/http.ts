@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { scratchDatabase } from '../test/helpers/engines.js';
 import { finishPart } from './lib/part.js';
-import { median, pairedRatio, rotated } from './lib/stats.js';
+import { balancedOrder, median, pairedRatio } from './lib/stats.js';
 
 // Many short rounds rather than a few long ones: this VM's speed drifts within seconds, and a
 // ratio is only as good as the two runs it pairs.
@@ -121,9 +121,9 @@ async function main() {
     for (const run of Object.values(cases)) await run();
     const order = Object.entries(cases);
     for (let round = 0; round < rounds; round += 1) {
-      // Each round starts with another target, so that none always follows the same one
+      // Each round in another order (balancedOrder), so that none always follows the same one
       // (the orgtoken runs would otherwise always come after the peer's, with their server idle).
-      for (const [name, run] of rotated(order, round)) {
+      for (const [name, run] of balancedOrder(order, round)) {
         const rate = await run();
         samples[name] = [...(samples[name] ?? []), rate];
         console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);

@@ -14,7 +14,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,15 +23,9 @@ import { bigSarif, hostileReports } from '../test/helpers/big-sarif.js';
 import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
+import { memoryOf } from './lib/proc.js';
 import { quantile } from './lib/stats.js';
 import { uploadReport } from './lib/upload.js';
-
-function memory(pid: number): { rssMiB: number; peakMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -196,9 +190,13 @@ async function main() {
     const four = await freshServer(dir, 'four20');
     let fourConcurrent: Record<string, unknown>;
     try {
-      const idle = memory(four.pid);
+      const idle = memoryOf(four.pid);
       const statuses = await Promise.all([1, 2, 3, 4].map(() => uploadReport(four, twenty)));
-      fourConcurrent = { statuses, idleRssMiB: idle.rssMiB, peakRssMiB: memory(four.pid).peakMiB };
+      fourConcurrent = {
+        statuses,
+        idleRssMiB: idle.rssMiB,
+        peakRssMiB: memoryOf(four.pid).peakMiB,
+      };
     } finally {
       await four.stop();
     }
@@ -211,9 +209,9 @@ async function main() {
       // Idle after the work a server does anyway: a small upload, one parser thread started.
       await uploadReport(bombServer, bigSarif(0.5).text);
       await sleep(500);
-      const idle = memory(bombServer.pid);
+      const idle = memoryOf(bombServer.pid);
       const status = await uploadReport(bombServer, body, true);
-      const peak = memory(bombServer.pid).peakMiB;
+      const peak = memoryOf(bombServer.pid).peakMiB;
       bomb = {
         status,
         compressedMB: Number((body.length / 1e6).toFixed(2)),

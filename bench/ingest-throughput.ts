@@ -5,7 +5,7 @@
  * BENCH_DATABASE_URL (or TEST_DATABASE_URL), on a scratch PostgreSQL database. Real server
  * processes of the built binary; autocannon, as many connections as the server admits at once
  * (6 on two cores), 2 s runs alternating over
- * BENCH_ROUNDS rounds (default 8), each round starting with another target; the ratio is the
+ * BENCH_ROUNDS rounds (default 8), each round in another order (balancedOrder); the ratio is the
  * median of each round's ratio of uploads to validate of the same server. On two cores or
  * more (unless BENCH_PIN=0) the servers run on core 0 and this process on core 1, as in
  * http.ts. A part of `npm run bench` (bench/run.ts), which builds first.
@@ -17,7 +17,9 @@
  * uploads a transaction as the server's batches write them under this load), timed after
  * each round. Against the budget the target leaves an upload in that round (one second ÷
  * (0.06 × the round's validate rate)), it tells whether the target can be met on the machine
- * at all by a server on one core.
+ * at all by a server on one core. And the server's CPU per request, every thread, from /proc:
+ * set against the floor it shows what the server spends beyond that work, and validate's CPU
+ * per request ÷ an upload's is what the ratio would be if the server's CPU alone bounded both.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,7 +37,8 @@ import { scratchDatabase } from '../test/helpers/engines.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { insertOrgRow, insertProjectRow } from '../test/helpers/store-rows.js';
 import { finishPart } from './lib/part.js';
-import { median, pairedRatio, rotated } from './lib/stats.js';
+import { cpuSecondsOf } from './lib/proc.js';
+import { balancedOrder, median, pairedRatio } from './lib/stats.js';
 
 // Read before this process pins itself: a child it spawns inherits one core, and its default
 // admission would be that of a one-core machine.
@@ -56,7 +59,15 @@ const pinned =
 interface Target {
   url: string;
   token: string;
+  pid: number;
   stop: () => Promise<unknown>;
+}
+
+/** One run of autocannon: requests a second, and the server's CPU per request. */
+interface Measured {
+  rate: number;
+  /** Microseconds of the server process's CPU (every thread) per request; null without /proc. */
+  cpuMicros: number | null;
 }
 
 async function target(databaseUrl: string): Promise<Target> {
@@ -83,17 +94,28 @@ async function target(databaseUrl: string): Promise<Target> {
     projects: { mode: 'all' },
     expiresAt: null,
   });
-  return { url: server.url, token: created.body.token as string, stop: server.stop };
+  return {
+    url: server.url,
+    token: created.body.token as string,
+    pid: server.pid,
+    stop: server.stop,
+  };
 }
 
-async function load(options: autocannon.Options): Promise<number> {
+async function load(pid: number, options: autocannon.Options): Promise<Measured> {
+  const before = cpuSecondsOf(pid);
   const result = await autocannon({ connections, duration: seconds, ...options });
+  const after = cpuSecondsOf(pid);
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
       `${options.url}: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors`,
     );
   }
-  return result.requests.average;
+  const cpuMicros =
+    before === null || after === null || result.requests.total === 0
+      ? null
+      : ((after - before) / result.requests.total) * 1e6;
+  return { rate: result.requests.average, cpuMicros };
 }
 
 /** Microseconds per call of `run`, the median of `batches` timed batches after a warm-up. */
@@ -183,17 +205,17 @@ async function main() {
   try {
     targets.sqlite = await target(`sqlite:${join(dir, 'bench.db')}`);
     if (database) targets.postgres = await target(database.url);
-    const cases: Array<[string, () => Promise<number>]> = [];
-    for (const [engine, { url, token }] of Object.entries(targets)) {
+    const cases: Array<[string, () => Promise<Measured>]> = [];
+    for (const [engine, { url, token, pid }] of Object.entries(targets)) {
       const authorization = `Bearer ${token}`;
       cases.push([
         `validate.${engine}`,
-        () => load({ url: `${url}/api/authentication/validate`, headers: { authorization } }),
+        () => load(pid, { url: `${url}/api/authentication/validate`, headers: { authorization } }),
       ]);
       cases.push([
         `upload.${engine}`,
         () =>
-          load({
+          load(pid, {
             url: `${url}/api/v1/orgs/bench/projects/small/analyses?format=sarif`,
             method: 'POST',
             headers: { authorization, 'content-type': 'application/json' },
@@ -204,13 +226,15 @@ async function main() {
     for (const [, run] of cases) await run();
     const meter = await floorMeter(report.text, dir);
     const samples: Record<string, number[]> = {};
+    const cpu: Record<string, Array<number | null>> = {};
     const floors: Floor[] = [];
     try {
       await meter.sample();
       for (let round = 0; round < rounds; round += 1) {
-        for (const [name, run] of rotated(cases, round)) {
-          const rate = await run();
+        for (const [name, run] of balancedOrder(cases, round)) {
+          const { rate, cpuMicros } = await run();
           samples[name] = [...(samples[name] ?? []), rate];
+          cpu[name] = [...(cpu[name] ?? []), cpuMicros];
           console.log(`round ${round + 1}: ${name} ${Math.round(rate)} req/s`);
         }
         floors.push(await meter.sample());
@@ -233,6 +257,19 @@ async function main() {
     const budgets = (samples['validate.sqlite'] ?? []).map((rate) => 1e6 / (0.06 * rate));
     const shares = totals.map((total, round) => total / (budgets[round] ?? Number.NaN));
     const part = (key: keyof Floor) => Math.round(median(floors.map((f) => f[key])));
+    // The server's CPU per request, each case's rounds; null without /proc.
+    const cpuOf = (name: string): number[] | null => {
+      const values = cpu[name] ?? [];
+      return values.length > 0 && values.every((v) => v !== null) ? (values as number[]) : null;
+    };
+    // Validate's CPU per request ÷ an upload's, round by round: what uploads ÷ validate would
+    // be if the server's own CPU alone bounded both (PostgreSQL's work is another process's).
+    const cpuRatio = (engine: string) => {
+      const uploads = cpuOf(`upload.${engine}`);
+      const validates = cpuOf(`validate.${engine}`);
+      return uploads && validates ? Number(pairedRatio(validates, uploads).toFixed(3)) : null;
+    };
+    const sqliteUploadCpu = cpuOf('upload.sqlite');
     const result = {
       date: new Date().toISOString(),
       report: { bytes: report.text.length, results: report.results },
@@ -245,6 +282,23 @@ async function main() {
       ),
       uploadVsValidateSqlite: ratio('sqlite'),
       uploadVsValidatePostgres: ratio('postgres'),
+      serverCpuMicrosPerRequest: Object.fromEntries(
+        Object.keys(cpu).map((name) => {
+          const values = cpuOf(name);
+          return [name, values ? Math.round(median(values)) : null];
+        }),
+      ),
+      cpuVsValidateSqlite: cpuRatio('sqlite'),
+      cpuVsValidatePostgres: cpuRatio('postgres'),
+      // The server's CPU per SQLite upload ÷ that round's floor: how much the server spends
+      // beyond the work no server can skip (1 would be nothing beyond it).
+      sqliteUploadCpuVsFloor: sqliteUploadCpu
+        ? Number(
+            median(
+              sqliteUploadCpu.map((micros, round) => micros / (totals[round] ?? Number.NaN)),
+            ).toFixed(2),
+          )
+        : null,
       sqliteFloorMicros: {
         jsonParse: part('jsonParse'),
         readReport: part('readReport'),
@@ -257,6 +311,12 @@ async function main() {
       },
       samples: Object.fromEntries(
         Object.entries(samples).map(([name, values]) => [name, values.map((v) => Math.round(v))]),
+      ),
+      cpuSamples: Object.fromEntries(
+        Object.entries(cpu).map(([name, values]) => [
+          name,
+          values.map((v) => (v === null ? null : Math.round(v))),
+        ]),
       ),
     };
     await finishPart(result);

@@ -3,19 +3,13 @@
  * (issue 4, acceptance 4). Linux: reads VmHWM (peak resident set) from /proc. A part of
  * `npm run bench` (bench/run.ts), which builds first: the server is the built binary.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigSarif } from '../test/helpers/big-sarif.js';
 import { serverEnv, signedIn, startServerProcess } from '../test/helpers/server-process.js';
 import { finishPart } from './lib/part.js';
-
-function memory(pid: number): { rssMiB: number; peakMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
-}
+import { memoryOf } from './lib/proc.js';
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'orgtoken-ingest-'));
@@ -33,7 +27,7 @@ async function main() {
     });
     const token = created.body.token as string;
     const report = bigSarif(20);
-    const before = memory(server.pid);
+    const before = memoryOf(server.pid);
     const start = process.hrtime.bigint();
     const response = await fetch(
       `${server.url}/api/v1/orgs/bench/projects/large/analyses?format=sarif`,
@@ -46,7 +40,7 @@ async function main() {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (response.status !== 201)
       throw new Error(`ingest: ${response.status} ${await response.text()}`);
-    const after = memory(server.pid);
+    const after = memoryOf(server.pid);
     const result = {
       date: new Date().toISOString(),
       reportMiB: Number((report.text.length / 2 ** 20).toFixed(1)),

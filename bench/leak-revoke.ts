@@ -1,7 +1,7 @@
 /**
  * POST /api/v1/credentials/revoke (issue 19): whether the answer's time depends on how many
  * of the submitted strings were live tokens. Each round sends two requests of 1,000 strings
- * in rotated order: none a token (well-formed lookalikes and other text), and the same with
+ * in alternating order: none a token (well-formed lookalikes and other text), and the same with
  * three live tokens among them (fresh ones each round, so each is revoked). The spread is
  * the median of the per-round ratios (with tokens / without), on SQLite, as the route
  * answers (after its time floor) and of the work alone (`reportLeaks` timed directly, no
@@ -20,7 +20,7 @@ import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { finishPart } from './lib/part.js';
 import { benchSecret, seedOrgTokens } from './lib/seed.js';
-import { median, pairedRatio, quantile, rotated } from './lib/stats.js';
+import { balancedOrder, median, pairedRatio, quantile } from './lib/stats.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
 const strings = 1000;
@@ -93,7 +93,7 @@ try {
       [workWithout, () => work(filler())],
       [workWith, () => work(mixedFiller())],
     ];
-    for (const [into, run] of rotated(runs, round)) into.push(await run());
+    for (const [into, run] of balancedOrder(runs, round)) into.push(await run());
   }
   const revoked = await store.db
     .selectFrom('tokens')

@@ -106,6 +106,8 @@ const num = (value: unknown): number | null => (typeof value === 'number' ? valu
 const grouped = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (mib: number) => (mib * 2 ** 20) / 1e6;
+/** A ratio as the table shows it. */
+const times = (n: number | null, digits: number) => (n === null ? '—' : `${n.toFixed(digits)} ×`);
 
 /** "met", or how far the figure is from the target, in per cent of the target. */
 function verdict(figure: number | null, target: number, kind: 'atLeast' | 'atMost'): string {
@@ -148,7 +150,6 @@ function httpRows(part: Json | undefined): Row[] {
   const vsPeer = num(at(part, 'authenticatedVsPeer'));
   const validateVsBare = num(at(part, 'validateVsBare'));
   const validateVsPeer = num(at(part, 'validateVsPeer'));
-  const times = (n: number | null, digits: number) => (n === null ? '—' : `${n.toFixed(digits)} ×`);
   return [
     {
       measure: 'HTTP: authenticated request (GET /api/v1/me)',
@@ -383,6 +384,24 @@ function sqliteFloorRows(part: Json | undefined): Row[] {
       target: '',
       result: '',
     },
+    {
+      measure:
+        "small upload, SQLite: the server's CPU per upload ÷ that floor (each round's, median)",
+      figure: times(num(at(part, 'sqliteUploadCpuVsFloor')), 2),
+      target: '',
+      result: '',
+    },
+    ...(
+      [
+        ['Sqlite', 'sqlite', 'SQLite'],
+        ['Postgres', 'postgres', 'PostgreSQL'],
+      ] as const
+    ).map(([suffix, engine, name]) => ({
+      measure: `small upload, ${name}: validate's server CPU per request ÷ an upload's (${num(at(part, 'serverCpuMicrosPerRequest', `validate.${engine}`)) ?? '?'} and ${num(at(part, 'serverCpuMicrosPerRequest', `upload.${engine}`)) ?? '?'} µs)`,
+      figure: times(num(at(part, `cpuVsValidate${suffix}`)), 3),
+      target: '',
+      result: '',
+    })),
   ];
 }
 

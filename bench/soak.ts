@@ -6,17 +6,13 @@
  * record the result in bench/README.md.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { memoryOf } from './lib/proc.js';
 
 const rate = Number(process.env.SOAK_RATE ?? 13_000);
 const seconds = Number(process.env.SOAK_SECONDS ?? 600);
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
-}
 
 async function main() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/servers.ts'], {
@@ -31,7 +27,7 @@ async function main() {
   const timer = setInterval(() => {
     samples.push({
       atSeconds: Math.round((Date.now() - started) / 1000),
-      rssMiB: rssMiB(child.pid ?? 0),
+      rssMiB: memoryOf(child.pid ?? 0).rssMiB,
     });
   }, 30_000);
   try {
@@ -43,7 +39,7 @@ async function main() {
       headers: { authorization: `Bearer ${targets.secret}` },
     });
     clearInterval(timer);
-    samples.push({ atSeconds: seconds, rssMiB: rssMiB(child.pid ?? 0) });
+    samples.push({ atSeconds: seconds, rssMiB: memoryOf(child.pid ?? 0).rssMiB });
     const baseline = samples.find((s) => s.atSeconds >= 60) ?? samples[0];
     const last = samples.at(-1);
     const growth = baseline && last ? (last.rssMiB - baseline.rssMiB) / baseline.rssMiB : 0;

@@ -14,7 +14,7 @@ import { openStore } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { finishPart } from './lib/part.js';
 import { benchSecrets, seedOrgTokens } from './lib/seed.js';
-import { median, pairedRatio, rotated } from './lib/stats.js';
+import { balancedOrder, median, pairedRatio } from './lib/stats.js';
 
 const tokenCount = 1000;
 // Many short rounds, each pairing the two: this VM's speed drifts by tens of percent within
@@ -88,7 +88,7 @@ async function main() {
   };
   const rates: Record<keyof typeof loops, number[]> = { verify: [], sha: [], createHash: [] };
   for (let round = 0; round < rounds; round += 1) {
-    for (const name of rotated(Object.keys(loops) as (keyof typeof loops)[], round)) {
+    for (const name of balancedOrder(Object.keys(loops) as (keyof typeof loops)[], round)) {
       // None pays for collecting the garbage of the one before it (under npm run bench,
       // which runs parts with --expose-gc).
       globalThis.gc?.();

@@ -18,8 +18,19 @@ export function pairedRatio(values: number[], to: number[]): number {
   return median(values.map((value, round) => value / (to[round] ?? Number.NaN)));
 }
 
-/** `items` rotated by `round`: each round starts with another item, so none always follows the same one. */
-export function rotated<T>(items: T[], round: number): T[] {
-  const first = round % items.length;
-  return [...items.slice(first), ...items.slice(0, first)];
+/**
+ * `items` in the order of row `round` of a Williams square: the first item moves by one each
+ * round, and the others follow it at offsets +1, −1, +2, −2, … For an even count, every item
+ * starts one round in each cycle of `items.length` rounds and follows every other item
+ * directly exactly once, so that no run always comes after the same one (a run right after an
+ * upload run shares the machine with that server's background work, a checkpoint or a
+ * vacuum). A plain rotation kept the same order, only starting elsewhere: each item always
+ * followed the same one.
+ */
+export function balancedOrder<T>(items: T[], round: number): T[] {
+  const n = items.length;
+  return items.map((_, k) => {
+    const offset = k % 2 === 1 ? (k + 1) / 2 : -k / 2;
+    return items[(((round + offset) % n) + n) % n] as T;
+  });
 }
