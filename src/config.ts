@@ -294,6 +294,31 @@ function pgPreparedStatements(env: Source): boolean {
   return value;
 }
 
+/**
+ * The public URL must be an origin: `http` or `https`, a host, perhaps a port, and nothing
+ * after it. The web UI is served at the root of its origin (its pages and assets are asked for
+ * at absolute paths), so a base with a path would give links to pages that are not there; a
+ * user, a query or a fragment would end up in every link.
+ */
+function checkPublicUrl(value: string): void {
+  const url = URL.parse(value);
+  if (url === null) throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL (got "${value}")`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`ORGTOKEN_PUBLIC_URL must be an http or https URL (got "${value}")`);
+  }
+  // Not repeated back: the value holds a password.
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(
+      'ORGTOKEN_PUBLIC_URL must be an origin, such as https://orgtoken.example.com, with no user or password',
+    );
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(
+      `ORGTOKEN_PUBLIC_URL must be an origin, such as https://orgtoken.example.com, with no path or query: the web UI is served at the root of its origin (got "${value}")`,
+    );
+  }
+}
+
 /** Parses the environment; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Source = process.env): Config {
   const email = env.ORGTOKEN_ADMIN_EMAIL?.trim() || '';
@@ -318,9 +343,7 @@ export function loadConfig(env: Source = process.env): Config {
   // Without trailing slashes: links are built by appending paths, and the CLI's default OIDC
   // audience is the server URL without them.
   const publicUrl = env.ORGTOKEN_PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
-  if (publicUrl !== null && !URL.canParse(publicUrl)) {
-    throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL (got "${publicUrl}")`);
-  }
+  if (publicUrl !== null) checkPublicUrl(publicUrl);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',

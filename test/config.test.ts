@@ -118,6 +118,27 @@ describe('configuration', () => {
     ).toBe(6);
   });
 
+  it('refuses an ORGTOKEN_PUBLIC_URL with a user and password without repeating it', () => {
+    const load = () => loadConfig({ ORGTOKEN_PUBLIC_URL: 'https://admin:s3cret-pw@example.test' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/ORGTOKEN_PUBLIC_URL must be an origin.*no user or password/);
+    let message = '';
+    try {
+      load();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).not.toContain('s3cret-pw');
+  });
+
+  it('takes ORGTOKEN_PUBLIC_URL as an origin, with a port and without trailing slashes', () => {
+    const publicUrl = (value: string) => loadConfig({ ORGTOKEN_PUBLIC_URL: value }).publicUrl;
+    expect(publicUrl('https://orgtoken.example.test:8443/')).toBe(
+      'https://orgtoken.example.test:8443',
+    );
+    expect(publicUrl(' http://10.0.0.5:8080// ')).toBe('http://10.0.0.5:8080');
+  });
+
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
     expect(loadConfig({ TRUST_PROXY: 'on' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1' }).trustProxy).toEqual([
@@ -165,6 +186,18 @@ describe('configuration', () => {
     [{ ORGTOKEN_ADMIN_EMAIL: 'a@example.test', ORGTOKEN_ADMIN_PASSWORD: 'x'.repeat(257) }, /256/],
     [{ ORGTOKEN_ADMIN_EMAIL: 'not-an-email', ORGTOKEN_ADMIN_PASSWORD: 'long enough pw' }, /EMAIL/],
     [{ ORGTOKEN_PUBLIC_URL: 'not a url' }, /ORGTOKEN_PUBLIC_URL/],
+    [{ ORGTOKEN_PUBLIC_URL: 'javascript:alert(1)' }, /ORGTOKEN_PUBLIC_URL must be an http/],
+    [{ ORGTOKEN_PUBLIC_URL: 'ftp://orgtoken.example.test' }, /ORGTOKEN_PUBLIC_URL must be an http/],
+    // The web UI is served at the root of its origin: no path, query, fragment or user.
+    [
+      { ORGTOKEN_PUBLIC_URL: 'https://example.test/orgtoken' },
+      /ORGTOKEN_PUBLIC_URL must be an origin/,
+    ],
+    [
+      { ORGTOKEN_PUBLIC_URL: 'https://example.test/?via=proxy' },
+      /ORGTOKEN_PUBLIC_URL must be an origin/,
+    ],
+    [{ ORGTOKEN_PUBLIC_URL: 'https://example.test/#top' }, /ORGTOKEN_PUBLIC_URL must be an origin/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: '-1' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: 'lots' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: ' ' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
