@@ -295,18 +295,21 @@ function pgPreparedStatements(env: Source): boolean {
 }
 
 /**
- * The public URL must be an origin: `http` or `https`, a host, perhaps a port, and nothing
- * after it. The web UI is served at the root of its origin (its pages and assets are asked for
- * at absolute paths), so a base with a path would give links to pages that are not there; a
- * user, a query or a fragment would end up in every link.
+ * The public URL as an origin: `http` or `https`, a host, perhaps a port, and nothing after
+ * it. The web UI is served at the root of its origin (its pages and assets are asked for at
+ * absolute paths), so a base with a path would give links to pages that are not there; a
+ * user, a query or a fragment would end up in every link. Given as the origin is written
+ * (scheme and host in lower case, no default port, no empty `?` or `#` left over), since
+ * links are built by appending paths to it.
  */
-function checkPublicUrl(value: string): void {
+function publicOrigin(value: string): string {
+  // A value with an @ may hold a password: it is never repeated back.
+  const got = value.includes('@') ? '' : ` (got "${value}")`;
   const url = URL.parse(value);
-  if (url === null) throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL (got "${value}")`);
+  if (url === null) throw new ConfigError(`ORGTOKEN_PUBLIC_URL is not a URL${got}`);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`ORGTOKEN_PUBLIC_URL must be an http or https URL (got "${value}")`);
+    throw new ConfigError(`ORGTOKEN_PUBLIC_URL must be an http or https URL${got}`);
   }
-  // Not repeated back: the value holds a password.
   if (url.username !== '' || url.password !== '') {
     throw new ConfigError(
       'ORGTOKEN_PUBLIC_URL must be an origin, such as https://orgtoken.example.com, with no user or password',
@@ -314,9 +317,10 @@ function checkPublicUrl(value: string): void {
   }
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new ConfigError(
-      `ORGTOKEN_PUBLIC_URL must be an origin, such as https://orgtoken.example.com, with no path or query: the web UI is served at the root of its origin (got "${value}")`,
+      `ORGTOKEN_PUBLIC_URL must be an origin, such as https://orgtoken.example.com, with no path or query: the web UI is served at the root of its origin${got}`,
     );
   }
+  return url.origin;
 }
 
 /** Parses the environment; throws ConfigError naming the variable at fault. */
@@ -342,8 +346,8 @@ export function loadConfig(env: Source = process.env): Config {
   }
   // Without trailing slashes: links are built by appending paths, and the CLI's default OIDC
   // audience is the server URL without them.
-  const publicUrl = env.ORGTOKEN_PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
-  if (publicUrl !== null) checkPublicUrl(publicUrl);
+  const given = env.ORGTOKEN_PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
+  const publicUrl = given === null ? null : publicOrigin(given);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',

@@ -131,12 +131,16 @@ describe('configuration', () => {
     expect(message).not.toContain('s3cret-pw');
   });
 
-  it('takes ORGTOKEN_PUBLIC_URL as an origin, with a port and without trailing slashes', () => {
+  it('takes ORGTOKEN_PUBLIC_URL as an origin, with a port, and gives it as the origin is written', () => {
     const publicUrl = (value: string) => loadConfig({ ORGTOKEN_PUBLIC_URL: value }).publicUrl;
     expect(publicUrl('https://orgtoken.example.test:8443/')).toBe(
       'https://orgtoken.example.test:8443',
     );
     expect(publicUrl(' http://10.0.0.5:8080// ')).toBe('http://10.0.0.5:8080');
+    // Written as the origin: links are built by appending paths to it.
+    expect(publicUrl('HTTPS://Orgtoken.Example.TEST:443/')).toBe('https://orgtoken.example.test');
+    expect(publicUrl('https://orgtoken.example.test?')).toBe('https://orgtoken.example.test');
+    expect(publicUrl('http://[::1]:8080')).toBe('http://[::1]:8080');
   });
 
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
