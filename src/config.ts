@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { parseCidrs } from './domain/cidr.js';
 import { defaultRetrySchedule } from './domain/notifications.js';
@@ -294,6 +295,21 @@ function pgPreparedStatements(env: Source): boolean {
   return value;
 }
 
+/** A host name's dot-separated part: letters, digits, `-` and `_` (service names), 1 to 63. */
+const hostLabel = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/**
+ * HOST: an IP address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name to look up (`localhost`),
+ * checked here so that a typo stops the server with the others, before the store is opened,
+ * rather than at listen after the migrations ran.
+ */
+function listenHost(env: Source): string {
+  const host = env.HOST || '127.0.0.1';
+  if (isIP(host) !== 0) return host;
+  if (host.length <= 253 && host.split('.').every((label) => hostLabel.test(label))) return host;
+  throw new ConfigError(`HOST must be an IP address or a host name (got "${host}")`);
+}
+
 /**
  * The public URL as an origin: `http` or `https`, a host, perhaps a port, and nothing after
  * it. The web UI is served at the root of its origin (its pages and assets are asked for at
@@ -350,7 +366,7 @@ export function loadConfig(env: Source = process.env): Config {
   const publicUrl = given === null ? null : publicOrigin(given);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    host: listenHost(env),
     databaseUrl,
     pgPreparedStatements: pgPreparedStatements(env),
     admin: email ? { email, password } : null,

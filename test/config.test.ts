@@ -143,6 +143,20 @@ describe('configuration', () => {
     expect(publicUrl('http://[::1]:8080')).toBe('http://[::1]:8080');
   });
 
+  it('listens on an IP address or a host name given as HOST', () => {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '127.0.0.1',
+      'fe80::1',
+      'localhost',
+      'orgtoken_web.internal',
+    ]) {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    }
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+  });
+
   it('takes TRUST_PROXY as a flag or as a list of trusted proxies', () => {
     expect(loadConfig({ TRUST_PROXY: 'on' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16, ::1' }).trustProxy).toEqual([
@@ -207,6 +221,11 @@ describe('configuration', () => {
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: ' ' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
     [{ ORGTOKEN_TOKEN_CACHE_SIZE: '1e3' }, /ORGTOKEN_TOKEN_CACHE_SIZE/],
     [{ PORT: '0x50' }, /PORT/],
+    [{ HOST: '[::1]' }, /HOST must be an IP address or a host name/],
+    [{ HOST: 'http://0.0.0.0' }, /HOST/],
+    [{ HOST: '0.0.0.0 ' }, /HOST/],
+    [{ HOST: 'host..example' }, /HOST/],
+    [{ HOST: `${'a'.repeat(64)}.example` }, /HOST/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
