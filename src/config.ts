@@ -316,9 +316,12 @@ function listenHost(env: Source): string {
  * absolute paths), so a base with a path would give links to pages that are not there; a
  * user, a query or a fragment would end up in every link. Given as the origin is written
  * (scheme and host in lower case, no default port, no empty `?` or `#` left over), since
- * links are built by appending paths to it.
+ * links are built by appending paths to it; null when unset.
  */
-function publicOrigin(value: string): string {
+function publicOrigin(raw: string | undefined): string | null {
+  // Trailing slashes are forgiven (`https://host/` is the origin too); nothing else after it.
+  const value = raw?.trim().replace(/\/+$/, '') || null;
+  if (value === null) return null;
   // A value with an @ may hold a password: it is never repeated back.
   const got = value.includes('@') ? '' : ` (got "${value}")`;
   const url = URL.parse(value);
@@ -360,10 +363,7 @@ export function loadConfig(env: Source = process.env): Config {
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
-  // Without trailing slashes: links are built by appending paths, and the CLI's default OIDC
-  // audience is the server URL without them.
-  const given = env.ORGTOKEN_PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
-  const publicUrl = given === null ? null : publicOrigin(given);
+  const publicUrl = publicOrigin(env.ORGTOKEN_PUBLIC_URL);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: listenHost(env),
