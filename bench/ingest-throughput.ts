@@ -146,10 +146,15 @@ interface Floor {
 async function floorMeter(text: string, dir: string) {
   const document: unknown = JSON.parse(text);
   const store = openStore(`sqlite:${join(dir, 'floor.db')}`);
-  await migrateToLatest(store);
+  try {
+    await migrateToLatest(store);
+    await insertOrgRow(store.db, 'org');
+    await insertProjectRow(store.db, 'org', 'p');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const at = new Date().toISOString();
-  await insertOrgRow(store.db, 'org');
-  await insertProjectRow(store.db, 'org', 'p');
   const { issues } = readReport('sarif', document);
   const record = (): AnalysisRecord => {
     const analysis = {
@@ -229,6 +234,7 @@ async function main() {
     const cpu: Record<string, Array<number | null>> = {};
     const floors: Floor[] = [];
     try {
+      // A warm-up, not recorded.
       await meter.sample();
       for (let round = 0; round < rounds; round += 1) {
         for (const [name, run] of balancedOrder(cases, round)) {
